@@ -1,0 +1,304 @@
+"""The `crm` command line: parse options, call the model, print. Nothing else.
+
+Errors are caught once, here, and printed as one line with the exit code of SPEC 4; no
+traceback reaches a user (set CRM_DEBUG=1 to see one). Heavy libraries (icalendar,
+jinja2, watchdog, vobject) are imported inside the commands that use them, so that
+`crm --version` and `crm due` start fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from plaintextcrm import __version__
+from plaintextcrm.errors import CrmError, UsageError
+
+if TYPE_CHECKING:
+    from plaintextcrm.config import Config
+    from plaintextcrm.model import Index
+
+MAX_DAYS = 3660
+
+
+class CrmGroup(click.Group):
+    """A click group that turns every failure into one stderr line and an exit code."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
+        extra.pop("standalone_mode", None)
+        try:
+            result = super().main(args, prog_name or "crm", standalone_mode=False, **extra)
+        except click.exceptions.Exit as exc:
+            sys.exit(exc.exit_code)
+        except click.ClickException as exc:
+            _fail(exc.format_message(), exc.exit_code)
+        except click.exceptions.Abort:
+            _fail("aborted", 1)
+        except CrmError as exc:
+            _fail(exc.message, exc.exit_code)
+        except BrokenPipeError:
+            sys.stderr.close()
+            sys.exit(1)
+        except KeyboardInterrupt:
+            sys.exit(130)
+        except Exception as exc:  # the last line of defence for users
+            if os.environ.get("CRM_DEBUG"):
+                raise
+            _fail(f"internal error: {type(exc).__name__}: {exc} (set CRM_DEBUG=1 for details)", 1)
+        sys.exit(result if isinstance(result, int) else 0)
+
+
+def _fail(message: str, code: int) -> None:
+    click.echo(f"crm: error: {' '.join(str(message).split())}", err=True)
+    sys.exit(code)
+
+
+@dataclass
+class App:
+    """What every command needs: the vault, today, and the index read once, lazily."""
+
+    vault_option: str | None
+    today: date
+    _index: Index | None = field(default=None, repr=False)
+    _root: Path | None = field(default=None, repr=False)
+    _config: Config | None = field(default=None, repr=False)
+
+    @property
+    def root(self) -> Path:
+        if self._root is None:
+            from plaintextcrm.vault import find_vault
+
+            self._root = find_vault(self.vault_option, os.environ, Path.cwd())
+        return self._root
+
+    @property
+    def config(self) -> Config:
+        if self._config is None:
+            from plaintextcrm.config import load_config
+
+            self._config = load_config(self.root)
+        return self._config
+
+    def index(self, quiet: bool = False) -> Index:
+        """The vault's index; says once on stderr how many notes have problems."""
+        if self._index is None:
+            from plaintextcrm.load import load_index
+
+            self._index = load_index(self.root, self.today, self.config)
+            count = self._index.problem_notes()
+            if count and not quiet:
+                noun = "note has" if count == 1 else "notes have"
+                click.echo(f"crm: {count} {noun} problems; run `crm check`", err=True)
+        return self._index
+
+
+def _parse_today(value: str | None) -> date:
+    if not value:
+        return date.today()
+    from plaintextcrm.dates import DateValueError, parse_iso
+
+    try:
+        return parse_iso(value)
+    except DateValueError as exc:
+        raise UsageError(f"--today: {exc}") from None
+
+
+@click.group(cls=CrmGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option(
+    "--vault",
+    metavar="PATH",
+    help="The vault folder (default: $CRM_VAULT, or the nearest folder with crm.toml"
+    " or .obsidian/).",
+)
+@click.option(
+    "--today",
+    metavar="YYYY-MM-DD",
+    envvar="CRM_TODAY",
+    help="Pretend today is this date (default: $CRM_TODAY or the local date).",
+)
+@click.version_option(__version__, "--version", prog_name="crm", message="%(prog)s %(version)s")
+@click.pass_context
+def cli(ctx: click.Context, vault: str | None, today: str | None) -> None:
+    """plaintextcrm: a personal CRM whose database is a folder of Markdown notes."""
+    ctx.obj = App(vault, _parse_today(today))
+
+
+pass_app = click.make_pass_decorator(App)
+
+KIND_CHOICE = click.Choice(["followup", "birthday", "date", "reconnect"])
+days_option = click.option(
+    "--days", type=click.IntRange(0, MAX_DAYS), default=14, show_default=True,
+    help="The window: how many days ahead to look.",
+)  # fmt: skip
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+@cli.command()
+@days_option
+@click.option(
+    "--kind", "kinds", type=KIND_CHOICE, multiple=True, help="Only this kind (repeatable)."
+)
+@json_option
+@pass_app
+def due(app: App, days: int, kinds: tuple[str, ...], as_json: bool) -> None:
+    """Reminders due in the window, overdue ones first."""
+    from plaintextcrm.reminders import due as due_reminders
+
+    reminders = due_reminders(app.index(), app.today, days, kinds or None)
+    if as_json:
+        from plaintextcrm.render.jsonout import dumps, reminder_json
+
+        click.echo(dumps([reminder_json(r) for r in reminders]))
+    else:
+        from plaintextcrm.render.text import due_lines
+
+        click.echo("\n".join(due_lines(reminders, app.today)))
+
+
+@cli.command("list")
+@click.option("--tag", help="Only contacts with this tag (nested tags count).")
+@click.option("--circle", help="Only contacts in this circle.")
+@click.option("--company", help="Only contacts whose company contains this text.")
+@json_option
+@pass_app
+def list_contacts(
+    app: App, tag: str | None, circle: str | None, company: str | None, as_json: bool
+) -> None:
+    """Contacts, with last contact and next reminder."""
+    from plaintextcrm.index import fold
+    from plaintextcrm.reminders import next_reminder_by_contact
+
+    index = app.index()
+    contacts = list(index.contacts)
+    if tag:
+        wanted = tag.lstrip("#").casefold()
+        contacts = [
+            c for c in contacts
+            if any(t.casefold() == wanted or t.casefold().startswith(wanted + "/")
+                   for t in c.fields.tags)
+        ]  # fmt: skip
+    if circle:
+        contacts = [c for c in contacts if (c.fields.circle or "").casefold() == circle.casefold()]
+    if company:
+        contacts = [c for c in contacts if fold(company) in fold(c.fields.company or "")]
+    upcoming = next_reminder_by_contact(index, app.today)
+    rows = [(c, upcoming.get(c.path)) for c in contacts]
+    if as_json:
+        from plaintextcrm.render.jsonout import contact_json, dumps
+
+        click.echo(dumps([contact_json(c, app.today, r) for c, r in rows]))
+    else:
+        from plaintextcrm.render.text import list_lines
+
+        click.echo("\n".join(list_lines(rows, app.today)))
+
+
+@cli.command()
+@click.argument("name")
+@json_option
+@pass_app
+def show(app: App, name: str, as_json: bool) -> None:
+    """One contact: fields, open tasks, interactions newest first, give/get."""
+    from plaintextcrm.lookup import find_contact
+    from plaintextcrm.reminders import next_reminder_by_contact
+
+    index = app.index()
+    contact = find_contact(index, name)
+    nxt = next_reminder_by_contact(index, app.today).get(contact.path)
+    if as_json:
+        from plaintextcrm.render.jsonout import dumps, show_json
+
+        click.echo(dumps(show_json(contact, app.today, nxt)))
+    else:
+        from plaintextcrm.render.text import show_lines
+
+        click.echo("\n".join(show_lines(contact, app.today, nxt)))
+
+
+@cli.command()
+@click.argument("text")
+@json_option
+@pass_app
+def search(app: App, text: str, as_json: bool) -> None:
+    """Contacts whose fields or notes contain TEXT (case- and accent-insensitive)."""
+    from plaintextcrm.search import search_contacts
+
+    index = app.index()
+    found = search_contacts(index, app.root, text)
+    if as_json:
+        from plaintextcrm.render.jsonout import dumps
+
+        click.echo(dumps([{"name": c.name, "note": c.path, "matches": m} for c, m in found]))
+        return
+    if not found:
+        click.echo(f"No contact mentions {text!r}.")
+    for contact, matches in found:
+        click.echo(f"{contact.name}  ({contact.path})")
+        for match in matches[:3]:
+            click.echo(f"    {match}")
+
+
+@cli.command()
+@json_option
+@pass_app
+def check(app: App, as_json: bool) -> None:
+    """Every problem in the vault; exit 1 if any is an error."""
+    index = app.index(quiet=True)
+    problems = index.problems
+    if as_json:
+        from plaintextcrm.render.jsonout import dumps, problem_json
+
+        click.echo(dumps([problem_json(p) for p in problems]))
+    else:
+        for p in problems:
+            click.echo(p.format())
+        errors = sum(1 for p in problems if p.level == "error")
+        warnings = len(problems) - errors
+        summary = f"{index.notes} notes checked: {errors} errors, {warnings} warnings"
+        click.echo(summary, err=True)
+    if any(p.level == "error" for p in problems):
+        sys.exit(1)
+
+
+@cli.command()
+@json_option
+@pass_app
+def stats(app: App, as_json: bool) -> None:
+    """The network at a glance: circles, overdue reconnects, activity, give/get."""
+    from plaintextcrm.reminders import due as due_reminders
+    from plaintextcrm.render.text import interactions_per_month, stats_lines
+
+    index = app.index()
+    overdue = [r for r in due_reminders(index, app.today, 0, ["reconnect"]) if r.overdue_days > 0]
+    if as_json:
+        from collections import Counter
+
+        from plaintextcrm.render.jsonout import dumps
+
+        circles = Counter(c.fields.circle or "" for c in index.contacts)
+        click.echo(
+            dumps(
+                {
+                    "contacts": len(index.contacts),
+                    "circles": dict(sorted(circles.items())),
+                    "overdue_reconnects": len(overdue),
+                    "interactions_per_month": dict(interactions_per_month(index, app.today)),
+                    "gave": sum(c.gave for c in index.contacts),
+                    "got": sum(c.got for c in index.contacts),
+                    "only_receive_from": [c.name for c in index.contacts if c.got and not c.gave],
+                }
+            )
+        )
+    else:
+        click.echo("\n".join(stats_lines(index, app.today, len(overdue))))
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli.main(prog_name="crm")

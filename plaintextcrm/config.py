@@ -1,0 +1,242 @@
+"""`crm.toml` → a frozen Config, with a default for every key.
+
+A missing file is the defaults. An unknown key is a warning (a typo should not stop the
+morning digest); a key of the wrong type or a TOML syntax error is an error that names the
+line, because guessing what a broken config meant could mail the wrong people.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plaintextcrm.dates import DateValueError, parse_cadence
+from plaintextcrm.errors import CrmError
+from plaintextcrm.model import Cadence, Problem
+
+CONFIG_NAME = "crm.toml"
+
+DEFAULT_CIRCLES = {"inner": "2w", "close": "1m", "network": "3m", "outer": "1y"}
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str = "localhost"
+    port: int = 25
+    starttls: bool = False
+    ssl: bool = False
+    user: str | None = None
+    password_env: str | None = None
+    sender: str | None = None
+
+
+@dataclass(frozen=True)
+class Config:
+    contact_folders: tuple[str, ...] = ("People", "Contacts")
+    default_cadence: Cadence | None = None
+    circles: tuple[tuple[str, Cadence | None], ...] = ()
+    ignore: tuple[str, ...] = ("templates/**",)
+    links: str = "file"
+    vault_name: str | None = None
+    templates_dir: str | None = None
+    calendar_name: str = "plaintextcrm"
+    alarm: str | None = None
+    default_region: str | None = None
+    smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    problems: tuple[Problem, ...] = ()
+
+    def circle_cadence(self, circle: str) -> Cadence | None:
+        return dict(self.circles).get(circle)
+
+    def has_circle(self, circle: str) -> bool:
+        return circle in dict(self.circles)
+
+    def fingerprint(self) -> str:
+        """What the per-note parse depends on, so a cache can tell when to throw away."""
+        return repr((self.contact_folders, self.ignore))
+
+
+# key → (type check, description) for each section; used for warnings and type errors.
+_TOP = {
+    "ignore",
+    "links",
+    "vault_name",
+    "templates_dir",
+    "contacts",
+    "circles",
+    "ics",
+    "smtp",
+    "digest",
+    "import",
+}
+_SECTIONS = {
+    "contacts": {"folders", "default_cadence"},
+    "ics": {"calendar_name", "alarm"},
+    "smtp": {"host", "port", "starttls", "ssl", "user", "password_env", "from"},
+    "digest": {"days"},
+    "import": {"default_region"},
+}
+
+
+def _type_error(key: str, expected: str) -> CrmError:
+    return CrmError(f"{CONFIG_NAME}: `{key}` must be {expected}")
+
+
+def _str_list(value: Any, key: str) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return tuple(value)
+    raise _type_error(key, "a list of strings")
+
+
+def _opt_str(value: Any, key: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise _type_error(key, "a string")
+
+
+def _cadence(value: Any, key: str) -> Cadence | None:
+    try:
+        return parse_cadence(value)
+    except DateValueError as exc:
+        raise CrmError(f"{CONFIG_NAME}: `{key}`: {exc}") from None
+
+
+def load_config(root: Path) -> Config:
+    """Read `<root>/crm.toml` (or use the defaults when there is none)."""
+    path = root / CONFIG_NAME
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return parse_config({})
+    except OSError as exc:
+        raise CrmError(f"cannot read {path}: {exc.strerror}") from None
+    try:
+        table = tomllib.loads(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise CrmError(f"{CONFIG_NAME}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise CrmError(_toml_message(exc)) from None
+    return parse_config(table)
+
+
+def _toml_message(exc: tomllib.TOMLDecodeError) -> str:
+    """`crm.toml line N: what`, from tomllib's "what (at line N, column C)"."""
+    text = str(exc)
+    m = re.search(r"\(at line (\d+), column \d+\)", text)
+    if m:
+        what = text[: m.start()].strip()
+        return f"{CONFIG_NAME} line {m[1]}: {what}"
+    return f"{CONFIG_NAME}: {text}"
+
+
+def parse_config(table: dict[str, Any]) -> Config:
+    """A parsed TOML table → Config; unknown keys become warnings."""
+    problems: list[Problem] = []
+
+    def warn_unknown(keys: set[str], known: set[str], prefix: str) -> None:
+        for key in sorted(keys - known):
+            problems.append(
+                Problem(CONFIG_NAME, None, "warning", f"unknown config key `{prefix}{key}`")
+            )
+
+    warn_unknown(set(table), _TOP, "")
+    sections: dict[str, dict[str, Any]] = {}
+    for name, known in _SECTIONS.items():
+        section = table.get(name, {})
+        if not isinstance(section, dict):
+            raise _type_error(name, "a table")
+        warn_unknown(set(section), known, f"{name}.")
+        sections[name] = section
+
+    circles_table = table.get("circles", DEFAULT_CIRCLES)
+    if not isinstance(circles_table, dict):
+        raise _type_error("circles", 'a table such as `inner = "2w"`')
+    circles = tuple(
+        (str(name), _cadence(value, f"circles.{name}")) for name, value in circles_table.items()
+    )
+
+    contacts = sections["contacts"]
+    links = table.get("links", "file")
+    if links not in ("file", "obsidian"):
+        raise _type_error("links", '"file" or "obsidian"')
+    smtp_t = sections["smtp"]
+    port = smtp_t.get("port", 25)
+    if not isinstance(port, int) or isinstance(port, bool):
+        raise _type_error("smtp.port", "a number")
+    for flag in ("starttls", "ssl"):
+        if not isinstance(smtp_t.get(flag, False), bool):
+            raise _type_error(f"smtp.{flag}", "true or false")
+    smtp = SmtpConfig(
+        host=_opt_str(smtp_t.get("host", "localhost"), "smtp.host") or "localhost",
+        port=port,
+        starttls=smtp_t.get("starttls", False),
+        ssl=smtp_t.get("ssl", False),
+        user=_opt_str(smtp_t.get("user"), "smtp.user"),
+        password_env=_opt_str(smtp_t.get("password_env"), "smtp.password_env"),
+        sender=_opt_str(smtp_t.get("from"), "smtp.from"),
+    )
+    alarm = _opt_str(sections["ics"].get("alarm"), "ics.alarm")
+    if alarm is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", alarm):
+        raise _type_error("ics.alarm", 'a time of day such as "09:00"')
+    return Config(
+        contact_folders=_str_list(
+            contacts.get("folders", ["People", "Contacts"]), "contacts.folders"
+        ),
+        default_cadence=_cadence(contacts.get("default_cadence"), "contacts.default_cadence"),
+        circles=circles,
+        ignore=_str_list(table.get("ignore", ["templates/**"]), "ignore"),
+        links=links,
+        vault_name=_opt_str(table.get("vault_name"), "vault_name"),
+        templates_dir=_opt_str(table.get("templates_dir"), "templates_dir"),
+        calendar_name=_opt_str(sections["ics"].get("calendar_name"), "ics.calendar_name")
+        or "plaintextcrm",
+        alarm=alarm,
+        default_region=_opt_str(sections["import"].get("default_region"), "import.default_region"),
+        smtp=smtp,
+        problems=tuple(problems),
+    )
+
+
+DEFAULT_TOML = """\
+# plaintextcrm configuration. Every key is optional; these are the defaults.
+
+# Glob patterns (relative to the vault) that are never read as notes.
+# ignore = ["templates/**"]
+
+# "file" links notes as file:// URLs in the calendar feed; "obsidian" as obsidian:// links.
+# links = "file"
+# vault_name = "My vault"   # the Obsidian vault name, when links = "obsidian"
+
+[contacts]
+# Notes under these folders are contacts (unless their `type` says otherwise).
+folders = ["People", "Contacts"]
+# A cadence for contacts that have neither `cadence` nor `circle`; none by default.
+# default_cadence = "6m"
+
+[circles]
+# Relationship tiers and how often to reconnect with each.
+inner = "2w"
+close = "1m"
+network = "3m"
+outer = "1y"
+
+[ics]
+# calendar_name = "plaintextcrm"
+# alarm = "09:00"           # a reminder alert on the day, at this local time
+
+# [smtp]                    # for `crm digest --mail-to`
+# host = "localhost"
+# port = 587
+# starttls = true
+# user = "me@example.org"
+# password_env = "CRM_SMTP_PASSWORD"   # the password is read from this variable
+# from = "me@example.org"
+
+# [import]
+# default_region = "IT"     # phone numbers without +country are read in this region
+"""

@@ -1,0 +1,156 @@
+"""All parsed notes → the Index: contacts with every interaction and task resolved.
+
+This is the only place that looks across files: it turns `[[Anna Rossi]]` in a daily note
+into an interaction with the contact whose file, `name` or alias is "Anna Rossi", and it
+reports names that two contacts claim (a link or lookup must never silently pick one).
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable
+from datetime import date
+
+from plaintextcrm.config import Config
+from plaintextcrm.model import Contact, Index, Interaction, ParsedNote, Problem, Task
+
+
+def link_key(text: str) -> str:
+    """How link targets compare: Unicode-normalised (macOS writes NFD) and case-folded."""
+    return unicodedata.normalize("NFC", text).strip().casefold()
+
+
+def fold(text: str) -> str:
+    """Case- and accent-insensitive form, for lookup and search (`nicolo` finds `Nicolò`)."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return " ".join(stripped.split())
+
+
+class _Resolver:
+    """Link target → contact paths, trying the most specific reading first."""
+
+    def __init__(self, contacts: list[ParsedNote]) -> None:
+        self.by_path: dict[str, str] = {}
+        self.by_stem: dict[str, set[str]] = defaultdict(set)
+        self.by_name: dict[str, set[str]] = defaultdict(set)
+        self.by_folded: dict[str, set[str]] = defaultdict(set)
+        for note in contacts:
+            assert note.fields is not None
+            self.by_path[link_key(note.path[:-3])] = note.path
+            self.by_stem[link_key(note.stem)].add(note.path)
+            for name in (note.fields.name, *note.fields.aliases):
+                self.by_name[link_key(name)].add(note.path)
+            for name in (note.stem, note.fields.name, *note.fields.aliases):
+                self.by_folded[fold(name)].add(note.path)
+
+    def resolve(self, target: str) -> str | None:
+        key = link_key(target)
+        if key in self.by_path:
+            return self.by_path[key]
+        last = key.rsplit("/", 1)[-1]
+        for table, k in ((self.by_stem, last), (self.by_name, last), (self.by_folded, fold(last))):
+            found = table.get(k)
+            if found:
+                return next(iter(found)) if len(found) == 1 else None
+        return None
+
+    def resolve_all(self, targets: Iterable[str]) -> list[str]:
+        return list(dict.fromkeys(p for p in map(self.resolve, targets) if p))
+
+
+def _duplicate_names(contacts: list[ParsedNote]) -> list[Problem]:
+    """Two contacts with the same name or alias: an error in both files (SPEC 7)."""
+    owners: dict[str, dict[str, str]] = defaultdict(dict)
+    for note in contacts:
+        assert note.fields is not None
+        for name in (note.fields.name, *note.fields.aliases):
+            owners[link_key(name)].setdefault(note.path, name)
+    problems = []
+    for paths in owners.values():
+        if len(paths) < 2:
+            continue
+        for path, name in paths.items():
+            others = ", ".join(p for p in paths if p != path)
+            problems.append(
+                Problem(path, None, "error", f"name or alias `{name}` is also used by {others}")
+            )
+    return problems
+
+
+def build_index(
+    root: str,
+    parsed: list[ParsedNote],
+    config: Config,
+    today: date,
+    extra_problems: Iterable[Problem] = (),
+) -> Index:
+    """Resolve links and gather interactions and follow-ups for every contact."""
+    contacts = [n for n in parsed if n.is_contact and not n.skipped and n.fields is not None]
+    resolver = _Resolver(contacts)
+    interactions: dict[str, list[Interaction]] = defaultdict(list)
+    tasks: dict[str, list[Task]] = defaultdict(list)
+
+    for note in parsed:
+        if note.skipped:
+            continue
+        touched: set[tuple[str, date]] = set()
+        for item in note.items:
+            who = resolver.resolve_all(item.links)
+            if note.is_contact and note.path not in who:
+                who.insert(0, note.path)
+            for path in who:
+                interactions[path].append(
+                    Interaction(item.date, item.text, note.path, item.line, item.gave, item.got)
+                )
+                touched.add((path, item.date))
+        for task in note.tasks:
+            owners = [note.path] if note.is_contact else resolver.resolve_all(task.links)
+            for path in owners:
+                tasks[path].append(task)
+        if not note.is_contact and note.note_date is not None:
+            for path in resolver.resolve_all(note.links):
+                if (path, note.note_date) not in touched:
+                    interactions[path].append(
+                        Interaction(note.note_date, note.stem, note.path, None)
+                    )
+
+    problems: list[Problem] = list(extra_problems)
+    problems.extend(config.problems)
+    problems.extend(_duplicate_names(contacts))
+    result: list[Contact] = []
+    for note in contacts:
+        fields = note.fields
+        assert fields is not None
+        problems.extend(note.problems)
+        if fields.last_contact and fields.last_contact > today:
+            problems.append(Problem(note.path, None, "warning", "`last_contact` is in the future"))
+        cadence = fields.cadence
+        if cadence is None and fields.cadence_raw is None:
+            if fields.circle and config.has_circle(fields.circle):
+                cadence = config.circle_cadence(fields.circle)
+            else:
+                cadence = config.default_cadence
+        result.append(
+            Contact(
+                path=note.path,
+                fields=fields,
+                cadence=cadence,
+                tasks=tuple(sorted(tasks[note.path], key=lambda t: (t.path, t.line))),
+                interactions=tuple(
+                    sorted(interactions[note.path], key=lambda i: (i.date, i.path, i.line or 0))
+                ),
+            )
+        )
+    for note in parsed:
+        if not (note.is_contact and note.fields is not None and not note.skipped):
+            problems.extend(note.problems)
+    result.sort(key=lambda c: (fold(c.name), c.path))
+    return Index(
+        root=root,
+        contacts=tuple(result),
+        problems=tuple(sorted(set(problems), key=Problem.sort_key)),
+        notes=len(parsed),
+        skipped_notes=tuple(n.path for n in parsed if n.skipped),
+    )

@@ -1,0 +1,218 @@
+"""The frozen model every other module shares.
+
+Data flows one way: files → `parse` → `ParsedNote` → `index` → `Index` (contacts with
+their interactions resolved across the vault) → `reminders` → renderers. Everything here is
+a frozen dataclass so that a parsed note can be cached, compared and shared between
+threads without anyone mutating it behind another's back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Literal
+
+Level = Literal["error", "warning"]
+TaskStatus = Literal["open", "done", "cancelled"]
+ReminderKind = Literal["followup", "birthday", "date", "reconnect"]
+
+#: The order of kinds on the same day (SPEC 3): what you promised first, then the day's
+#: occasions, then the gentle nudges.
+KIND_ORDER: dict[str, int] = {"followup": 0, "birthday": 1, "date": 2, "reconnect": 3}
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Something wrong in one file; `crm check` lists them, other commands count them."""
+
+    path: str
+    line: int | None
+    level: Level
+    message: str
+
+    def sort_key(self) -> tuple[str, int, str, str]:
+        return (self.path, self.line or 0, self.level, self.message)
+
+    def format(self) -> str:
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.level}: {self.message}"
+
+
+@dataclass(frozen=True)
+class YearlyDate:
+    """A date that comes back every year: a birthday or an anniversary.
+
+    `year` is None when the user did not write one (`--03-14`); it is kept when known so
+    that reminders can say "turns 40" or "10 years".
+    """
+
+    month: int
+    day: int
+    year: int | None
+    label: str
+    raw: str
+
+
+@dataclass(frozen=True)
+class Cadence:
+    """A keep-in-touch interval as the user wrote it, and in units for date arithmetic."""
+
+    amount: int
+    unit: Literal["days", "months"]
+    raw: str
+
+
+@dataclass(frozen=True)
+class Task:
+    """A checkbox list item; an open one with a due date is a follow-up."""
+
+    path: str
+    line: int
+    status: TaskStatus
+    due: date | None
+    text: str
+    links: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class DatedItem:
+    """A list item that starts with a date, before its links are resolved to contacts."""
+
+    line: int
+    date: date
+    text: str
+    links: tuple[str, ...]
+    gave: bool
+    got: bool
+
+
+@dataclass(frozen=True)
+class Interaction:
+    """A moment you were in touch with a contact, wherever in the vault it was written."""
+
+    date: date
+    text: str
+    path: str
+    line: int | None
+    gave: bool = False
+    got: bool = False
+
+
+@dataclass(frozen=True)
+class ContactFields:
+    """The front matter of a contact note, validated and normalised.
+
+    Raw strings (`birthday_raw`, `cadence_raw`) are kept because outputs show what the user
+    wrote, not our reading of it.
+    """
+
+    name: str
+    aliases: tuple[str, ...] = ()
+    birthday: YearlyDate | None = None
+    birthday_raw: str | None = None
+    dates: tuple[YearlyDate, ...] = ()
+    cadence: Cadence | None = None
+    cadence_raw: str | None = None
+    circle: str | None = None
+    last_contact: date | None = None
+    snooze: date | None = None
+    emails: tuple[str, ...] = ()
+    phones: tuple[str, ...] = ()
+    company: str | None = None
+    role: str | None = None
+    location: str | None = None
+    met: str | None = None
+    url: str | None = None
+    linkedin: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ParsedNote:
+    """Everything the index needs from one file, computed from that file alone.
+
+    Being independent of every other file is what makes it cacheable by (size, mtime).
+    """
+
+    path: str
+    stem: str
+    is_contact: bool
+    fields: ContactFields | None
+    note_date: date | None
+    links: tuple[str, ...]
+    items: tuple[DatedItem, ...]
+    tasks: tuple[Task, ...]
+    problems: tuple[Problem, ...]
+    skipped: bool = False
+
+
+@dataclass(frozen=True)
+class Contact:
+    """A person, with everything the vault says about them resolved."""
+
+    path: str
+    fields: ContactFields
+    cadence: Cadence | None
+    tasks: tuple[Task, ...]
+    interactions: tuple[Interaction, ...]
+
+    @property
+    def name(self) -> str:
+        return self.fields.name
+
+    def last_contact_on(self, today: date) -> date | None:
+        """Last contact as of `today`: interactions dated after it are plans, not contact."""
+        dates = [i.date for i in self.interactions if i.date <= today]
+        if self.fields.last_contact and self.fields.last_contact <= today:
+            dates.append(self.fields.last_contact)
+        return max(dates, default=None)
+
+    @property
+    def gave(self) -> int:
+        return sum(1 for i in self.interactions if i.gave)
+
+    @property
+    def got(self) -> int:
+        return sum(1 for i in self.interactions if i.got)
+
+    @property
+    def open_tasks(self) -> tuple[Task, ...]:
+        return tuple(t for t in self.tasks if t.status == "open")
+
+
+@dataclass(frozen=True)
+class Index:
+    """The whole vault, read: contacts sorted by name, and every problem found."""
+
+    root: str
+    contacts: tuple[Contact, ...]
+    problems: tuple[Problem, ...]
+    notes: int = 0
+    skipped_notes: tuple[str, ...] = field(default=())
+
+    def problem_notes(self) -> int:
+        """How many files have at least one problem (for the one-line stderr summary)."""
+        return len({p.path for p in self.problems})
+
+
+@dataclass(frozen=True)
+class Reminder:
+    """One thing to do on one day, ready for any renderer."""
+
+    date: date
+    kind: ReminderKind
+    contact: str
+    note: str
+    title: str
+    overdue_days: int
+    text: str = ""
+    line: int | None = None
+    age: int | None = None
+    label: str | None = None
+    years: int | None = None
+    last_contact: date | None = None
+    cadence: str | None = None
+    key: str = ""
+
+    def sort_key(self) -> tuple[date, int, str, str]:
+        return (self.date, KIND_ORDER[self.kind], self.contact.casefold(), self.text)

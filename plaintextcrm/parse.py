@@ -1,0 +1,566 @@
+"""One note's bytes → a ParsedNote and its problems, never an exception.
+
+The front matter is composed with PyYAML's C parser but never *constructed*: we walk the
+node tree ourselves. That one decision removes a family of bugs users hit with naive
+loaders — `1990-02-30` raising ValueError, `phone: 0123` becoming 83, `12:34:56` becoming
+45296, `!!python/object` tags, alias bombs that expand to gigabytes — because every scalar
+stays the text the user typed, and we count nodes as we walk.
+
+The result depends on this file and the config alone, so it can be cached per file.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+from urllib.parse import unquote
+
+import yaml
+
+from plaintextcrm.config import Config
+from plaintextcrm.dates import DateValueError, as_date, parse_cadence, parse_iso, parse_yearly
+from plaintextcrm.model import (
+    ContactFields,
+    DatedItem,
+    Level,
+    ParsedNote,
+    Problem,
+    Task,
+    TaskStatus,
+    YearlyDate,
+)
+
+try:  # libyaml is much faster; the pure-Python parser gives the same nodes.
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+#: Front matter larger than this is not metadata; refusing it keeps memory bounded.
+MAX_FRONT_MATTER = 256 * 1024
+#: Nodes walked in one front matter, counting every alias expansion.
+MAX_NODES = 20_000
+
+PERSON_WORDS = frozenset({"person", "people", "contact"})
+KNOWN_KEYS = frozenset(
+    {
+        "name", "aliases", "alias", "birthday", "dates", "cadence", "circle", "last_contact",
+        "snooze", "email", "emails", "phone", "phones", "company", "role", "location", "met",
+        "url", "linkedin", "tags", "type", "category", "categories", "date", "title",
+    }
+)  # fmt: skip
+
+_NULL_TAG = "tag:yaml.org,2002:null"
+#: The tags of YAML's core and its common types; anything else (`!!python/object`) is refused.
+_SAFE_TAGS = frozenset(
+    "tag:yaml.org,2002:" + t
+    for t in ("str", "int", "float", "bool", "null", "timestamp", "seq", "map", "binary",
+              "set", "omap", "pairs", "merge", "value")
+) | {"!", "?"}  # fmt: skip
+
+_LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])[ \t]+(.*)$")
+_TASK = re.compile(r"^\[([ xX\-/>])\][ \t]*(.*)$")
+_LEADING_DATE = re.compile(
+    r"^(\[\[)?(\d{4}-\d{2}-\d{2})((?:T|[ ])\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?(1)(?:\|[^\]]*)?\]\])(?=$|[\s:\-—–,.])[ \t]*[:\-—–]?[ \t]*"
+)
+_TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})")
+_DATAVIEW_DUE = re.compile(
+    r"\[due::[ \t]*(\d{4}-\d{2}-\d{2})[ \t]*\]|(?<![\w\[])due::[ \t]*(\d{4}-\d{2}-\d{2})"
+)
+_DONE_MARK = re.compile(r"[✅➕⏳🛫]\ufe0f?[ \t]*\d{4}-\d{2}-\d{2}")
+_WIKILINK = re.compile(r"(!?)\[\[([^\[\]|#^]*)(?:#[^\[\]|]*)?(?:\^[^\[\]|]*)?(?:\|[^\[\]]*)?\]\]")
+_MDLINK = re.compile(r"(?<!!)\[[^\]]*\]\(<?([^)<>\s]+\.md)>?(?:#[^)]*)?\)")
+_HASHTAG_GAVE = re.compile(r"(?<![\w#])#gave\b", re.IGNORECASE)
+_HASHTAG_GOT = re.compile(r"(?<![\w#])#got\b", re.IGNORECASE)
+_FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
+_DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+_CONFLICT = re.compile(
+    r"^(?P<base>.+?)(?: \((?:conflict|conflicted copy|[^()]*'s conflicted copy)[^()]*\)"
+    r"|\.sync-conflict-\d{8}-\d{6}-\w+)$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
+class _Notes:
+    """Problems collected while parsing one file."""
+
+    path: str
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, line: int | None, level: Level, message: str) -> None:
+        self.problems.append(Problem(self.path, line, level, message))
+
+
+class _TooBig(Exception):
+    pass
+
+
+class _BadTag(Exception):
+    def __init__(self, node: yaml.Node) -> None:
+        super().__init__(node.tag)
+        self.node = node
+
+
+def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
+    """Parse one note. `rel` is its vault-relative path with `/`."""
+    notes = _Notes(rel)
+    stem = unicodedata.normalize("NFC", rel.rsplit("/", 1)[-1][:-3])
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line = data.count(b"\n", 0, nul) + 1
+        notes.add(line, "error", "binary file (contains NUL bytes); skipped")
+        return _skipped(rel, stem, notes)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        notes.add(line, "error", f"not UTF-8 text (byte 0x{data[exc.start]:02x}); skipped")
+        return _skipped(rel, stem, notes)
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+
+    meta, body_start = _front_matter(lines, notes)
+    conflict = _CONFLICT.match(stem)
+    if conflict:
+        base = conflict["base"]
+        notes.add(None, "warning", f"looks like a sync conflict copy of `{base}.md`")
+
+    is_contact = _is_contact(rel, meta, config)
+    fields = _contact_fields(meta, stem, config, notes) if is_contact else None
+    note_date = _note_date(stem, meta)
+    items, tasks, body_links = _scan_body(lines, body_start, rel, notes)
+    links = tuple(dict.fromkeys((*_front_matter_links(meta), *body_links)))
+    return ParsedNote(
+        path=rel,
+        stem=stem,
+        is_contact=is_contact,
+        fields=fields,
+        note_date=note_date,
+        links=links,
+        items=tuple(items),
+        tasks=tuple(tasks),
+        problems=tuple(notes.problems),
+    )
+
+
+def _skipped(rel: str, stem: str, notes: _Notes) -> ParsedNote:
+    return ParsedNote(rel, stem, False, None, None, (), (), (), tuple(notes.problems), True)
+
+
+# --- front matter -------------------------------------------------------------------
+
+
+@dataclass
+class _Meta:
+    """Front matter values as plain Python (str/list/dict/None) plus each key's line."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    lines: dict[str, int] = field(default_factory=dict)
+
+    def line(self, key: str) -> int | None:
+        return self.lines.get(key)
+
+
+def _front_matter(lines: list[str], notes: _Notes) -> tuple[_Meta, int]:
+    """Find and read the front matter; returns it and the 0-based index of the body."""
+    first = lines[0].rstrip() if lines else ""
+    if first == "+++" or (first.startswith("{") and not first.startswith("{{")):
+        notes.add(1, "warning", "only YAML front matter is read; this one is ignored")
+        if first == "+++":
+            for i in range(1, len(lines)):
+                if lines[i].rstrip() == "+++":
+                    return _Meta(), i + 1
+        return _Meta(), 0
+    if first != "---":
+        return _Meta(), 0
+    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
+    if end is None:
+        notes.add(1, "warning", "front matter is never closed (no closing `---`); read as body")
+        return _Meta(), 0
+    source = "\n".join(lines[1:end])
+    if len(source.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER:
+        notes.add(1, "error", "front matter is larger than 256 KiB; ignored")
+        return _Meta(), end + 1
+    return _read_yaml(source, notes), end + 1
+
+
+def _read_yaml(source: str, notes: _Notes) -> _Meta:
+    meta = _Meta()
+    if not source.strip():
+        return meta
+    try:
+        root = yaml.compose(source, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 2 if mark else 1
+        what = exc.problem or exc.context or "syntax error"
+        notes.add(line, "error", f"front matter is not valid YAML: {what}")
+        return meta
+    except yaml.YAMLError as exc:
+        notes.add(1, "error", f"front matter is not valid YAML: {exc}")
+        return meta
+    if root is None:
+        return meta
+    if not isinstance(root, yaml.MappingNode):
+        notes.add(2, "warning", "front matter is not a mapping of keys to values; ignored")
+        return meta
+    budget = [MAX_NODES]
+    for key_node, value_node in root.value:
+        line = key_node.start_mark.line + 2
+        if not isinstance(key_node, yaml.ScalarNode):
+            notes.add(line, "warning", "a front matter key that is not text; ignored")
+            continue
+        key = key_node.value
+        if key in meta.values:
+            notes.add(line, "warning", f"duplicate key `{key}` (the last one wins)")
+        try:
+            meta.values[key] = _plain(value_node, budget)
+        except _TooBig:
+            notes.add(line, "error", f"`{key}` is too large or expands aliases too deeply; ignored")
+            return _Meta()
+        except _BadTag as exc:
+            bad_line = exc.node.start_mark.line + 2
+            notes.add(bad_line, "error", f"unsupported YAML tag `{exc.node.tag}` in `{key}`")
+            continue
+        meta.lines[key] = line
+        _suggest_key(key, line, notes)
+    return meta
+
+
+def _plain(node: yaml.Node, budget: list[int]) -> Any:
+    """A node → str/list/dict/None, keeping every scalar as the text the user typed."""
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise _TooBig
+    if node.tag not in _SAFE_TAGS:
+        raise _BadTag(node)
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.tag == _NULL_TAG else node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_plain(child, budget) for child in node.value]
+    if isinstance(node, yaml.MappingNode):
+        out: dict[str, Any] = {}
+        for k, v in node.value:
+            key = _plain(k, budget)
+            out[str(key)] = _plain(v, budget)
+        return out
+    raise _BadTag(node)  # pragma: no cover - PyYAML has only these three node kinds
+
+
+def _suggest_key(key: str, line: int, notes: _Notes) -> None:
+    """`Birthday:` or `last contact:` is almost certainly a known key with a typo."""
+    if key in KNOWN_KEYS:
+        return
+    folded = re.sub(r"[\s\-]+", "_", key.strip().lower())
+    if folded in KNOWN_KEYS:
+        notes.add(line, "warning", f"unknown key `{key}`; did you mean `{folded}`?")
+
+
+def _strip_link(value: str) -> str:
+    """`[[Folder/Acme|ACME]]` → `Acme`, for values that may be wikilinks."""
+    m = re.fullmatch(r"\s*\[\[([^\]|#]*)(?:#[^\]|]*)?(?:\|[^\]]*)?\]\]\s*", value)
+    if m:
+        return m[1].rsplit("/", 1)[-1].strip()
+    return value.strip()
+
+
+def _words(value: Any) -> list[str]:
+    """A string or list of strings as lower-case words, wikilinks reduced to their target."""
+    items = value if isinstance(value, list) else [value]
+    return [_strip_link(v).lower() for v in items if isinstance(v, str)]
+
+
+def _tag_list(value: Any) -> list[str]:
+    """Tags as a list (YAML list, or a string separated by commas or spaces), without `#`."""
+    if isinstance(value, str):
+        raw = re.split(r"[,\s]+", value)
+    elif isinstance(value, list):
+        raw = [v for v in value if isinstance(v, str)]
+    else:
+        raw = []
+    return [t.strip().lstrip("#") for t in raw if t and t.strip().lstrip("#")]
+
+
+def _in_contact_folder(rel: str, folders: tuple[str, ...]) -> bool:
+    parents = rel.split("/")[:-1]
+    for folder in folders:
+        parts = [p for p in folder.strip("/").split("/") if p]
+        if not parts:
+            continue
+        if len(parts) == 1:
+            if any(p.casefold() == parts[0].casefold() for p in parents):
+                return True
+        elif [p.casefold() for p in parents[: len(parts)]] == [p.casefold() for p in parts]:
+            return True
+    return False
+
+
+def _is_contact(rel: str, meta: _Meta, config: Config) -> bool:
+    """SPEC 2: a contact folder (unless `type` says otherwise), a type word, or a tag."""
+    values = meta.values
+    declared = [w for k in ("type", "category", "categories") for w in _words(values.get(k))]
+    if any(w in PERSON_WORDS for w in declared):
+        return True
+    tags = [t.lower().split("/", 1)[0] for t in _tag_list(values.get("tags"))]
+    if any(t in PERSON_WORDS for t in tags):
+        return True
+    if not _in_contact_folder(rel, config.contact_folders):
+        return False
+    return not _words(values.get("type"))
+
+
+def _note_date(stem: str, meta: _Meta) -> date | None:
+    m = _DATE_PREFIX.match(stem)
+    if m:
+        try:
+            return parse_iso(m[1])
+        except DateValueError:
+            pass
+    value = meta.values.get("date")
+    if isinstance(value, str):
+        try:
+            return as_date(value)
+        except DateValueError:
+            return None
+    return None
+
+
+def _front_matter_links(meta: _Meta) -> list[str]:
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, str):
+            found.extend(_links_in(value))
+        elif isinstance(value, list):
+            for v in value:
+                walk(v)
+        elif isinstance(value, dict):
+            for v in value.values():
+                walk(v)
+
+    for key, value in meta.values.items():
+        if key not in ("company", "type", "category", "categories", "tags"):
+            walk(value)
+    return found
+
+
+# --- contact fields -----------------------------------------------------------------
+
+
+def _contact_fields(meta: _Meta, stem: str, config: Config, notes: _Notes) -> ContactFields:
+    v = meta.values
+
+    def text(key: str) -> str | None:
+        value = v.get(key)
+        if value is None or value == "":
+            return None
+        if isinstance(value, str):
+            return value.strip()
+        notes.add(meta.line(key), "warning", f"`{key}` should be text; ignored")
+        return None
+
+    def strings(*keys: str) -> tuple[str, ...]:
+        out: list[str] = []
+        for key in keys:
+            value = v.get(key)
+            if value is None:
+                continue
+            items = value if isinstance(value, list) else [value]
+            for item in items:
+                if isinstance(item, str):
+                    if item.strip():
+                        out.append(item.strip())
+                elif item is not None:
+                    notes.add(
+                        meta.line(key), "warning", f"`{key}` should be text or a list of text"
+                    )
+        return tuple(dict.fromkeys(out))
+
+    def day(key: str) -> date | None:
+        value = v.get(key)
+        if value is None or value == "":
+            return None
+        try:
+            return as_date(value)
+        except DateValueError as exc:
+            notes.add(meta.line(key), "error", f"`{key}`: {exc}")
+            return None
+
+    name = text("name") or stem
+    birthday: YearlyDate | None = None
+    birthday_raw = v.get("birthday")
+    if birthday_raw not in (None, ""):
+        try:
+            birthday = parse_yearly(birthday_raw)
+        except DateValueError as exc:
+            notes.add(meta.line("birthday"), "error", f"`birthday`: {exc}")
+    cadence = None
+    cadence_raw = v.get("cadence")
+    if cadence_raw not in (None, ""):
+        if isinstance(cadence_raw, str):
+            try:
+                cadence = parse_cadence(cadence_raw)
+            except DateValueError as exc:
+                notes.add(meta.line("cadence"), "error", f"`cadence`: {exc}")
+        else:
+            notes.add(meta.line("cadence"), "error", "`cadence` should be text such as 2w or 3m")
+    circle = text("circle")
+    if circle and not config.has_circle(circle):
+        notes.add(
+            meta.line("circle"), "warning", f"unknown circle `{circle}` (not in crm.toml [circles])"
+        )
+    company = text("company")
+    return ContactFields(
+        name=name,
+        aliases=strings("aliases", "alias"),
+        birthday=birthday,
+        birthday_raw=birthday_raw if isinstance(birthday_raw, str) else None,
+        dates=_yearly_dates(v.get("dates"), meta.line("dates"), notes),
+        cadence=cadence,
+        cadence_raw=cadence_raw if isinstance(cadence_raw, str) else None,
+        circle=circle,
+        last_contact=day("last_contact"),
+        snooze=day("snooze"),
+        emails=strings("email", "emails"),
+        phones=strings("phone", "phones"),
+        company=_strip_link(company) if company else None,
+        role=text("role"),
+        location=text("location"),
+        met=text("met"),
+        url=text("url"),
+        linkedin=text("linkedin"),
+        tags=tuple(dict.fromkeys(_tag_list(v.get("tags")))),
+    )
+
+
+def _yearly_dates(value: Any, line: int | None, notes: _Notes) -> tuple[YearlyDate, ...]:
+    """`dates:` entries: "YYYY-MM-DD label" strings or {date, label} mappings."""
+    if value is None:
+        return ()
+    items = value if isinstance(value, list) else [value]
+    out: list[YearlyDate] = []
+    for item in items:
+        try:
+            if isinstance(item, dict):
+                when, label = item.get("date"), item.get("label") or item.get("name") or ""
+                if not isinstance(when, str):
+                    raise DateValueError("a `dates` entry needs a `date`")
+                out.append(parse_yearly(when, str(label).strip()))
+            elif isinstance(item, str):
+                head, _, label = item.strip().partition(" ")
+                out.append(parse_yearly(head, label.strip()))
+            else:
+                raise DateValueError(f"cannot read {item!r} as a date")
+        except DateValueError as exc:
+            notes.add(line, "error", f"`dates`: {exc}")
+    return tuple(out)
+
+
+# --- body ---------------------------------------------------------------------------
+
+
+def _links_in(text: str) -> list[str]:
+    """Link targets in a line: `[[Name]]`, `[[Folder/Name|x]]`, `[x](People/Name%20X.md)`."""
+    if "[" not in text:
+        return []
+    found = []
+    for m in _WIKILINK.finditer(text):
+        target = m[2].strip()
+        if m[1] and "." in target.rsplit("/", 1)[-1] and not target.lower().endswith(".md"):
+            continue  # an embedded image or PDF, not a person
+        if target:
+            found.append(target)
+    for m in _MDLINK.finditer(text):
+        target = unquote(m[1])
+        if "://" not in target:
+            found.append(target)
+    return [t[:-3] if t.lower().endswith(".md") else t for t in found]
+
+
+def _scan_body(
+    lines: list[str], start: int, rel: str, notes: _Notes
+) -> tuple[list[DatedItem], list[Task], list[str]]:
+    items: list[DatedItem] = []
+    tasks: list[Task] = []
+    links: list[str] = []
+    fence: str | None = None
+    for index in range(start, len(lines)):
+        line = lines[index]
+        fence_match = _FENCE.match(line)
+        if fence_match:
+            marker = fence_match[1]
+            if fence is None:
+                fence = marker
+                continue
+            if marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+                continue
+        if fence is not None:
+            continue
+        line_links = _links_in(line)
+        links.extend(line_links)
+        m = _LIST_ITEM.match(line)
+        if not m:
+            continue
+        content = m[1]
+        number = index + 1
+        task = _TASK.match(content)
+        if task:
+            tasks.append(_task(task[1], task[2], rel, number, line_links, notes))
+            continue
+        if content[:1] not in "[0123456789":
+            continue
+        dated = _LEADING_DATE.match(content)
+        if not dated:
+            continue
+        try:
+            when = parse_iso(dated[2])
+        except DateValueError:
+            notes.add(number, "warning", f"impossible date {dated[2]}; line ignored")
+            continue
+        rest = content[dated.end() :].strip()
+        items.append(
+            DatedItem(
+                line=number,
+                date=when,
+                text=rest,
+                links=tuple(line_links),
+                gave=bool(_HASHTAG_GAVE.search(rest)),
+                got=bool(_HASHTAG_GOT.search(rest)),
+            )
+        )
+    return items, tasks, links
+
+
+_STATUS: dict[str, TaskStatus] = {" ": "open", "/": "open", ">": "open", "x": "done", "X": "done"}
+
+
+def _task(mark: str, content: str, rel: str, number: int, links: list[str], notes: _Notes) -> Task:
+    """A checkbox item; its due date may lead the text or be a Tasks/Dataview field."""
+    status: TaskStatus = _STATUS.get(mark, "cancelled")
+    due_text: str | None = None
+    text = content
+    leading = _LEADING_DATE.match(text)
+    if leading and text[:1] in "[0123456789":
+        due_text = leading[2]
+        text = text[leading.end() :]
+    for pattern in (_TASKS_DUE, _DATAVIEW_DUE):
+        m = pattern.search(text)
+        if m:
+            due_text = due_text or next(g for g in m.groups() if g)
+            text = pattern.sub("", text)
+    text = _DONE_MARK.sub("", text)
+    text = re.sub(r"[ \t]{2,}", " ", text).strip()
+    due = None
+    if due_text:
+        try:
+            due = parse_iso(due_text)
+        except DateValueError:
+            if status == "open":
+                notes.add(number, "warning", f"impossible date {due_text}; task has no due date")
+    return Task(rel, number, status, due, text, tuple(links))

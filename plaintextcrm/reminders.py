@@ -1,0 +1,142 @@
+"""The reminder engine: (Index, today, window) → the sorted list of SPEC section 3.
+
+Pure: no I/O, no clock. The calendar feed uses the same functions with no window, so the
+feed and `crm due` can never disagree about a date.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import date, timedelta
+
+from plaintextcrm.dates import add_cadence, next_occurrence
+from plaintextcrm.model import Contact, Index, Reminder, Task, YearlyDate
+
+KINDS = ("followup", "birthday", "date", "reconnect")
+
+
+def _overdue(day: date, today: date) -> int:
+    return max(0, (today - day).days)
+
+
+def birthday_reminder(contact: Contact, yearly: YearlyDate, today: date) -> Reminder:
+    day = next_occurrence(yearly, today)
+    age = day.year - yearly.year if yearly.year else None
+    title = f"{contact.name}'s birthday" + (f" (turns {age})" if age is not None else "")
+    return Reminder(
+        date=day,
+        kind="birthday",
+        contact=contact.name,
+        note=contact.path,
+        title=title,
+        overdue_days=0,
+        age=age,
+        key=f"birthday:{contact.path}",
+    )
+
+
+def date_reminder(contact: Contact, yearly: YearlyDate, index: int, today: date) -> Reminder:
+    day = next_occurrence(yearly, today)
+    years = day.year - yearly.year if yearly.year else None
+    label = yearly.label or "anniversary"
+    title = f"{contact.name}: {label}" + (f" ({years} years)" if years is not None else "")
+    return Reminder(
+        date=day,
+        kind="date",
+        contact=contact.name,
+        note=contact.path,
+        title=title,
+        overdue_days=0,
+        label=yearly.label,
+        years=years,
+        text=label,
+        key=f"date:{contact.path}:{index}:{yearly.raw}:{yearly.label}",
+    )
+
+
+def followup_reminder(contact: Contact, task: Task, today: date) -> Reminder:
+    assert task.due is not None
+    return Reminder(
+        date=task.due,
+        kind="followup",
+        contact=contact.name,
+        note=task.path,
+        title=f"{contact.name}: {task.text}" if task.text else f"Follow up with {contact.name}",
+        overdue_days=_overdue(task.due, today),
+        text=task.text,
+        line=task.line,
+        key=f"followup:{task.path}:{task.line}:{contact.path}",
+    )
+
+
+def reconnect_date(contact: Contact, today: date) -> date | None:
+    """When to reconnect: last contact + cadence (today if never), never before snooze."""
+    if contact.cadence is None:
+        return None
+    last = contact.last_contact_on(today)
+    day = add_cadence(last, contact.cadence) if last else today
+    if contact.fields.snooze and contact.fields.snooze > day:
+        day = contact.fields.snooze
+    return day
+
+
+def reconnect_reminder(contact: Contact, today: date) -> Reminder | None:
+    day = reconnect_date(contact, today)
+    if day is None:
+        return None
+    last = contact.last_contact_on(today)
+    return Reminder(
+        date=day,
+        kind="reconnect",
+        contact=contact.name,
+        note=contact.path,
+        title=f"Reconnect with {contact.name}",
+        overdue_days=_overdue(day, today),
+        last_contact=last,
+        cadence=contact.cadence.raw if contact.cadence else None,
+        key=f"reconnect:{contact.path}",
+    )
+
+
+def _contact_reminders(contact: Contact, today: date) -> Iterator[Reminder]:
+    if contact.fields.birthday:
+        yield birthday_reminder(contact, contact.fields.birthday, today)
+    for i, yearly in enumerate(contact.fields.dates):
+        yield date_reminder(contact, yearly, i, today)
+    for task in contact.tasks:
+        if task.status == "open" and task.due is not None:
+            yield followup_reminder(contact, task, today)
+    reconnect = reconnect_reminder(contact, today)
+    if reconnect:
+        yield reconnect
+
+
+def all_reminders(index: Index, today: date) -> Iterator[Reminder]:
+    """Every reminder of every contact, each at its next date, with no window."""
+    for contact in index.contacts:
+        yield from _contact_reminders(contact, today)
+
+
+def due(
+    index: Index, today: date, days: int = 14, kinds: Iterable[str] | None = None
+) -> list[Reminder]:
+    """The reminders in the window [.., today + days], overdue ones included, in SPEC order."""
+    wanted = set(kinds) if kinds else set(KINDS)
+    horizon = today + timedelta(days=days)
+    found = [r for r in all_reminders(index, today) if r.kind in wanted and r.date <= horizon]
+    return sorted(found, key=Reminder.sort_key)
+
+
+def feed_reminders(index: Index, today: date) -> list[Reminder]:
+    """Every reminder, sorted, for outputs that show the future too (the calendar feed)."""
+    return sorted(all_reminders(index, today), key=Reminder.sort_key)
+
+
+def next_reminder_by_contact(index: Index, today: date) -> dict[str, Reminder]:
+    """Each contact's first upcoming (or overdue) reminder, keyed by the contact's note."""
+    first: dict[str, Reminder] = {}
+    for contact in index.contacts:
+        mine = list(_contact_reminders(contact, today))
+        if mine:
+            first[contact.path] = min(mine, key=Reminder.sort_key)
+    return first

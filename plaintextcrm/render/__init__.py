@@ -1,0 +1,1 @@
+"""Formatters: the same model rendered as text, JSON, iCalendar or a digest."""

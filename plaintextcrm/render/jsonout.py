@@ -1,0 +1,102 @@
+"""The machine-readable formatter: the same model as the text output, as JSON (SPEC 4 keys).
+
+Keys named by the SPEC are a contract with scripts outside this project; add keys freely,
+never rename or drop one.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+from typing import Any
+
+from plaintextcrm.model import Contact, Interaction, Problem, Reminder, Task
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def reminder_json(r: Reminder) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "date": r.date.isoformat(),
+        "kind": r.kind,
+        "contact": r.contact,
+        "note": r.note,
+        "title": r.title,
+        "overdue_days": r.overdue_days,
+    }
+    if r.kind == "birthday":
+        out["age"] = r.age
+    elif r.kind == "date":
+        out["label"] = r.label
+        out["years"] = r.years
+    elif r.kind == "followup":
+        out["text"] = r.text
+        out["line"] = r.line
+    elif r.kind == "reconnect":
+        out["last_contact"] = _iso(r.last_contact)
+        out["cadence"] = r.cadence
+    return out
+
+
+def cadence_as_written(contact: Contact) -> str | None:
+    """The effective cadence as the user wrote it (in the note or for the circle)."""
+    return contact.cadence.raw if contact.cadence else contact.fields.cadence_raw
+
+
+def contact_json(contact: Contact, today: date, next_reminder: Reminder | None) -> dict[str, Any]:
+    f = contact.fields
+    return {
+        "name": f.name,
+        "note": contact.path,
+        "aliases": list(f.aliases),
+        "tags": list(f.tags),
+        "circle": f.circle,
+        "cadence": cadence_as_written(contact),
+        "birthday": f.birthday_raw,
+        "emails": list(f.emails),
+        "phones": list(f.phones),
+        "company": f.company,
+        "role": f.role,
+        "location": f.location,
+        "met": f.met,
+        "url": f.url,
+        "linkedin": f.linkedin,
+        "last_contact": _iso(contact.last_contact_on(today)),
+        "snooze": _iso(f.snooze),
+        "gave": contact.gave,
+        "got": contact.got,
+        "next_reminder": reminder_json(next_reminder) if next_reminder else None,
+    }
+
+
+def interaction_json(i: Interaction) -> dict[str, Any]:
+    return {
+        "date": i.date.isoformat(),
+        "text": i.text,
+        "note": i.path,
+        "line": i.line,
+        "gave": i.gave,
+        "got": i.got,
+    }
+
+
+def task_json(t: Task) -> dict[str, Any]:
+    return {"text": t.text, "due": _iso(t.due), "status": t.status, "note": t.path, "line": t.line}
+
+
+def show_json(contact: Contact, today: date, next_reminder: Reminder | None) -> dict[str, Any]:
+    out = contact_json(contact, today, next_reminder)
+    out["dates"] = [{"date": y.raw, "label": y.label} for y in contact.fields.dates]
+    out["tasks"] = [task_json(t) for t in contact.tasks]
+    out["interactions"] = [interaction_json(i) for i in reversed(contact.interactions)]
+    return out
+
+
+def problem_json(p: Problem) -> dict[str, Any]:
+    return {"path": p.path, "line": p.line, "level": p.level, "message": p.message}
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2)

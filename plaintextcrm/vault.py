@@ -1,0 +1,159 @@
+"""Finding the vault and listing its notes.
+
+Like vdirsyncer's filesystem storage, the listing is cheap metadata only — (path, size,
+mtime_ns) — so a cache can decide what to read again without opening a file. Walking is
+iterative (a folder nested 200 deep is fine) and follows a symlink only when it stays
+inside the vault and does not loop.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import stat
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from plaintextcrm.errors import CrmError
+from plaintextcrm.model import Problem
+
+STATE_DIR = ".crm"
+
+
+@dataclass(frozen=True)
+class NoteFile:
+    """One `*.md` file: where it is and the cheap facts that tell whether it changed."""
+
+    rel: str
+    path: Path
+    size: int
+    mtime_ns: int
+
+
+def find_vault(option: str | None, env: Mapping[str, str], cwd: Path) -> Path:
+    """`--vault` > `CRM_VAULT` > nearest folder with `crm.toml` or `.obsidian/` (SPEC 1)."""
+    given = option or env.get("CRM_VAULT")
+    if given:
+        root = Path(given).expanduser()
+        if not root.exists():
+            raise CrmError(f"vault not found: {root} does not exist")
+        if not root.is_dir():
+            raise CrmError(f"vault must be a folder: {root} is a file")
+        root = root.resolve()
+        if root == Path(root.anchor):
+            raise CrmError(f"refusing to use {root} as a vault: pass the folder of your notes")
+        return root
+    here = cwd.resolve()
+    for folder in (here, *here.parents):
+        if folder == Path(folder.anchor):
+            break
+        if (folder / "crm.toml").is_file() or (folder / ".obsidian").is_dir():
+            return folder
+    raise CrmError(
+        "no vault found: pass --vault PATH, set CRM_VAULT, or run `crm init` in your notes folder"
+    )
+
+
+def ensure_state_dir(root: Path) -> Path:
+    """`<vault>/.crm/` with a `.gitignore` of `*`, so git never sees the tool's state."""
+    state = root / STATE_DIR
+    state.mkdir(exist_ok=True)
+    ignore = state / ".gitignore"
+    if not ignore.exists():
+        ignore.write_text("*\n", encoding="utf-8")
+    return state
+
+
+@lru_cache(maxsize=64)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    """A gitignore-like glob: `**` spans folders, `*` and `?` stay within one name."""
+    out = []
+    i = 0
+    while i < len(pattern):
+        if pattern.startswith("**/", i):
+            out.append("(?:.*/)?")
+            i += 3
+        elif pattern.startswith("**", i):
+            out.append(".*")
+            i += 2
+        elif pattern[i] == "*":
+            out.append("[^/]*")
+            i += 1
+        elif pattern[i] == "?":
+            out.append("[^/]")
+            i += 1
+        else:
+            out.append(re.escape(pattern[i]))
+            i += 1
+    return re.compile("".join(out) + r"\Z")
+
+
+def is_ignored(rel: str, patterns: tuple[str, ...], is_dir: bool = False) -> bool:
+    """Whether `rel` (a `/`-separated vault path) matches an `ignore` pattern."""
+    for pattern in patterns:
+        regex = _glob_regex(pattern.strip("/"))
+        if regex.match(rel):
+            return True
+        # A folder is pruned when everything below it would be ignored (`templates/**`).
+        if is_dir and regex.match(rel + "/x") and pattern.endswith("**"):
+            return True
+    return False
+
+
+def is_editor_temp(name: str) -> bool:
+    """Editors' and sync tools' temporary files, which must never be read as notes."""
+    return name.startswith((".", "#", "~")) or name.endswith(("~", ".tmp", ".swp", ".icloud"))
+
+
+def list_notes(root: Path, ignore: tuple[str, ...]) -> tuple[list[NoteFile], list[Problem]]:
+    """Every note below `root`, sorted by path, and a warning for each link we skip."""
+    notes: list[NoteFile] = []
+    problems: list[Problem] = []
+    real_root = root.resolve()
+    root_stat = real_root.stat()
+    seen_dirs = {(root_stat.st_dev, root_stat.st_ino)}
+    stack: list[tuple[Path, str]] = [(real_root, "")]
+    while stack:
+        folder, prefix = stack.pop()
+        try:
+            entries = list(os.scandir(folder))
+        except OSError:
+            continue  # vanished or unreadable folder: sync running, nothing to report
+        for entry in entries:
+            name = entry.name
+            if is_editor_temp(name):
+                continue
+            rel = prefix + name
+            try:
+                is_link = entry.is_symlink()
+                st = entry.stat(follow_symlinks=True)
+            except OSError:
+                if entry.is_symlink():
+                    problems.append(
+                        Problem(rel, None, "warning", "broken or looping symlink; skipped")
+                    )
+                continue
+            if is_link:
+                target = Path(os.path.realpath(entry.path))
+                if not target.is_relative_to(real_root):
+                    problems.append(
+                        Problem(rel, None, "warning", "symlink leaves the vault; skipped")
+                    )
+                    continue
+            if stat.S_ISDIR(st.st_mode):
+                if is_ignored(rel, ignore, is_dir=True):
+                    continue
+                key = (st.st_dev, st.st_ino)
+                if key in seen_dirs:
+                    problems.append(Problem(rel, None, "warning", "symlink loop; skipped"))
+                    continue
+                seen_dirs.add(key)
+                stack.append((Path(entry.path), rel + "/"))
+            elif stat.S_ISREG(st.st_mode) and name.lower().endswith(".md"):
+                if is_ignored(rel, ignore):
+                    continue
+                notes.append(NoteFile(rel, Path(entry.path), st.st_size, st.st_mtime_ns))
+    notes.sort(key=lambda n: n.rel)
+    return notes, problems

@@ -1,0 +1,242 @@
+"""The note parser: every accepted form of SPEC 2, and bad input turned into problems."""
+
+from datetime import date
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from plaintextcrm.config import parse_config
+from plaintextcrm.parse import parse_note
+
+CONFIG = parse_config({})
+
+
+def parse(text: str | bytes, path: str = "People/Anna Rossi.md"):
+    data = text.encode("utf-8") if isinstance(text, str) else text
+    return parse_note(path, data, CONFIG)
+
+
+def messages(note) -> list[tuple[int | None, str, str]]:
+    return [(p.line, p.level, p.message) for p in note.problems]
+
+
+FULL = """---
+name: Anna Rossi
+aliases: [Annie, "A. Rossi"]
+birthday: 1990-03-14
+dates:
+  - "2015-06-20 wedding anniversary"
+  - {date: --09-01, label: first met}
+cadence: 2w
+circle: close
+last_contact: 2026-10-01
+snooze: 2026-12-01
+email: anna@example.org
+emails: [anna.rossi@work.example]
+phone: "+39 333 1234567"
+phones: [0123, 12:34:56]
+company: "[[Acme Robotics]]"
+role: CTO
+location: Turin
+met: PyCon Italia 2019
+url: https://anna.example.org
+linkedin: https://linkedin.com/in/annarossi
+tags: [friends, "#python"]
+---
+# Anna
+"""
+
+
+def test_every_field():
+    note = parse(FULL)
+    f = note.fields
+    assert note.is_contact and not note.problems
+    assert f.name == "Anna Rossi" and f.aliases == ("Annie", "A. Rossi")
+    assert (f.birthday.month, f.birthday.day, f.birthday.year) == (3, 14, 1990)
+    assert [(d.month, d.day, d.year, d.label) for d in f.dates] == [
+        (6, 20, 2015, "wedding anniversary"),
+        (9, 1, None, "first met"),
+    ]
+    assert f.cadence.raw == "2w" and f.circle == "close"
+    assert f.last_contact == date(2026, 10, 1) and f.snooze == date(2026, 12, 1)
+    assert f.emails == ("anna@example.org", "anna.rossi@work.example")
+    # the phone numbers stay what the user typed: no octal, no base-60
+    assert f.phones == ("+39 333 1234567", "0123", "12:34:56")
+    assert f.company == "Acme Robotics" and f.role == "CTO"
+    assert f.tags == ("friends", "python")
+
+
+@pytest.mark.parametrize(
+    ("path", "front", "expected"),
+    [
+        ("People/x.md", "", True),
+        ("Contacts/sub/x.md", "", True),
+        ("People/Acme.md", "type: company", False),
+        ("Notes/x.md", "type: person", True),
+        ("Notes/x.md", "category: Contact", True),
+        ("Notes/x.md", 'categories: ["[[People]]"]', True),
+        ("Notes/x.md", "tags: [people/friends]", True),
+        ("Notes/x.md", "tags: '#contact'", True),
+        ("Notes/x.md", "tags: [peoplewatching]", False),
+        ("Notes/x.md", "", False),
+    ],
+)
+def test_contact_detection(path, front, expected):
+    assert parse(f"---\n{front}\n---\n", path).is_contact is expected
+
+
+BODY = """---
+name: Anna
+---
+## Log
+- 2026-10-02 coffee #gave
+- [[2026-09-01]]: call about the job
+* 2026-08-10 — lunch with [[Bob Stone|Bob]] #got
+1. 2026-07-01 - walk
+  - 2026-06-01T10:30 nested, with a time
+> - 2026-05-01 in a quote
+- 2026-13-01 impossible
+- 02/11/2026 not ISO
+```
+- 2026-01-01 inside a code block
+- [ ] 2026-01-02 task in code
+```
+## Tasks
+- [ ] 2026-02-01 ask about the move
+- [ ] send the paper 📅 2026-03-15
+- [ ] call back [due:: 2026-04-01]
+- [ ] due:: 2026-04-02 inline dataview
+- [x] 2026-01-05 done ✅ 2026-01-06
+- [-] 2026-01-07 cancelled
+- [ ] someday, no date
+"""
+
+
+def test_interactions_and_tasks():
+    note = parse(BODY)
+    items = [(i.line, i.date.isoformat(), i.text, i.gave, i.got) for i in note.items]
+    assert items == [
+        (5, "2026-10-02", "coffee #gave", True, False),
+        (6, "2026-09-01", "call about the job", False, False),
+        (7, "2026-08-10", "lunch with [[Bob Stone|Bob]] #got", False, True),
+        (8, "2026-07-01", "walk", False, False),
+        (9, "2026-06-01", "nested, with a time", False, False),
+        (10, "2026-05-01", "in a quote", False, False),
+    ]
+    tasks = [(t.line, t.status, t.due and t.due.isoformat(), t.text) for t in note.tasks]
+    assert tasks == [
+        (18, "open", "2026-02-01", "ask about the move"),
+        (19, "open", "2026-03-15", "send the paper"),
+        (20, "open", "2026-04-01", "call back"),
+        (21, "open", "2026-04-02", "inline dataview"),
+        (22, "done", "2026-01-05", "done"),
+        (23, "cancelled", "2026-01-07", "cancelled"),
+        (24, "open", None, "someday, no date"),
+    ]
+    assert messages(note) == [(11, "warning", "impossible date 2026-13-01; line ignored")]
+    assert "Bob Stone" in note.links
+
+
+@pytest.mark.parametrize(
+    ("line", "target"),
+    [
+        ("[[Anna Rossi]]", "Anna Rossi"),
+        ("[[Anna Rossi|Anna]]", "Anna Rossi"),
+        ("[[Anna Rossi#Log]]", "Anna Rossi"),
+        ("[[Anna Rossi#^block1]]", "Anna Rossi"),
+        ("[[People/Anna Rossi]]", "People/Anna Rossi"),
+        ("[[Anna Rossi.md]]", "Anna Rossi"),
+        ("[Anna](People/Anna%20Rossi.md)", "People/Anna Rossi"),
+        ("[Nicolò](<People/Nicolò.md>)", "People/Nicolò"),
+    ],
+)
+def test_link_forms(line, target):
+    assert parse(f"- 2026-01-01 met {line}\n", "Daily/x.md").items[0].links == (target,)
+
+
+def test_embeds_of_images_are_not_links():
+    assert parse("![[photo.png]] [[Anna]]\n", "x.md").links == ("Anna",)
+
+
+def test_crlf_bom_and_no_trailing_newline():
+    text = "\ufeff---\r\nname: Anna\r\n---\r\n- 2026-10-02 coffee\r\n- [ ] 2026-11-01 call"
+    note = parse(text)
+    assert note.fields.name == "Anna" and not note.problems
+    assert [(i.line, i.text) for i in note.items] == [(4, "coffee")]
+    assert [(t.line, t.text) for t in note.tasks] == [(5, "call")]
+
+
+def test_dated_notes():
+    daily = parse("Met [[Anna]]\n", "Daily/2026-10-14.md")
+    assert daily.note_date == date(2026, 10, 14) and daily.links == ("Anna",)
+    meeting = parse("---\ndate: 2026-09-03\nattendees: ['[[Bob]]']\n---\nwith [[Anna]]\n", "M/x.md")
+    assert meeting.note_date == date(2026, 9, 3) and meeting.links == ("Bob", "Anna")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("---\nbirthday: 1990-02-30\n---\n", [(2, "error", "`birthday`: invalid date '1990-02-30': no such day")]),
+        ("---\nbirthday: March 14\n---\n", [(2, "error", "`birthday`: invalid date 'March 14': expected YYYY-MM-DD, --MM-DD or MM-DD")]),
+        ("---\nname: 'unclosed\n---\n", [(2, "error", "front matter is not valid YAML: found unexpected end of stream")]),
+        ("---\nname: x\n\tbad: tab\n---\n", [(3, "error", "front matter is not valid YAML: found a tab character that violates indentation")]),
+        ("---\nname: a\nname: b\n---\n", [(3, "warning", "duplicate key `name` (the last one wins)")]),
+        ("---\n- a\n- b\n---\n", [(2, "warning", "front matter is not a mapping of keys to values; ignored")]),
+        ("---\nx: !!python/object/apply:os.system [ls]\n---\n", [(2, "error", "unsupported YAML tag `tag:yaml.org,2002:python/object/apply:os.system` in `x`")]),
+        ("+++\nname = 'x'\n+++\n", [(1, "warning", "only YAML front matter is read; this one is ignored")]),
+        ("---\nname: x\n", [(1, "warning", "front matter is never closed (no closing `---`); read as body")]),
+        ("---\nBirthday: 1990-01-01\n---\n", [(2, "warning", "unknown key `Birthday`; did you mean `birthday`?")]),
+        ("---\ncircle: vip\n---\n", [(2, "warning", "unknown circle `vip` (not in crm.toml [circles])")]),
+        ("---\ncadence: often\n---\n", [(2, "error", "`cadence`: invalid cadence 'often': expected a number of days, Nd/Nw/Nm/Ny, 'N weeks', weekly, monthly, quarterly, yearly or never")]),
+        ("---\naliases: {a: 1}\ntags: ''\nemail: [null]\n---\n", [(2, "warning", "`aliases` should be text or a list of text")]),
+        ("", []),
+        ("---\n", [(1, "warning", "front matter is never closed (no closing `---`); read as body")]),
+    ],
+)  # fmt: skip
+def test_problems(text, expected):
+    assert messages(parse(text)) == expected
+
+
+def test_not_utf8_and_binary_are_skipped():
+    latin = parse(b"---\nname: Fran\xe7ois\n---\n")
+    assert latin.skipped and messages(latin) == [
+        (2, "error", "not UTF-8 text (byte 0xe7); skipped")
+    ]
+    binary = parse(b"\x89PNG\r\n\x00\x00")
+    assert binary.skipped and messages(binary)[0][:2] == (2, "error")
+
+
+def test_alias_bomb_is_bounded():
+    bomb = "---\na: &a ['x','x','x','x','x','x','x','x','x']\n"
+    for name, prev in zip("bcdefghi", "abcdefgh", strict=True):
+        bomb += f"{name}: &{name} [" + ",".join([f"*{prev}"] * 9) + "]\n"
+    note = parse(bomb + "---\n- 2026-01-01 still read\n")
+    assert any(p.level == "error" and "too large" in p.message for p in note.problems)
+    assert note.items[0].text == "still read"
+
+
+def test_horizontal_rule_in_body_is_body():
+    note = parse("---\nname: A\n---\ntext\n---\n- 2026-01-01 after the rule\n")
+    assert note.fields.name == "A" and note.items[0].line == 6
+
+
+def test_sync_conflict_copies_are_flagged():
+    for path in ("People/Anna Rossi (conflict 2026-11-02).md",
+                 "People/Anna Rossi.sync-conflict-20261102-101010-ABC.md"):  # fmt: skip
+        assert messages(parse("", path)) == [
+            (None, "warning", "looks like a sync conflict copy of `Anna Rossi.md`")
+        ]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_parser_never_raises_on_text(text):
+    parse(text)
+    parse("---\n" + text + "\n---\n" + text)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.binary())
+def test_parser_never_raises_on_bytes(data):
+    parse(data)
