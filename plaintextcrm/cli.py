@@ -8,6 +8,7 @@ jinja2, watchdog, vobject) are imported inside the commands that use them, so th
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 from dataclasses import dataclass, field
@@ -27,8 +28,24 @@ if TYPE_CHECKING:
 MAX_DAYS = 3660
 
 
+# Commands that live in their own module under plaintextcrm/commands/, imported only when
+# invoked (or for --help), so the read path never pays for icalendar, jinja2 or watchdog.
+# One line per command: name -> "module:attribute".
+LAZY_COMMANDS: dict[str, str] = {}
+
+
 class CrmGroup(click.Group):
     """A click group that turns every failure into one stderr line and an exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *LAZY_COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is None and cmd_name in LAZY_COMMANDS:
+            module, _, attribute = LAZY_COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module), attribute)
+        return command
 
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)

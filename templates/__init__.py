@@ -1,1 +1,4 @@
-"""Templates shipped in the wheel as `plaintextcrm.templates`; a vault may override each."""
+"""plaintextcrm built-in templates.
+
+Shipped in the wheel as `plaintextcrm.templates`; a vault may override each.
+"""
