@@ -25,8 +25,10 @@ from urllib.parse import quote
 from plaintextcrm.config import Config
 from plaintextcrm.dates import add_cadence
 from plaintextcrm.errors import CrmError
-from plaintextcrm.model import Contact, Index, Reminder
+from plaintextcrm.model import Contact, Index, Interaction, Reminder
 from plaintextcrm.reminders import due
+from plaintextcrm.render.text import cadence_phrase
+from plaintextcrm.wikilinks import display_text
 
 Format = Literal["md", "html", "txt"]
 FORMATS: tuple[Format, ...] = ("md", "html", "txt")
@@ -39,7 +41,7 @@ ACTIVITY_LIMIT = 15
 #: Recent activity looks back this many days at least (the window itself looks ahead).
 MIN_ACTIVITY_DAYS = 7
 
-_WIKILINK = re.compile(r"\[\[([^\[\]|#]*)(?:#[^\[\]|]*)?(?:\|([^\[\]]*))?\]\]")
+_LEADING_DATE = re.compile(r"^\[?\[?\d{4}-\d{2}-\d{2}\]?\]?\s*[:\-–—]?\s*")
 _GIVE_TAGS = re.compile(r"(?<![\w#])#(?:gave|got)\b", re.IGNORECASE)
 
 
@@ -93,6 +95,7 @@ class ReconnectItem:
     when: str
     overdue_days: int
     cadence: str | None
+    cadence_text: str
     score: float
     last_contact: date | None
     days_since: int | None
@@ -249,10 +252,22 @@ def _plain(value: Any) -> Any:
 
 
 def readable(text: str) -> str:
-    """Note text as a reader wants it: `[[Anna Rossi|Anna]]` → `Anna`, no #gave/#got tags."""
-    text = _WIKILINK.sub(lambda m: (m[2] or m[1].rsplit("/", 1)[-1]).strip(), text)
-    text = _GIVE_TAGS.sub("", text)
+    """Note text as a reader wants it: `[[Anna Rossi|Anna]]` → `Anna`, no #gave/#got tags,
+    no leading date (a meeting note titled `2026-06-12 Quarterly review` says the date twice).
+    """
+    text = _GIVE_TAGS.sub("", display_text(text))
+    text = _LEADING_DATE.sub("", text.strip())
     return " ".join(text.split())
+
+
+def topic(interaction: Interaction) -> str:
+    """What an interaction was about; a daily note with only a date for a title points to
+    the note instead, which is where the words are."""
+    text = readable(interaction.text)
+    if text:
+        return text
+    where = interaction.path[:-3] if interaction.path.endswith(".md") else interaction.path
+    return f"noted in {where}"
 
 
 def when(day: date, today: date) -> str:
@@ -329,10 +344,11 @@ def _reconnect(r: Reminder, contact: Contact, today: date, url: str | None) -> R
         when=when(r.date, today),
         overdue_days=r.overdue_days,
         cadence=r.cadence,
+        cadence_text=cadence_phrase(r.cadence),
         score=score,
         last_contact=last,
         days_since=(today - last).days if last else None,
-        last_topic=readable(latest.text) if latest else None,
+        last_topic=topic(latest) if latest else None,
         last_topic_date=latest.date if latest else None,
         open_tasks=tuple(
             TaskItem(t.due, readable(t.text), t.path, t.line)
@@ -355,7 +371,7 @@ def _give_first(contacts: Iterable[Contact], today: date, url) -> list[GiveFirst
                 url=url(contact.path),
                 gave=contact.gave,
                 got=contact.got,
-                last_got=readable(latest.text) if latest else None,
+                last_got=topic(latest) if latest else None,
                 last_got_date=latest.date if latest else None,
             )
         )
@@ -367,26 +383,24 @@ def _give_first(contacts: Iterable[Contact], today: date, url) -> list[GiveFirst
 
 def _activity(contacts: Sequence[Contact], today: date, since: date) -> list[ActivityItem]:
     """Interactions in [since, today], one entry per line even when it names several people."""
-    lines: dict[tuple[str, int | None, date, str], list[str]] = {}
-    flags: dict[tuple[str, int | None, date, str], tuple[bool, bool]] = {}
+    seen: dict[tuple[str, int | None, date, str], tuple[Interaction, list[str]]] = {}
     for contact in contacts:
         for i in contact.interactions:
             if since <= i.date <= today:
                 key = (i.path, i.line, i.date, i.text)
-                lines.setdefault(key, []).append(contact.name)
-                flags[key] = (i.gave, i.got)
+                seen.setdefault(key, (i, []))[1].append(contact.name)
     items = [
         ActivityItem(
-            date=day,
-            when=_ago(day, today),
+            date=i.date,
+            when=_ago(i.date, today),
             contacts=tuple(sorted(names, key=str.casefold)),
-            text=readable(text),
-            note=path,
-            line=line,
-            gave=flags[(path, line, day, text)][0],
-            got=flags[(path, line, day, text)][1],
+            text=topic(i),
+            note=i.path,
+            line=i.line,
+            gave=i.gave,
+            got=i.got,
         )
-        for (path, line, day, text), names in lines.items()
+        for i, names in seen.values()
     ]
     items.sort(key=lambda a: (-a.date.toordinal(), a.note, a.line or 0))
     return items
