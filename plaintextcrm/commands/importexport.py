@@ -184,13 +184,30 @@ def _emit(app: App, text: str, output: str | None) -> None:
     if output is None or output == "-":
         click.echo(text, nl=False)
         return
-    from plaintextcrm.importers.merge import write_output
-
     try:
-        write_output(Path(output), text)
+        _replace_file(Path(output), text.encode("utf-8"))
     except OSError as exc:
         raise CrmError(f"cannot write {output}: {exc.strerror}") from None
     click.echo(f"wrote {output}", err=True)
+
+
+def _replace_file(path: Path, data: bytes) -> None:
+    """An export file (not a note, often outside the vault): complete or untouched."""
+    import os
+    import tempfile
+
+    fd, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent or ".")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temp, 0o644)
+        os.replace(temp, path)
+    except BaseException:
+        if os.path.exists(temp):
+            os.unlink(temp)
+        raise
 
 
 @export_group.command("vcard")

@@ -31,6 +31,10 @@ SCALAR_KEYS = ("birthday", "company", "role", "location", "url", "linkedin", "me
 LIST_KEYS = ("aliases", "emails", "phones", "dates", "tags")
 #: Where a list lands in an existing note: the key the note already uses wins.
 KEY_CHOICES = {"emails": ("email", "emails"), "phones": ("phone", "phones")}
+#: One email or phone is written `email: x`; several, as the list `emails:`.
+SINGULAR = {
+    "emails": "email", "phones": "phone", "aliases": "alias", "dates": "date", "tags": "tag",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -45,7 +49,7 @@ class Addition:
         return self.key in LIST_KEYS
 
     def describe(self) -> str:
-        return f"+{self.key.rstrip('s') if self.is_list else self.key} {self.value}"
+        return f"+{SINGULAR.get(self.key, self.key)} {self.value}"
 
 
 @dataclass(frozen=True)
@@ -352,7 +356,9 @@ def _new_contact(target: _Target, origins: tuple[str, ...]) -> NewContact:
                 "location", "url", "linkedin", "met", "tags"):  # fmt: skip
         if key in LIST_KEYS:
             values = tuple(target.lists.get(key, ()))
-            if values:
+            if len(values) == 1 and key in KEY_CHOICES:
+                fields.append((SINGULAR[key], values[0]))
+            elif values:
                 fields.append((key, values))
         elif target.scalars.get(key):
             fields.append((key, str(target.scalars[key])))
@@ -397,13 +403,22 @@ def merge_edit(additions: Iterable[Addition]) -> Callable[[bytes], bytes]:
     """The edit (note bytes → note bytes) that adds `additions`; decided on the bytes it
     is given, so a re-applied edit after a concurrent change still picks the right key."""
     additions = tuple(additions)
+    counts: dict[str, int] = defaultdict(int)
+    for addition in additions:
+        counts[addition.key] += 1
 
     def edit(data: bytes) -> bytes:
         from plaintextcrm.edit import add_front_matter_list_item, set_front_matter_value
 
         for addition in additions:
             keys = _front_matter_keys(data)
-            if addition.is_list:
+            key = _target_key(keys, addition.key)
+            single = addition.key in KEY_CHOICES and counts[addition.key] == 1
+            if single and key not in keys:
+                data = set_front_matter_value(
+                    data, SINGULAR[addition.key], addition.value, overwrite=False
+                )
+            elif addition.is_list:
                 data = add_front_matter_list_item(
                     data, _target_key(keys, addition.key), addition.value
                 )

@@ -63,7 +63,7 @@ def vcard(contact: Contact, version: str = "3.0") -> str:
 
     f = contact.fields
     card = vobject.vCard()
-    card.version.value = version
+    card.add("version").value = version
     card.add("prodid").value = PRODID
     card.add("uid").value = contact_uid(contact)
     card.add("fn").value = f.name
@@ -104,7 +104,7 @@ def vcard(contact: Contact, version: str = "3.0") -> str:
             label.group = f"item{group}"
             label.value = "_$!<Anniversary>!$_" if d.label.casefold() == "anniversary" else d.label
     if f.location:
-        card.add("adr").value = vobject.vcard.Address(street=f.location)
+        card.add("adr").value = vobject.vcard.Address(city=f.location)
     for url in (f.url, f.linkedin):
         if url:
             card.add("url").value = url
