@@ -33,6 +33,8 @@ MAX_DAYS = 3660
 # One line per command: name -> "module:attribute".
 LAZY_COMMANDS: dict[str, str] = {
     "digest": "plaintextcrm.commands.digest:digest",
+    "export": "plaintextcrm.commands.importexport:export_group",
+    "import": "plaintextcrm.commands.importexport:import_group",
 }
 
 
