@@ -31,7 +31,10 @@ MAX_DAYS = 3660
 # Commands that live in their own module under plaintextcrm/commands/, imported only when
 # invoked (or for --help), so the read path never pays for icalendar, jinja2 or watchdog.
 # One line per command: name -> "module:attribute".
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "serve": "plaintextcrm.commands.live:serve",
+    "watch": "plaintextcrm.commands.live:watch",
+}
 
 
 class CrmGroup(click.Group):
