@@ -51,10 +51,13 @@ class Rebuild:
     seconds: float
 
     def log_line(self, when: datetime) -> str:
-        wrote = ", ".join(t.shown for t in self.written) if self.written else "nothing changed"
+        if self.written:
+            outcome = "wrote " + ", ".join(t.shown for t in self.written)
+        else:
+            outcome = "outputs unchanged"
         line = (
             f"{when:%H:%M:%S} rebuilt in {self.seconds:.2f}s: {self.notes} notes,"
-            f" {self.reminders} reminders; wrote {wrote}"
+            f" {self.reminders} reminders; {outcome}"
         )
         if self.problem_notes:
             line += f"; {self.problem_notes} notes have problems (run `crm check`)"
