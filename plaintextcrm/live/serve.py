@@ -24,7 +24,6 @@ from http import HTTPStatus
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TextIO
-from urllib.parse import urlsplit
 
 from plaintextcrm.errors import CrmError
 from plaintextcrm.live.outputs import KINDS, render_output
@@ -173,7 +172,7 @@ class FeedHandler(BaseHTTPRequestHandler):
     do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
 
     def _route(self) -> str | None:
-        parts = urlsplit(self.path).path.split("/")
+        parts = self.path.partition("?")[0].split("/")  # a query string is ignored
         if len(parts) != 3 or parts[0] or parts[2] not in ROUTES:
             return None
         if not hmac.compare_digest(parts[1].encode(), self.server.token.encode()):
