@@ -32,6 +32,7 @@ MAX_DAYS = 3660
 # invoked (or for --help), so the read path never pays for icalendar, jinja2 or watchdog.
 # One line per command: name -> "module:attribute".
 LAZY_COMMANDS: dict[str, str] = {
+    "digest": "plaintextcrm.commands.digest:digest",
     "serve": "plaintextcrm.commands.live:serve",
     "watch": "plaintextcrm.commands.live:watch",
 }

@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from plaintextcrm.dates import add_cadence, next_occurrence
 from plaintextcrm.model import Contact, Index, Reminder, Task, YearlyDate
+from plaintextcrm.wikilinks import display_text
 
 KINDS = ("followup", "birthday", "date", "reconnect")
 
@@ -61,7 +62,9 @@ def followup_reminder(contact: Contact, task: Task, today: date) -> Reminder:
         kind="followup",
         contact=contact.name,
         note=task.path,
-        title=f"{contact.name}: {task.text}" if task.text else f"Follow up with {contact.name}",
+        title=f"{contact.name}: {display_text(task.text)}"
+        if task.text
+        else f"Follow up with {contact.name}",
         overdue_days=_overdue(task.due, today),
         text=task.text,
         line=task.line,
