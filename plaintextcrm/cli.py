@@ -37,6 +37,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "digest": "plaintextcrm.commands.digest:digest",
     "export": "plaintextcrm.commands.importexport:export_group",
     "import": "plaintextcrm.commands.importexport:import_group",
+    "serve": "plaintextcrm.commands.live:serve",
+    "watch": "plaintextcrm.commands.live:watch",
 }
 
 
