@@ -11,6 +11,7 @@ from datetime import date, timedelta
 
 from plaintextcrm.dates import add_cadence, next_occurrence
 from plaintextcrm.model import Contact, Index, Reminder, Task, YearlyDate
+from plaintextcrm.wikilinks import display_text
 
 KINDS = ("followup", "birthday", "date", "reconnect")
 
@@ -62,7 +63,9 @@ def followup_reminder(contact: Contact, task: Task, today: date) -> Reminder:
         kind="followup",
         contact=contact.name,
         note=task.path,
-        title=f"{contact.name}: {task.text}" if task.text else f"Follow up with {contact.name}",
+        title=f"{contact.name}: {display_text(task.text)}"
+        if task.text
+        else f"Follow up with {contact.name}",
         overdue_days=_overdue(task.due, today),
         text=task.text,
         line=task.line,
@@ -74,7 +77,11 @@ def reconnect_date(contact: Contact, today: date) -> date | None:
     """When to reconnect: last contact + cadence (today if never), never before snooze."""
     if contact.cadence is None:
         return None
-    last = contact.last_contact_on(today)
+    return _reconnect_day(contact, contact.last_contact_on(today), today)
+
+
+def _reconnect_day(contact: Contact, last: date | None, today: date) -> date:
+    assert contact.cadence is not None
     day = add_cadence(last, contact.cadence) if last else today
     if contact.fields.snooze and contact.fields.snooze > day:
         day = contact.fields.snooze
@@ -82,10 +89,10 @@ def reconnect_date(contact: Contact, today: date) -> date | None:
 
 
 def reconnect_reminder(contact: Contact, today: date) -> Reminder | None:
-    day = reconnect_date(contact, today)
-    if day is None:
+    if contact.cadence is None:
         return None
-    last = contact.last_contact_on(today)
+    last = contact.last_contact_on(today)  # once: it walks every interaction
+    day = _reconnect_day(contact, last, today)
     return Reminder(
         date=day,
         kind="reconnect",
