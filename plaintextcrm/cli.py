@@ -31,7 +31,14 @@ MAX_DAYS = 3660
 # Commands that live in their own module under plaintextcrm/commands/, imported only when
 # invoked (or for --help), so the read path never pays for icalendar, jinja2 or watchdog.
 # One line per command: name -> "module:attribute".
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "init": "plaintextcrm.commands.edit:init",
+    "new": "plaintextcrm.commands.edit:new",
+    "log": "plaintextcrm.commands.edit:log",
+    "todo": "plaintextcrm.commands.edit:todo",
+    "done": "plaintextcrm.commands.edit:done",
+    "snooze": "plaintextcrm.commands.edit:snooze",
+}
 
 
 class CrmGroup(click.Group):
