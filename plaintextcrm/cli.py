@@ -41,6 +41,12 @@ LAZY_COMMANDS: dict[str, str] = {
     "import": "plaintextcrm.commands.importexport:import_group",
     "serve": "plaintextcrm.commands.live:serve",
     "watch": "plaintextcrm.commands.live:watch",
+    "init": "plaintextcrm.commands.edit:init",
+    "new": "plaintextcrm.commands.edit:new",
+    "log": "plaintextcrm.commands.edit:log",
+    "todo": "plaintextcrm.commands.edit:todo",
+    "done": "plaintextcrm.commands.edit:done",
+    "snooze": "plaintextcrm.commands.edit:snooze",
 }
 
 

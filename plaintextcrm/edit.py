@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -528,20 +529,24 @@ def add_log_line(
     items = _items(lines, _visible(lines), start, stop)
     top = min((it.indent for it in items), default=0)
     dated = [(it, d) for it in items if it.indent == top and (d := _dated(it))]
-    line = _log_line(dated[-1] if dated else None, when, text)
+    line = _log_line(dated, when, text)
     lines.insert(_log_position(lines, items, dated, when, start, stop), [line])
     return lines.to_bytes()
 
 
-def _log_line(model: tuple[_Item, tuple[date, re.Match[str]]] | None, when: date, text: str) -> str:
-    if model is None:
+def _log_line(dated: list[tuple[_Item, tuple[date, re.Match[str]]]], when: date, text: str) -> str:
+    """The new line in the style most of the section's dated items use."""
+    if not dated:
         return f"- {when.isoformat()} {text}"
-    item, (_, m) = model
-    day = f"[[{when.isoformat()}]]" if m[1] else when.isoformat()
-    sep = m[3] if m[3].strip() else " "
-    if sep.strip() and not sep.endswith((" ", "\t")):
-        sep += " "
-    marker = item.marker
+
+    def most(values: list[str]) -> str:
+        return Counter(values).most_common(1)[0][0]
+
+    linked = most(["y" if m[1] else "" for _, (_, m) in dated])
+    day = f"[[{when.isoformat()}]]" if linked else when.isoformat()
+    sep = {"": " ", ":": ": "}.get(most([m[3].strip() for _, (_, m) in dated]))
+    sep = sep or f" {most([m[3].strip() for _, (_, m) in dated])} "  # ` — `, ` - `
+    marker = most([item.marker for item, _ in dated])
     if re.match(r"[ \t]*\d", marker):  # an ordered list: let Markdown number it
         marker = re.sub(r"\d+", "1", marker, count=1)
     return f"{marker}{day}{sep}{text}"
