@@ -12,7 +12,8 @@ processes run at once (last writer wins; both wrote a correct cache):
   day. When nothing changed, a command prints this and never builds the index at all.
 
 Both start with a magic line and a stamp (cache format, package version, Python version,
-the shape of the model's dataclasses, the config fingerprint) and a CRC of the payload.
+the shape of the model's dataclasses, the config fingerprint), compared byte for byte,
+and a CRC of the payload.
 Anything that does not match — another version, a truncated or corrupt file, a file
 that is not ours — is treated as no cache and replaced; it is never trusted and never an
 error. If `.crm/` cannot be written (a read-only vault), everything works without it.
@@ -27,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import hashlib
 import marshal
 import os
 import sys
@@ -66,10 +66,10 @@ def _model_shape() -> str:
     return repr([(c.__name__, [f.name for f in dataclasses.fields(c)]) for c in classes])
 
 
-def stamp(config_fingerprint: str) -> str:
-    """What a cache file must have been written by to be trusted."""
+def stamp(config_fingerprint: str) -> bytes:
+    """What a cache file must have been written by to be trusted (compared exactly)."""
     raw = repr((FORMAT, __version__, sys.version_info[:2], _model_shape(), config_fingerprint))
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    return raw.encode("utf-8")
 
 
 # ---------------------------------------------------------------- codec: model <-> tuples
@@ -175,13 +175,17 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def read(state: Path, name: str, expect: str) -> Any | None:
+def _head(stamp_: bytes) -> bytes:
+    return MAGIC + len(stamp_).to_bytes(4, "big") + stamp_
+
+
+def read(state: Path, name: str, expect: bytes) -> Any | None:
     """The payload of `state/name` if its stamp is `expect` and its CRC checks, else None."""
     try:
         data = (state / name).read_bytes()
     except OSError:
         return None
-    head = MAGIC + expect.encode("ascii") + b"\n"
+    head = _head(expect)
     if not data.startswith(head) or len(data) < len(head) + 4:
         return None
     crc = int.from_bytes(data[len(head) : len(head) + 4], "big")
@@ -195,13 +199,13 @@ def read(state: Path, name: str, expect: str) -> Any | None:
         return None
 
 
-def write(state: Path, name: str, stamp_: str, payload: Any) -> bool:
+def write(state: Path, name: str, stamp_: bytes, payload: Any) -> bool:
     """Atomically replace `state/name`; False (and no error) when it cannot be written."""
     try:
         body = marshal.dumps(payload)
     except ValueError:
         return False
-    head = MAGIC + stamp_.encode("ascii") + b"\n" + zlib.crc32(body).to_bytes(4, "big")
+    head = _head(stamp_) + zlib.crc32(body).to_bytes(4, "big")
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=state)

@@ -12,7 +12,6 @@ command's finished output is reused from the cache and the index is never built.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ from typing import Any
 
 from plaintextcrm import cache
 from plaintextcrm.config import CONFIG_NAME, Config, load_config
-from plaintextcrm.index import build_index
 from plaintextcrm.model import Index, ParsedNote, Problem
 from plaintextcrm.vault import NoteFile, ensure_state_dir, list_notes
 
@@ -43,8 +41,8 @@ class Session:
     #: Notes parsed (not taken from the cache) by this session: what the tests count.
     parsed_count: int = 0
     _state: Path | None = None
-    _stamp: str = ""
-    _vault_key: str | None = None
+    _stamp: bytes = b""
+    _vault_state: tuple[Any, ...] | None = None
     _index: Index | None = None
 
     def __post_init__(self) -> None:
@@ -65,34 +63,36 @@ class Session:
                 return None
         return self._state
 
-    def vault_key(self) -> str | None:
+    def vault_state(self) -> tuple[Any, ...] | None:
         """The exact state of the vault: every note's path, size and mtime, and the config.
 
-        None while a note is so fresh that a second write in the same mtime tick could go
-        unseen; results are then not cached.
+        Results are cached against this whole tuple (compared exactly, no hash to
+        collide). None while a note is so fresh that a second write in the same mtime
+        tick could go unseen; results are then not cached.
         """
-        if self._vault_key is None:
+        if self._vault_state is None:
             cutoff = cache.racy_cutoff()
-            h = hashlib.sha256()
-            h.update(repr(self.config).encode("utf-8"))
+            if any(f.mtime_ns >= cutoff for f in self.files):
+                return None
             try:
                 st = (self.root / CONFIG_NAME).stat()
-                h.update(f"{st.st_size}:{st.st_mtime_ns}\n".encode())
+                toml = (st.st_size, st.st_mtime_ns)
             except OSError:
-                h.update(b"-\n")
-            for f in self.files:
-                if f.mtime_ns >= cutoff:
-                    return None
-                h.update(f"{f.rel}\0{f.size}\0{f.mtime_ns}\n".encode())
-            for p in self.walk_problems:
-                h.update(repr(p).encode("utf-8"))
-            self._vault_key = h.hexdigest()
-        return self._vault_key
+                toml = None
+            self._vault_state = (
+                repr(self.config),
+                toml,
+                tuple((f.rel, f.size, f.mtime_ns) for f in self.files),
+                repr(self.walk_problems),
+            )
+        return self._vault_state
 
     # -- the index -------------------------------------------------------------------
 
     def index(self) -> Index:
         if self._index is None:
+            from plaintextcrm.index import build_index  # unicodedata: not on the warm path
+
             with cache.no_gc():
                 parsed, problems = self._parsed_notes()
                 self._index = build_index(str(self.root), parsed, self.config, self.today, problems)
@@ -148,21 +148,26 @@ class Session:
         `key`.
         """
         state = self.state()
-        vault_key = self.vault_key() if state is not None else None
-        if state is None or vault_key is None:
+        vault = self.vault_state() if state is not None else None
+        if state is None or vault is None:
             return compute(), None
-        stamp = f"{self._stamp}-{vault_key}-{self.today.toordinal()}"
-        stamp = hashlib.sha256(stamp.encode("ascii")).hexdigest()
-        memo = cache.read(state, cache.RESULTS_FILE, stamp)
-        if not isinstance(memo, dict):
-            memo = {}
+        memo: dict[str, Any] = {}
+        payload = cache.read(state, cache.RESULTS_FILE, self._stamp)
+        if (
+            isinstance(payload, tuple)
+            and len(payload) == 3
+            and payload[0] == vault
+            and payload[1] == self.today.toordinal()
+            and isinstance(payload[2], dict)
+        ):
+            memo = payload[2]
         k = repr(tuple(key))
         hit = memo.get(k)
         if isinstance(hit, tuple) and len(hit) == 2:
             return hit[1], hit[0]
         value = compute()
         memo[k] = (self.index().problem_notes(), value)
-        cache.write(state, cache.RESULTS_FILE, stamp, memo)
+        cache.write(state, cache.RESULTS_FILE, self._stamp, (vault, self.today.toordinal(), memo))
         return value, None
 
 
