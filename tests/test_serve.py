@@ -284,3 +284,15 @@ def test_site_renders_once_per_vault_stamp_and_day(notes):
     site.body("ics")
     assert site.builds == 5
     assert len(renders) == 6
+
+
+def test_a_broken_digest_template_is_a_500_and_the_feed_still_works(server, notes):
+    templates = notes / ".crm" / "templates"
+    templates.mkdir(parents=True, exist_ok=True)
+    (templates / "digest.html.j2").write_text("{% if %}\n", encoding="utf-8")
+    status, _, body = server.request("GET", server.digest_path)
+    assert status == 500 and str(notes).encode() not in body
+    assert server.request("GET", server.ics_path)[0] == 200
+    wait_until(lambda: server.proc.err_lines("template error"), what="the error line")
+    (templates / "digest.html.j2").unlink()
+    assert server.request("GET", server.digest_path)[0] == 200
