@@ -272,3 +272,37 @@ def test_rebuild_reports_and_writes_only_changes(notes, tmp_path):
     assert second.written == ()
     assert "outputs unchanged" in second.log_line(__import__("datetime").datetime(2026, 1, 1))
     assert calls == ["ics", "md", "ics", "md"]
+
+
+def test_a_broken_config_is_one_error_line_and_watching_goes_on(notes, tmp_path):
+    ics = tmp_path / "feed.ics"
+    proc = start_watch(notes, "--ics", str(ics))
+    try:
+        (notes / "crm.toml").write_text("ignore = [\n", encoding="utf-8")
+        line = wait_until(lambda: proc.err_lines("crm: error:"), what="the config error")[0]
+        assert "crm.toml" in line and "outputs kept" in line
+        assert proc.proc.poll() is None
+        assert contains(ics, "Ada")()
+        (notes / "crm.toml").write_text("", encoding="utf-8")
+        save_atomically(notes / "People" / "Ada.md", person("Ana"))
+        wait_until(contains(ics, "Ana"), what="recovery after the config is fixed")
+    finally:
+        assert proc.stop() == 0
+    assert not any("Traceback" in line for line in proc.err)
+
+
+def test_a_broken_digest_template_keeps_the_feed_going(notes, tmp_path):
+    ics, html = tmp_path / "feed.ics", tmp_path / "digest.html"
+    proc = start_watch(notes, "--ics", str(ics), "--digest", str(html))
+    try:
+        good = html.read_bytes()
+        templates = notes / ".crm" / "templates"
+        templates.mkdir(parents=True)
+        (templates / "digest.html.j2").write_text("{% if %}\n", encoding="utf-8")
+        save_atomically(notes / "People" / "Ada.md", person("Abe"))
+        wait_until(contains(ics, "Abe"), what="the feed despite the template")
+        line = wait_until(lambda: proc.err_lines("template error"), what="the template error")
+        assert "digest.html" in line[0] and "previous file kept" in line[0]
+        assert html.read_bytes() == good
+    finally:
+        assert proc.stop() == 0

@@ -17,6 +17,7 @@ import re
 import secrets
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -65,16 +66,22 @@ def load_token(root: Path, log: TextIO | None = None) -> str:
     return token
 
 
-def vault_stamp(root: Path) -> str:
+#: A file written this recently may be written again within the same mtime tick (Linux
+#: timestamps are coarse), unseen by a stamp; while one is, nothing is memoised.
+RACY_NS = 2_000_000_000
+
+
+def vault_stamp(root: Path) -> str | None:
     """A digest of everything an output depends on that can change on disk: each note's
-    (path, size, mtime_ns), crm.toml, and the template override files."""
+    (path, size, mtime_ns), crm.toml, and the template override files. None while a file
+    is too fresh to trust its mtime (then every request renders again)."""
     from plaintextcrm.config import CONFIG_NAME, load_config
     from plaintextcrm.templating import vault_template_dirs
     from plaintextcrm.vault import list_notes
 
     config = load_config(root)
     files, _ = list_notes(root, config.ignore)
-    facts = [f"{n.rel}\0{n.size}\0{n.mtime_ns}" for n in files]
+    facts = [(n.rel, n.size, n.mtime_ns) for n in files]
     extra = [root / CONFIG_NAME]
     for folder in vault_template_dirs(root, config.templates_dir):
         extra += sorted(folder.glob("*.j2"))
@@ -83,8 +90,12 @@ def vault_stamp(root: Path) -> str:
             st = path.stat()
         except OSError:
             continue
-        facts.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
-    return hashlib.sha256("\n".join(facts).encode("utf-8", "surrogateescape")).hexdigest()
+        facts.append((str(path), st.st_size, st.st_mtime_ns))
+    cutoff = time.time_ns() - RACY_NS
+    if any(mtime >= cutoff for _, _, mtime in facts):
+        return None
+    text = "\n".join(f"{rel}\0{size}\0{mtime}" for rel, size, mtime in facts)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -116,20 +127,21 @@ class Site:
         self.render = render
         self.builds = 0
         self._lock = threading.Lock()
-        self._index: tuple[tuple[str, date], Any] | None = None
-        self._bodies: dict[str, tuple[tuple[str, date], Body]] = {}
+        self._index: tuple[tuple[str | None, date], Any] | None = None
+        self._bodies: dict[str, tuple[tuple[str | None, date], Body]] = {}
 
     def body(self, kind: str) -> Body:
         from plaintextcrm.config import load_config
         from plaintextcrm.load import load_index
 
-        key = (vault_stamp(self.root), self.today())
+        stamp = vault_stamp(self.root)
+        key = (stamp, self.today())
         with self._lock:
             cached = self._bodies.get(kind)
-            if cached and cached[0] == key:
+            if stamp is not None and cached and cached[0] == key:
                 return cached[1]
             config = load_config(self.root)
-            if self._index is None or self._index[0] != key:
+            if stamp is None or self._index is None or self._index[0] != key:
                 self._index = (key, load_index(self.root, key[1], config))
                 self.builds += 1
             data = self.render(kind, self._index[1], self.root, key[1], config, self.days)
