@@ -131,6 +131,15 @@ def test_every_read_command_works_and_warns_once(example, args):
     assert result.stderr.splitlines() == [PROBLEM_LINE]
 
 
+def test_show_works_for_every_contact_by_name(example):
+    listed = json.loads(_run(example, GOLDEN_TODAY, "list", "--json").stdout)
+    assert len(listed) >= 22
+    for contact in listed:
+        shown = _run(example, GOLDEN_TODAY, "show", contact["name"], "--json")
+        assert shown.exit_code == 0, (contact["name"], shown.output)
+        assert json.loads(shown.stdout)["note"] == contact["note"]
+
+
 def test_ambiguous_alias_is_refused_with_both_candidates(example):
     result = _run(example, GOLDEN_TODAY, "show", "Kiki")
     assert result.exit_code == 2
