@@ -76,7 +76,11 @@ def reconnect_date(contact: Contact, today: date) -> date | None:
     """When to reconnect: last contact + cadence (today if never), never before snooze."""
     if contact.cadence is None:
         return None
-    last = contact.last_contact_on(today)
+    return _reconnect_day(contact, contact.last_contact_on(today), today)
+
+
+def _reconnect_day(contact: Contact, last: date | None, today: date) -> date:
+    assert contact.cadence is not None
     day = add_cadence(last, contact.cadence) if last else today
     if contact.fields.snooze and contact.fields.snooze > day:
         day = contact.fields.snooze
@@ -84,10 +88,10 @@ def reconnect_date(contact: Contact, today: date) -> date | None:
 
 
 def reconnect_reminder(contact: Contact, today: date) -> Reminder | None:
-    day = reconnect_date(contact, today)
-    if day is None:
+    if contact.cadence is None:
         return None
-    last = contact.last_contact_on(today)
+    last = contact.last_contact_on(today)  # once: it walks every interaction
+    day = _reconnect_day(contact, last, today)
     return Reminder(
         date=day,
         kind="reconnect",
