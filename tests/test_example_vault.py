@@ -169,6 +169,25 @@ def test_birthdays_and_dates_spread_through_the_year(example):
     assert zoe["age"] is None  # --07-02 has no year
 
 
+def _doc_block(command: str) -> list[str]:
+    """The lines docs/notes.md shows under `$ crm --vault example-vault ... <command>`."""
+    text = (REPO / "docs" / "notes.md").read_text(encoding="utf-8")
+    head = text.index(f"$ crm --vault example-vault {command}\n")
+    block = text[head:].split("\n```", 1)[0]
+    return block.splitlines()[1:]
+
+
+def test_docs_show_what_the_commands_print(example):
+    """docs/notes.md quotes the example vault; a change to either must update the other."""
+    check = _run(example, GOLDEN_TODAY, "check")
+    assert _doc_block("check") == check.stdout.splitlines()
+    due = _run(example, GOLDEN_TODAY, "due")
+    shown = [line for line in _doc_block(f"--today {GOLDEN_TODAY} due") if line != "..."]
+    assert shown[0] == PROBLEM_LINE
+    assert set(shown[1:]) <= set(due.stdout.splitlines())
+    assert shown[1:3] == due.stdout.splitlines()[:2]
+
+
 if __name__ == "__main__":
     # Through pytest, with this checkout first on the path: an editable install of another
     # checkout must not write the golden file.
