@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from plaintextcrm.model import Index
 
 MAX_DAYS = 3660
+#: The last day `--today` accepts, leaving room for a window and next year's dates.
+LATEST_TODAY = date(9899, 12, 31)
 
 
 # Commands that live in their own module under plaintextcrm/commands/, imported only when
@@ -37,6 +39,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "digest": "plaintextcrm.commands.digest:digest",
     "export": "plaintextcrm.commands.importexport:export_group",
     "import": "plaintextcrm.commands.importexport:import_group",
+    "serve": "plaintextcrm.commands.live:serve",
+    "watch": "plaintextcrm.commands.live:watch",
 }
 
 
@@ -145,9 +149,13 @@ def _parse_today(value: str | None) -> date:
     from plaintextcrm.dates import DateValueError, parse_iso
 
     try:
-        return parse_iso(value)
+        today = parse_iso(value)
     except DateValueError as exc:
         raise UsageError(f"--today: {exc}") from None
+    if today > LATEST_TODAY:
+        # Next year's birthday and the --days window must still be representable dates.
+        raise UsageError(f"--today: {value} is too far ahead (the latest is {LATEST_TODAY})")
+    return today
 
 
 @click.group(cls=CrmGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -22,7 +22,8 @@ def _overdue(day: date, today: date) -> int:
 
 def birthday_reminder(contact: Contact, yearly: YearlyDate, today: date) -> Reminder:
     day = next_occurrence(yearly, today)
-    age = day.year - yearly.year if yearly.year else None
+    # A birth year after the occurrence (a typo, or a due date) gives no age, not a negative one.
+    age = day.year - yearly.year if yearly.year and day.year >= yearly.year else None
     title = f"{contact.name}'s birthday" + (f" (turns {age})" if age is not None else "")
     return Reminder(
         date=day,
@@ -38,7 +39,7 @@ def birthday_reminder(contact: Contact, yearly: YearlyDate, today: date) -> Remi
 
 def date_reminder(contact: Contact, yearly: YearlyDate, index: int, today: date) -> Reminder:
     day = next_occurrence(yearly, today)
-    years = day.year - yearly.year if yearly.year else None
+    years = day.year - yearly.year if yearly.year and day.year >= yearly.year else None
     label = yearly.label or "anniversary"
     title = f"{contact.name}: {label}" + (f" ({years} years)" if years is not None else "")
     return Reminder(
