@@ -31,7 +31,9 @@ MAX_DAYS = 3660
 # Commands that live in their own module under plaintextcrm/commands/, imported only when
 # invoked (or for --help), so the read path never pays for icalendar, jinja2 or watchdog.
 # One line per command: name -> "module:attribute".
-LAZY_COMMANDS: dict[str, str] = {}
+LAZY_COMMANDS: dict[str, str] = {
+    "ics": "plaintextcrm.commands.ics:ics",
+}
 
 
 class CrmGroup(click.Group):
