@@ -18,11 +18,15 @@ from plaintextcrm.model import Contact, Index, Interaction, ParsedNote, Problem,
 
 def link_key(text: str) -> str:
     """How link targets compare: Unicode-normalised (macOS writes NFD) and case-folded."""
+    if text.isascii():  # NFC leaves ASCII as it is
+        return text.strip().casefold()
     return unicodedata.normalize("NFC", text).strip().casefold()
 
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form, for lookup and search (`nicolo` finds `Nicolò`)."""
+    if text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
     return " ".join(stripped.split())
@@ -36,6 +40,7 @@ class _Resolver:
         self.by_stem: dict[str, set[str]] = defaultdict(set)
         self.by_name: dict[str, set[str]] = defaultdict(set)
         self.by_folded: dict[str, set[str]] = defaultdict(set)
+        self._resolved: dict[str, str | None] = {}  # each distinct target resolved once
         for note in contacts:
             assert note.fields is not None
             self.by_path[link_key(note.path[:-3])] = note.path
@@ -46,6 +51,13 @@ class _Resolver:
                 self.by_folded[fold(name)].add(note.path)
 
     def resolve(self, target: str) -> str | None:
+        try:
+            return self._resolved[target]
+        except KeyError:
+            found = self._resolved[target] = self._resolve(target)
+            return found
+
+    def _resolve(self, target: str) -> str | None:
         key = link_key(target)
         if key in self.by_path:
             return self.by_path[key]
@@ -57,6 +69,8 @@ class _Resolver:
         return None
 
     def resolve_all(self, targets: Iterable[str]) -> list[str]:
+        if not targets:
+            return []
         return list(dict.fromkeys(p for p in map(self.resolve, targets) if p))
 
 

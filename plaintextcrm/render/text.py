@@ -7,6 +7,7 @@ from datetime import date
 
 from plaintextcrm.model import Contact, Index, Reminder
 from plaintextcrm.render.jsonout import cadence_as_written
+from plaintextcrm.wikilinks import display_text
 
 KIND_LABEL = {
     "followup": "follow-up",
@@ -46,14 +47,31 @@ def due_lines(reminders: list[Reminder], today: date) -> list[str]:
 
 def _reminder_detail(r: Reminder) -> str:
     if r.kind == "followup":
-        return r.text or "follow up"
+        return display_text(r.text) if r.text else "follow up"
     if r.kind == "birthday":
         return f"turns {r.age}" if r.age is not None else "birthday"
     if r.kind == "date":
         years = f" ({r.years} years)" if r.years is not None else ""
         return f"{r.label or 'anniversary'}{years}"
     last = r.last_contact.isoformat() if r.last_contact else "never"
-    return f"every {r.cadence}, last contact {last}"
+    return f"{cadence_phrase(r.cadence)}, last contact {last}"
+
+
+#: Cadence words that already say how often; "every weekly" would read wrong.
+_CADENCE_WORDS = {"daily", "weekly", "biweekly", "fortnightly", "monthly", "quarterly",
+                  "yearly", "annually"}  # fmt: skip
+
+
+def cadence_phrase(raw: str | None) -> str:
+    """`2w` → `every 2w`, `90` → `every 90 days`, `quarterly` → `quarterly`."""
+    if not raw:
+        return "no cadence"
+    text = raw.strip()
+    if text.lower() in _CADENCE_WORDS:
+        return text
+    if text.isdigit():
+        return f"every {text} days"
+    return f"every {text}"
 
 
 def list_lines(rows: list[tuple[Contact, Reminder | None]], today: date) -> list[str]:
@@ -105,14 +123,15 @@ def show_lines(contact: Contact, today: date, nxt: Reminder | None) -> list[str]
         lines += ["", "Open tasks:"]
         for t in open_tasks:
             due = f"{t.due.isoformat()} " if t.due else ""
-            lines.append(f"  [ ] {due}{t.text}  ({t.path}:{t.line})")
+            lines.append(f"  [ ] {due}{display_text(t.text)}  ({t.path}:{t.line})")
     if contact.interactions:
         lines += ["", "Interactions (newest first):"]
         for i in reversed(contact.interactions):
             marks = "".join((" [gave]" if i.gave else "", " [got]" if i.got else ""))
             plan = " (planned)" if i.date > today else ""
             where = f"{i.path}:{i.line}" if i.line else i.path
-            lines.append(f"  {i.date.isoformat()}{plan}  {i.text}{marks}  ({where})")
+            text = display_text(i.text)
+            lines.append(f"  {i.date.isoformat()}{plan}  {text}{marks}  ({where})")
     return lines
 
 

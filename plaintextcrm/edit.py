@@ -1,0 +1,693 @@
+"""Surgical edits of a note's bytes: insert or replace only the lines an edit is about.
+
+Every writing command goes through these pure functions (bytes in, bytes out) and then
+through `writefile.write_note`, which makes the write atomic and conflict-checked. Nothing
+here re-serializes a note: the BOM, line endings (CRLF, LF, even a lone CR), comments, key
+order, quoting and the presence or absence of a final newline are kept byte for byte, so
+`git diff` shows exactly the intended lines (SPEC 9).
+
+Front matter edits are located with PyYAML's node marks and checked afterwards by reading
+the new front matter back: a value that would not read back as written, or any other key
+that would read differently, stops the edit instead of damaging the note. Styles that
+cannot be edited line by line (a flow mapping, a multi-line value where one line is
+expected, an unclosed front matter) are refused with a message saying why (BAD_INPUTS 47).
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+import yaml
+
+from plaintextcrm.errors import CrmError
+
+try:  # the same parser parse.py uses, so marks and readings agree
+    from yaml import CSafeLoader as _Loader
+except ImportError:  # pragma: no cover - depends on how PyYAML was built
+    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+
+TaskStyle = Literal["plain", "tasks", "dataview"]
+
+#: Headings whose section receives `crm log` lines (the first one found wins).
+LOG_HEADINGS = ("log", "interactions", "interaction log")
+#: Headings whose section receives follow-up tasks.
+TASK_HEADINGS = (
+    "follow-ups", "follow ups", "followups", "follow-up", "tasks", "todo", "to do", "to-do",
+    "next steps", "next",
+)  # fmt: skip
+
+_LINE_BREAK = re.compile(r"(\r\n|\n|\r)")
+_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
+_FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
+_LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)(.*)$")
+_TASK_BOX = re.compile(r"^\[([ xX\-/>])\]")
+_DATED = re.compile(
+    r"^(\[\[)?(\d{4}-\d{2}-\d{2})(?:(?:T|[ ])\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
+    r"(?(1)(?:\|[^\]]*)?\]\])(?=$|[\s:\-—–,.])([ \t]*[:\-—–]?[ \t]*)"
+)
+_TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*\d{4}-\d{2}-\d{2}")
+_DATAVIEW_DUE = re.compile(r"\[due::[ \t]*\d{4}-\d{2}-\d{2}[ \t]*\]|(?<![\w\[])due::")
+_BLOCK_ID = re.compile(r"[ \t]+\^[A-Za-z0-9\-]+[ \t]*$")
+#: What YAML reads as a line break or refuses outright inside a scalar; always escaped.
+_YAML_UNSAFE = re.compile(
+    "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
+)
+_ESCAPES = {"\t": "\\t", "\n": "\\n", "\r": "\\r", "\x00": "\\0"}
+_STR_TAG = "tag:yaml.org,2002:str"
+_NULL_TAG = "tag:yaml.org,2002:null"
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+class EditError(CrmError):
+    """The note cannot be edited safely as asked; it is left untouched (exit 1)."""
+
+
+# --- the note as lines ----------------------------------------------------------------
+
+
+@dataclass
+class Lines:
+    """A note split into lines, each with its own line ending, so joining is lossless.
+
+    Lines are counted the way `parse.py` counts them (CRLF, LF and a lone CR each end a
+    line), so a `Task.line` from the index points at `lines[line - 1]` here.
+    """
+
+    bom: bool
+    text: list[str]
+    ends: list[str]
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> Lines:
+        try:
+            decoded = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise EditError(f"the note is not UTF-8 text (line {line}); not edited") from None
+        bom = decoded.startswith("\ufeff")
+        if bom:
+            decoded = decoded[1:]
+        parts = _LINE_BREAK.split(decoded)
+        text = parts[0::2]
+        ends = [*parts[1::2], ""]
+        if text and text[-1] == "" and ends[-1] == "":
+            text.pop()
+            ends.pop()
+        return cls(bom, text, ends)
+
+    def to_bytes(self) -> bytes:
+        body = "".join(t + e for t, e in zip(self.text, self.ends, strict=True))
+        return (("\ufeff" if self.bom else "") + body).encode("utf-8")
+
+    @property
+    def newline(self) -> str:
+        """The note's own line ending: the most common one, LF for a one-line note."""
+        counts: dict[str, int] = {}
+        for end in self.ends:
+            if end:
+                counts[end] = counts.get(end, 0) + 1
+        return max(counts, key=lambda e: counts[e]) if counts else "\n"
+
+    def insert(self, index: int, new_lines: list[str]) -> None:
+        """Insert lines before `index`; an insert at the end keeps a missing final newline."""
+        if not new_lines:
+            return
+        newline = self.newline
+        if index >= len(self.text):
+            index = len(self.text)
+            missing_final = bool(self.text) and self.ends[-1] == ""
+            if self.text and missing_final:
+                self.ends[-1] = newline
+            ends = [newline] * len(new_lines)
+            if missing_final:
+                ends[-1] = ""
+        else:
+            ends = [newline] * len(new_lines)
+        self.text[index:index] = new_lines
+        self.ends[index:index] = ends
+
+
+def one_line(text: str, what: str = "text") -> str:
+    """User text for a single line: line breaks and tabs become spaces; other control
+    characters are refused, because they would change what the line means."""
+    flat = " ".join(re.split(r"[\r\n\t\u2028\u2029\x85]+", text)).strip()
+    if any(unicodedata.category(c) == "Cc" for c in flat):
+        raise EditError(f"the {what} contains control characters")
+    if not flat:
+        raise EditError(f"the {what} is empty")
+    return flat
+
+
+# --- YAML values -----------------------------------------------------------------------
+
+
+def yaml_value(text: str) -> str:
+    """`text` as a one-line YAML scalar that reads back as exactly `text`.
+
+    Plain when YAML reads it back unchanged as a string (or as an ISO date, which is how
+    people write dates), double-quoted otherwise: `0123`, `yes`, `12:34`, `[[Acme]]`,
+    `# x`, leading or trailing spaces, and anything with control characters.
+    """
+    if _ISO_DAY.fullmatch(text) or _plain_ok(text):
+        return text
+    out = []
+    for char in text:
+        if char in '"\\':
+            out.append("\\" + char)
+        elif char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif _YAML_UNSAFE.match(char):
+            code = ord(char)
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+            if code > 0xFFFF:
+                out[-1] = f"\\U{code:08x}"
+        else:
+            out.append(char)
+    return '"' + "".join(out) + '"'
+
+
+def _plain_ok(text: str) -> bool:
+    if not text or text != text.strip() or _YAML_UNSAFE.search(text) or "\t" in text:
+        return False
+    try:
+        node = yaml.compose(f"k: {text}\n", Loader=_Loader)
+    except yaml.YAMLError:
+        return False
+    if not isinstance(node, yaml.MappingNode) or len(node.value) != 1:
+        return False
+    value = node.value[0][1]
+    return (
+        isinstance(value, yaml.ScalarNode)
+        and not value.style
+        and value.tag == _STR_TAG
+        and value.value == text
+    )
+
+
+def _read(node: yaml.Node) -> Any:
+    """A node → plain Python with every scalar kept as text (as parse.py reads it)."""
+    if isinstance(node, yaml.ScalarNode):
+        return None if node.tag == _NULL_TAG else node.value
+    if isinstance(node, yaml.SequenceNode):
+        return [_read(child) for child in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return [(_read(k), _read(v)) for k, v in node.value]
+    return None  # pragma: no cover
+
+
+# --- front matter ----------------------------------------------------------------------
+
+
+@dataclass
+class _FrontMatter:
+    """Where the front matter is (line indices in `Lines`) and its composed root node."""
+
+    open: int  # the `---` line
+    close: int  # the closing `---` or `...` line
+    root: yaml.MappingNode | None  # None when the front matter is empty
+
+    def line(self, mark: yaml.Mark) -> int:
+        return self.open + 1 + mark.line
+
+    def find(self, key: str) -> tuple[yaml.ScalarNode, yaml.Node] | None:
+        """The last `key:` entry (the one readers see when a key is duplicated)."""
+        found = None
+        if self.root is not None:
+            for k, v in self.root.value:
+                if isinstance(k, yaml.ScalarNode) and k.value == key:
+                    found = (k, v)
+        return found
+
+
+def _front_matter(lines: Lines, create: bool) -> _FrontMatter:
+    first = lines.text[0].rstrip() if lines.text else ""
+    if first != "---":
+        if first == "+++" or (first.startswith("{") and not first.startswith("{{")):
+            raise EditError("only YAML front matter can be edited; this note has another kind")
+        if not create:
+            return _FrontMatter(-1, -1, None)
+        lines.insert(0, ["---", "---"])
+        return _FrontMatter(0, 1, None)
+    close = next(
+        (i for i in range(1, len(lines.text)) if lines.text[i].rstrip() in ("---", "...")), None
+    )
+    if close is None:
+        raise EditError("the front matter is never closed (no closing `---`); fix it first")
+    source = "\n".join(lines.text[1:close])
+    try:
+        root = yaml.compose(source, Loader=_Loader) if source.strip() else None
+    except yaml.YAMLError:
+        raise EditError(
+            "the front matter is not valid YAML; fix it first (see `crm check`)"
+        ) from None
+    if root is None:
+        return _FrontMatter(0, close, None)
+    if not isinstance(root, yaml.MappingNode):
+        raise EditError("the front matter is not a mapping of keys to values; not edited")
+    if root.flow_style:
+        raise EditError(
+            "the front matter is one `{...}` mapping; edit it by hand or use one key a line"
+        )
+    return _FrontMatter(0, close, root)
+
+
+def _key_indent(fm: _FrontMatter) -> str:
+    if fm.root is None or not fm.root.value:
+        return ""
+    return " " * fm.root.value[0][0].start_mark.column
+
+
+def _checked(
+    before: Lines, after: Lines, key: str, expect: Callable[[Any], bool], what: str
+) -> bytes:
+    """Read both front matters back: `key` must satisfy `expect`, every other key unchanged."""
+    old = _front_matter(before, create=False)
+    new = _front_matter(after, create=False)
+    old_values = [(k, v) for k, v in _read(old.root) if k != key] if old.root else []
+    new_all = _read(new.root) if new.root else []
+    new_values = [(k, v) for k, v in new_all if k != key]
+    found = [v for k, v in new_all if k == key]
+    if old_values != new_values or not found or not expect(found[-1]):
+        raise EditError(f"cannot set `{key}` to {what} without rewriting other lines; not edited")
+    return after.to_bytes()
+
+
+def set_front_matter_value(data: bytes, key: str, value: str, *, overwrite: bool = True) -> bytes:
+    """Set a one-line front matter `key: value`; add the key (or a front matter) if missing.
+
+    With `overwrite=False` an existing non-empty value is kept (import merge: never
+    overwrite what the user wrote) and `data` is returned unchanged. A value that spans
+    several lines (a list, a block scalar) is refused rather than rewritten.
+    """
+    value = one_line(value, f"value of `{key}`")
+    rendered = yaml_value(value)
+    lines = Lines.from_bytes(data)
+    before = Lines(lines.bom, list(lines.text), list(lines.ends))
+    fm = _front_matter(lines, create=True)
+    entry = fm.find(key)
+    if entry is None:
+        lines.insert(fm.close, [f"{_key_indent(fm)}{_key_text(key)}: {rendered}"])
+    else:
+        key_node, node = entry
+        empty = isinstance(node, yaml.ScalarNode) and node.tag == _NULL_TAG
+        if not empty and not overwrite:
+            return data
+        if not isinstance(node, yaml.ScalarNode) or node.end_mark.line != key_node.start_mark.line:
+            raise EditError(f"`{key}` spans several lines here; edit it by hand")
+        if isinstance(node, yaml.ScalarNode) and node.value == value and not empty:
+            return data
+        index = fm.line(node.start_mark)
+        line = lines.text[index]
+        start, end = node.start_mark.column, node.end_mark.column
+        head = line[:start]
+        if not head.endswith((" ", "\t")):
+            head += " "
+        lines.text[index] = head + rendered + line[end:]
+    return _checked(before, lines, key, lambda v: v == value, repr(value))
+
+
+def _key_text(key: str) -> str:
+    if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_\-]*", key):
+        raise EditError(f"cannot write the front matter key {key!r}")
+    return key
+
+
+def _sequence_indent(fm: _FrontMatter, lines: Lines) -> str:
+    """How this note indents block-list items under their key (`  - ` by default)."""
+    if fm.root is not None:
+        for k, v in fm.root.value:
+            if isinstance(v, yaml.SequenceNode) and not v.flow_style and v.value:
+                return " " * (v.start_mark.column - k.start_mark.column)
+    return "  "
+
+
+def add_front_matter_list_item(data: bytes, key: str, value: str) -> bytes:
+    """Append `value` to the list `key` (created if missing); unchanged if already there.
+
+    A block list gets one more `- value` line in its own indentation; a one-line `[a, b]`
+    list gets `, value` before its `]`; a single value becomes a block list of two.
+    """
+    value = one_line(value, f"value of `{key}`")
+    rendered = yaml_value(value)
+    lines = Lines.from_bytes(data)
+    before = Lines(lines.bom, list(lines.text), list(lines.ends))
+    fm = _front_matter(lines, create=True)
+    entry = fm.find(key)
+    indent = _key_indent(fm)
+    if entry is None:
+        item_indent = indent + _sequence_indent(fm, lines)
+        lines.insert(fm.close, [f"{indent}{_key_text(key)}:", f"{item_indent}- {rendered}"])
+        return _checked(before, lines, key, lambda v: v == [value], repr(value))
+    key_node, node = entry
+    key_line = fm.line(key_node.start_mark)
+    key_indent = " " * key_node.start_mark.column
+    old = _read(node)
+    if isinstance(node, yaml.SequenceNode):
+        if value in old:
+            return data
+        if node.flow_style:
+            if node.start_mark.line != node.end_mark.line:
+                raise EditError(f"`{key}` is a `[...]` list over several lines; edit it by hand")
+            index = fm.line(node.end_mark)
+            line = lines.text[index]
+            close = node.end_mark.column - 1
+            sep = ", " if node.value else ""
+            lines.text[index] = line[:close].rstrip() + sep + rendered + line[close:]
+        elif not node.value:  # pragma: no cover - an empty block list cannot be written
+            raise EditError(f"`{key}` is empty in a way that cannot be extended")
+        else:
+            last = node.value[-1]
+            end_line = fm.line(last.end_mark)
+            if last.end_mark.column == 0 and end_line > fm.line(last.start_mark):
+                end_line -= 1
+            dash = " " * node.start_mark.column
+            lines.insert(end_line + 1, [f"{dash}- {rendered}"])
+    elif isinstance(node, yaml.ScalarNode):
+        if (
+            node.start_mark.line != node.end_mark.line
+            or node.start_mark.line != key_node.start_mark.line
+        ):
+            raise EditError(f"`{key}` spans several lines here; edit it by hand")
+        line = lines.text[key_line]
+        rest = line[node.end_mark.column :]
+        item_indent = key_indent + _sequence_indent(fm, lines)
+        items = (
+            []
+            if node.tag == _NULL_TAG
+            else [f"{item_indent}- {line[node.start_mark.column : node.end_mark.column]}"]
+        )
+        if old == value:
+            return data
+        comment = rest.strip()
+        head = line[: node.start_mark.column].rstrip()
+        lines.text[key_line] = head + (f" {comment}" if comment else "")
+        lines.insert(key_line + 1, [*items, f"{item_indent}- {rendered}"])
+    else:
+        raise EditError(f"`{key}` is a mapping, not a list; edit it by hand")
+    expected = ([] if old is None else old if isinstance(old, list) else [old]) + [value]
+    return _checked(before, lines, key, lambda v: v == expected, repr(value))
+
+
+def set_snooze(data: bytes, until: date) -> bytes:
+    """`snooze: YYYY-MM-DD` in the front matter: no reconnect reminder before that day."""
+    return set_front_matter_value(data, "snooze", until.isoformat(), overwrite=True)
+
+
+# --- body: sections, interactions, tasks ----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Item:
+    """A list item in the body: its line, indentation and what follows the marker."""
+
+    index: int
+    indent: int
+    marker: str
+    content: str
+    end: int  # the index after its last continuation line
+
+
+def _body_start(lines: Lines) -> int:
+    if lines.text and lines.text[0].rstrip() == "---":
+        for i in range(1, len(lines.text)):
+            if lines.text[i].rstrip() in ("---", "..."):
+                return i + 1
+    return 0
+
+
+def _visible(lines: Lines) -> list[int]:
+    """Indices of body lines outside fenced code blocks (where Markdown structure lives)."""
+    out = []
+    fence: str | None = None
+    for i in range(_body_start(lines), len(lines.text)):
+        m = _FENCE.match(lines.text[i])
+        if m:
+            marker = m[1]
+            if fence is None:
+                fence = marker
+                continue
+            if marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+                continue
+        if fence is None:
+            out.append(i)
+    return out
+
+
+def _width(indent: str) -> int:
+    return len(indent.expandtabs(4))
+
+
+def _items(lines: Lines, visible: list[int], start: int, stop: int) -> list[_Item]:
+    """List items between `start` and `stop`, each with the lines that continue it."""
+    shown = [i for i in visible if start <= i < stop]
+    found = []
+    for pos, i in enumerate(shown):
+        m = _LIST_ITEM.match(lines.text[i])
+        if not m:
+            continue
+        indent = _width(m[1])
+        end = i + 1
+        for j in shown[pos + 1 :]:
+            text = lines.text[j]
+            if j != end or not text.strip():
+                break
+            lead = _width(text[: len(text) - len(text.lstrip())])
+            if lead <= indent:
+                break
+            end = j + 1
+        found.append(_Item(i, indent, lines.text[i][: m.end(3)], m[4], end))
+    return found
+
+
+def _section(lines: Lines, names: tuple[str, ...]) -> tuple[int, int, int] | None:
+    """(heading line, first line after it, end) of the first heading named in `names`."""
+    visible = _visible(lines)
+    for pos, i in enumerate(visible):
+        m = _HEADING.match(lines.text[i])
+        if not m or (m[2] or "").strip().rstrip("#").strip().casefold().rstrip(":") not in names:
+            continue
+        level = len(m[1])
+        end = len(lines.text)
+        for j in visible[pos + 1 :]:
+            n = _HEADING.match(lines.text[j])
+            if n and len(n[1]) <= level:
+                end = j
+                break
+        return i, i + 1, end
+    return None
+
+
+def _last_content(lines: Lines, start: int, stop: int) -> int:
+    """The index just after the last non-blank line in [start, stop), or `start`."""
+    for i in range(stop - 1, start - 1, -1):
+        if lines.text[i].strip():
+            return i + 1
+    return start
+
+
+def _dated(item: _Item) -> tuple[date, re.Match[str]] | None:
+    if _TASK_BOX.match(item.content):
+        return None
+    m = _DATED.match(item.content)
+    if not m:
+        return None
+    try:
+        return date.fromisoformat(m[2]), m
+    except ValueError:
+        return None
+
+
+def add_log_line(
+    data: bytes, when: date, text: str, *, gave: bool = False, got: bool = False
+) -> bytes:
+    """Add `- YYYY-MM-DD text` under the note's `## Log` heading (added at the end if missing).
+
+    The new line copies the style of the section's dated items (list marker, `[[date]]`,
+    the separator after the date) and keeps their order: oldest-first logs get it after the
+    last item on or before `when`, newest-first logs before the first such item.
+    """
+    text = one_line(text)
+    if gave and not re.search(r"(?<![\w#])#gave\b", text, re.IGNORECASE):
+        text += " #gave"
+    if got and not re.search(r"(?<![\w#])#got\b", text, re.IGNORECASE):
+        text += " #got"
+    lines = Lines.from_bytes(data)
+    section = _section(lines, LOG_HEADINGS)
+    if section is None:
+        tail = [] if not lines.text or not lines.text[-1].strip() else [""]
+        lines.insert(len(lines.text), [*tail, "## Log", "", f"- {when.isoformat()} {text}"])
+        return lines.to_bytes()
+    _, start, stop = section
+    items = _items(lines, _visible(lines), start, stop)
+    top = min((it.indent for it in items), default=0)
+    dated = [(it, d) for it in items if it.indent == top and (d := _dated(it))]
+    line = _log_line(dated[-1] if dated else None, when, text)
+    lines.insert(_log_position(lines, items, dated, when, start, stop), [line])
+    return lines.to_bytes()
+
+
+def _log_line(model: tuple[_Item, tuple[date, re.Match[str]]] | None, when: date, text: str) -> str:
+    if model is None:
+        return f"- {when.isoformat()} {text}"
+    item, (_, m) = model
+    day = f"[[{when.isoformat()}]]" if m[1] else when.isoformat()
+    sep = m[3] if m[3].strip() else " "
+    if sep.strip() and not sep.endswith((" ", "\t")):
+        sep += " "
+    marker = item.marker
+    if re.match(r"[ \t]*\d", marker):  # an ordered list: let Markdown number it
+        marker = re.sub(r"\d+", "1", marker, count=1)
+    return f"{marker}{day}{sep}{text}"
+
+
+def _log_position(
+    lines: Lines,
+    items: list[_Item],
+    dated: list[tuple[_Item, tuple[date, re.Match[str]]]],
+    when: date,
+    start: int,
+    stop: int,
+) -> int:
+    if not dated:
+        return items[-1].end if items else _last_content(lines, start, stop)
+    days = [d for _, (d, _) in dated]
+    ascending = all(a <= b for a, b in itertools.pairwise(days))
+    descending = all(a >= b for a, b in itertools.pairwise(days))
+    if descending and not ascending:
+        for item, (day, _) in dated:
+            if day <= when:
+                return item.index
+        return dated[-1][0].end
+    if ascending:
+        earlier = [item for item, (day, _) in dated if day <= when]
+        return earlier[-1].end if earlier else dated[0][0].index
+    return dated[-1][0].end
+
+
+def task_style(data: bytes) -> TaskStyle | None:
+    """The due-date style this note's tasks already use, or None when it has no dated task."""
+    lines = Lines.from_bytes(data)
+    for i in _visible(lines):
+        m = _LIST_ITEM.match(lines.text[i])
+        if not m or not _TASK_BOX.match(m[4]):
+            continue
+        rest = m[4][3:].lstrip()
+        if _TASKS_DUE.search(rest) or "✅" in rest:
+            return "tasks"
+        if _DATAVIEW_DUE.search(rest):
+            return "dataview"
+        if _DATED.match(rest):
+            return "plain"
+    return None
+
+
+def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle = "plain") -> bytes:
+    """Add an open follow-up task `- [ ] ...` with its due date in `style`.
+
+    Where: the end of a `## Follow-ups`/`## Tasks` section if the note has one; else after
+    the note's last task; else into the `## Log` section (at its end, or its top when the
+    log is newest-first); else at the end of the note.
+    """
+    text = one_line(text)
+    if due is None:
+        task = f"[ ] {text}"
+    elif style == "tasks":
+        task = f"[ ] {text} 📅 {due.isoformat()}"
+    elif style == "dataview":
+        task = f"[ ] {text} [due:: {due.isoformat()}]"
+    else:
+        task = f"[ ] {due.isoformat()} {text}"
+    lines = Lines.from_bytes(data)
+    visible = _visible(lines)
+    marker = "- "
+    section = _section(lines, TASK_HEADINGS)
+    if section is not None:
+        _, start, stop = section
+        items = _items(lines, visible, start, stop)
+        tasks = [it for it in items if _TASK_BOX.match(it.content)]
+        if tasks:
+            marker = tasks[-1].marker
+        position = items[-1].end if items else _last_content(lines, start, stop)
+        lines.insert(position, [marker + task])
+        return lines.to_bytes()
+    all_items = _items(lines, visible, 0, len(lines.text))
+    tasks = [it for it in all_items if _TASK_BOX.match(it.content)]
+    if tasks:
+        lines.insert(tasks[-1].end, [tasks[-1].marker + task])
+        return lines.to_bytes()
+    log = _section(lines, LOG_HEADINGS)
+    if log is not None:
+        _, start, stop = log
+        items = _items(lines, visible, start, stop)
+        top = min((it.indent for it in items), default=0)
+        dated = [(it, d) for it in items if it.indent == top and (d := _dated(it))]
+        days = [d for _, (d, _) in dated]
+        newest_first = (
+            len(days) > 1
+            and all(a >= b for a, b in itertools.pairwise(days))
+            and days[0] != days[-1]
+        )
+        if dated:
+            marker = re.sub(r"\d+", "1", dated[0][0].marker, count=1)
+        if newest_first:
+            position = dated[0][0].index
+        else:
+            position = items[-1].end if items else _last_content(lines, start, stop)
+        lines.insert(position, [marker + task])
+        return lines.to_bytes()
+    lines.insert(len(lines.text), [marker + task])
+    return lines.to_bytes()
+
+
+def open_task_at(data: bytes, line_no: int) -> str | None:
+    """The text of line `line_no` (1-based, as the index counts) if it is an open task."""
+    lines = Lines.from_bytes(data)
+    if not 1 <= line_no <= len(lines.text) or line_no - 1 not in set(_visible(lines)):
+        return None
+    line = lines.text[line_no - 1]
+    m = _LIST_ITEM.match(line)
+    if not m or not re.match(r"^\[[ />]\]", m[4]):
+        return None
+    return line
+
+
+def mark_task_done(
+    data: bytes, line_no: int, expected_old: str, *, done_on: date | None = None
+) -> bytes:
+    """Tick the open task `expected_old` (the whole line as read) at `line_no`: `[ ]` → `[x]`.
+
+    If another writer moved it, the same line is looked for elsewhere and ticked when it is
+    there exactly once; otherwise the edit stops. `done_on` appends Obsidian Tasks'
+    `✅ YYYY-MM-DD` (before a trailing `^block-id`).
+    """
+    lines = Lines.from_bytes(data)
+    index = line_no - 1
+    if not (0 <= index < len(lines.text) and lines.text[index] == expected_old):
+        same = [i for i in range(len(lines.text)) if lines.text[i] == expected_old]
+        if len(same) != 1:
+            raise EditError("the task is no longer in the note as it was read; not edited")
+        index = same[0]
+    if open_task_at(data, index + 1) is None:
+        raise EditError(f"line {index + 1} is not an open task; not edited")
+    line = lines.text[index]
+    m = _LIST_ITEM.match(line)
+    assert m is not None
+    box = m.start(4)
+    new = line[:box] + "[x]" + line[box + 3 :]
+    if done_on is not None:
+        stamp = f" ✅ {done_on.isoformat()}"
+        block = _BLOCK_ID.search(new)
+        trailing = new[len(new.rstrip()) :]
+        if block:
+            new = new[: block.start()] + stamp + new[block.start() :]
+        else:
+            new = new.rstrip() + stamp + trailing
+    lines.text[index] = new
+    return lines.to_bytes()
