@@ -37,6 +37,7 @@ LATEST_TODAY = date(9899, 12, 31)
 # One line per command: name -> "module:attribute".
 LAZY_COMMANDS: dict[str, str] = {
     "digest": "plaintextcrm.commands.digest:digest",
+    "ics": "plaintextcrm.commands.ics:ics",
     "export": "plaintextcrm.commands.importexport:export_group",
     "import": "plaintextcrm.commands.importexport:import_group",
     "serve": "plaintextcrm.commands.live:serve",
