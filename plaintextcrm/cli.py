@@ -38,6 +38,7 @@ LATEST_TODAY = date(9899, 12, 31)
 LAZY_COMMANDS: dict[str, str] = {
     "digest": "plaintextcrm.commands.digest:digest",
     "done": "plaintextcrm.commands.edit:done",
+    "ics": "plaintextcrm.commands.ics:ics",
     "export": "plaintextcrm.commands.importexport:export_group",
     "import": "plaintextcrm.commands.importexport:import_group",
     "init": "plaintextcrm.commands.edit:init",
