@@ -153,6 +153,16 @@ def decode_note(t: tuple[Any, ...]) -> ParsedNote:
     )
 
 
+def dump_note(n: ParsedNote) -> bytes:
+    """One note's cache entry: kept as bytes, so a cache holds one small object per note."""
+    return marshal.dumps(encode_note(n))
+
+
+def load_note(blob: bytes) -> ParsedNote:
+    """The inverse of `dump_note`; raises ValueError (or TypeError...) on a bad entry."""
+    return decode_note(marshal.loads(blob))
+
+
 # ---------------------------------------------------------------- files
 
 

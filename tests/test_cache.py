@@ -177,7 +177,7 @@ def test_a_cache_entry_of_the_wrong_shape_is_parsed_again(vault):
     payload = cache.read(root / ".crm", cache.PARSED_FILE, s._stamp)
     rel = "People/Anna Rossi.md"
     size, mtime, _, racy = payload[rel]
-    payload[rel] = (size, mtime, ("nonsense",), racy)
+    payload[rel] = (size, mtime, b"\xffnonsense", racy)
     cache.write(root / ".crm", cache.PARSED_FILE, s._stamp, payload)
     s = session(root)
     assert s.index() == fresh_index(root)
@@ -295,6 +295,7 @@ def test_codec_round_trips_every_field(vault):
     index_notes, _ = session(root, use_cache=False)._parsed_notes()
     for note in index_notes:
         assert cache.decode_note(cache.encode_note(note)) == note
+        assert cache.load_note(cache.dump_note(note)) == note
 
 
 NAMES = st.sampled_from(["Anna", "Bo", "Nicolò", "Zoë", "anna"])
