@@ -90,13 +90,40 @@ class Session:
     # -- the index -------------------------------------------------------------------
 
     def index(self) -> Index:
+        """The built index: reused whole from `index.cache` when nothing changed, else
+        built from the parsed notes (parsing only what changed)."""
         if self._index is None:
-            from plaintextcrm.index import build_index  # unicodedata: not on the warm path
-
             with cache.no_gc():
-                parsed, problems = self._parsed_notes()
-                self._index = build_index(str(self.root), parsed, self.config, self.today, problems)
+                self._index = self._cached_index() or self._build_index()
         return self._index
+
+    def _index_key(self) -> tuple[Any, ...] | None:
+        state = self.state()
+        vault = self.vault_state() if state is not None else None
+        return None if vault is None else (vault, self.today.toordinal())
+
+    def _cached_index(self) -> Index | None:
+        key = self._index_key()
+        if key is None or self._state is None:
+            return None
+        payload = cache.read(self._state, cache.INDEX_FILE, self._stamp)
+        if not (isinstance(payload, tuple) and len(payload) == 2 and payload[0] == key):
+            return None
+        try:
+            return cache.decode_index(payload[1])
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+
+    def _build_index(self) -> Index:
+        from plaintextcrm.index import build_index  # unicodedata: not on the warm path
+
+        parsed, problems = self._parsed_notes()
+        index = build_index(str(self.root), parsed, self.config, self.today, problems)
+        key = self._index_key()
+        if key is not None and self._state is not None:
+            payload = (key, cache.encode_index(index))
+            cache.write(self._state, cache.INDEX_FILE, self._stamp, payload)
+        return index
 
     def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:
         state = self.state()
