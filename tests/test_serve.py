@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from live_support import Crm, wait_until
 
+from plaintextcrm.errors import CrmError
 from plaintextcrm.live.serve import Site, etag_matches, load_token, vault_stamp
 
 TODAY = "2026-11-23"
@@ -296,3 +297,21 @@ def test_a_broken_digest_template_is_a_500_and_the_feed_still_works(server, note
     wait_until(lambda: server.proc.err_lines("template error"), what="the error line")
     (templates / "digest.html.j2").unlink()
     assert server.request("GET", server.digest_path)[0] == 200
+
+
+def test_load_token_in_a_read_only_vault_is_one_clear_error(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root ignores permissions")
+    os.chmod(tmp_path, 0o500)
+    try:
+        with pytest.raises(CrmError, match="cannot keep the feed token"):
+            load_token(tmp_path)
+    finally:
+        os.chmod(tmp_path, 0o700)
+
+
+def test_two_servers_starting_together_agree_on_one_token(tmp_path):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tokens = set(pool.map(lambda _: load_token(tmp_path), range(16)))
+    assert tokens == {(tmp_path / ".crm" / "token").read_text().strip()}
+    assert [p.name for p in (tmp_path / ".crm").iterdir() if p.name.endswith(".tmp")] == []

@@ -10,6 +10,7 @@ to the access log.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -39,31 +40,57 @@ def load_token(root: Path, log: TextIO | None = None) -> str:
     """The feed token from `<vault>/.crm/token`, made (mode 0600) on first use.
 
     The same token is reused on every start so subscriptions keep working; delete the file
-    to revoke every subscribed URL at once.
+    to revoke every subscribed URL at once. Two servers starting together agree on one
+    token: the file is created with a hard link, which fails if the other got there first.
     """
-    path = ensure_state_dir(root) / TOKEN_FILE
+    try:
+        path = ensure_state_dir(root) / TOKEN_FILE
+        return _read_or_make_token(path, log or sys.stderr)
+    except OSError as exc:
+        raise CrmError(
+            f"cannot keep the feed token in {root / '.crm' / TOKEN_FILE}: {exc.strerror or exc}"
+        ) from None
+
+
+def _read_token(path: Path) -> str | None:
     try:
         token = path.read_text(encoding="ascii", errors="replace").strip()
     except FileNotFoundError:
-        token = ""
-    if TOKEN_RE.fullmatch(token):
-        if path.stat().st_mode & 0o077:
-            os.chmod(path, 0o600)
-        return token
-    if path.exists():
-        print(
-            f"crm: {path} did not hold a valid token; made a new one (subscribe again)",
-            file=log or sys.stderr,
-        )
-    token = secrets.token_urlsafe(24)
-    tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(token + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+        return None
+    if not TOKEN_RE.fullmatch(token):
+        return ""
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
     return token
+
+
+def _read_or_make_token(path: Path, log: TextIO) -> str:
+    token = _read_token(path)
+    if token:
+        return token
+    if token == "":
+        print(f"crm: {path} did not hold a valid token; made a new one (subscribe again)", file=log)
+    fresh = secrets.token_urlsafe(24)
+    tmp = path.with_name(f".{TOKEN_FILE}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(fresh + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        if token == "":
+            os.replace(tmp, path)
+            return fresh
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return _read_token(path) or fresh  # another server made it a moment ago
+        except OSError:  # a file system without hard links
+            os.replace(tmp, path)
+        return fresh
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
 
 
 #: A file written this recently may be written again within the same mtime tick (Linux
