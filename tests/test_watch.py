@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
 import threading
 from pathlib import Path
 
@@ -304,5 +306,22 @@ def test_a_broken_digest_template_keeps_the_feed_going(notes, tmp_path):
         line = wait_until(lambda: proc.err_lines("template error"), what="the template error")
         assert "digest.html" in line[0] and "previous file kept" in line[0]
         assert html.read_bytes() == good
+    finally:
+        assert proc.stop() == 0
+
+
+@pytest.mark.skipif(shutil.which("vim") is None, reason="vim is not installed")
+def test_a_real_vim_save(notes, tmp_path):
+    ics = tmp_path / "feed.ics"
+    proc = start_watch(notes, "--ics", str(ics))
+    try:
+        ada = notes / "People" / "Ada.md"
+        subprocess.run(
+            ["vim", "-u", "NONE", "-i", "NONE", "-N", "-n", "-es",
+             "-c", "set writebackup backupcopy=no", "-c", "%s/name: Ada/name: Vic/", "-c", "wq", str(ada)],
+            check=True, timeout=30, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until(contains(ics, "Vic"), what="the feed after vim's save")
+        assert sorted(p.name for p in ada.parent.iterdir()) == ["Ada.md", "Bob.md"]
     finally:
         assert proc.stop() == 0
