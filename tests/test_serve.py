@@ -266,7 +266,7 @@ def test_site_renders_once_per_vault_stamp_and_day(notes):
     for path in notes.rglob("*"):
         os.utime(path, (hour_ago, hour_ago))
     days = iter([date(2026, 11, 23)] * 3 + [date(2026, 11, 24)] * 10)
-    site = Site(notes, lambda: next(days), render=render)
+    site = Site(notes, lambda: next(days), render=render, stamp_ttl=0)
     first = site.body("ics")
     assert site.body("ics") is first
     assert site.body("html").data == b"html 2026-11-23 2"
@@ -285,6 +285,14 @@ def test_site_renders_once_per_vault_stamp_and_day(notes):
     site.body("ics")
     assert site.builds == 5
     assert len(renders) == 6
+
+
+def test_site_walks_the_vault_once_per_ttl(notes):
+    site = Site(notes, lambda: date(2026, 11, 23), render=lambda *a: b"x", stamp_ttl=60)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        bodies = list(pool.map(lambda _: site.body("ics"), range(40)))
+    assert {b.data for b in bodies} == {b"x"}
+    assert site._walks == 1 and site.builds == 1
 
 
 def test_a_broken_digest_template_is_a_500_and_the_feed_still_works(server, notes):

@@ -139,7 +139,13 @@ def make_body(kind: str, data: bytes) -> Body:
 
 
 class Site:
-    """The rendered outputs, memoised per (vault stamp, today); safe across threads."""
+    """The rendered outputs, memoised per (vault stamp, today); safe across threads.
+
+    The stamp itself (a walk of the vault) is reused for `stamp_ttl` seconds, so a burst
+    of requests, or many clients at once, cost one walk; an edit shows within that time.
+    While a file is too fresh for its mtime to be trusted, each new stamp counts as a
+    change.
+    """
 
     def __init__(
         self,
@@ -147,28 +153,43 @@ class Site:
         today: Callable[[], date],
         days: int | None = None,
         render: Callable[..., bytes] = render_output,
+        stamp_ttl: float = 1.0,
     ) -> None:
         self.root = root
         self.today = today
         self.days = days
         self.render = render
+        self.stamp_ttl = stamp_ttl
         self.builds = 0
         self._lock = threading.Lock()
-        self._index: tuple[tuple[str | None, date], Any] | None = None
-        self._bodies: dict[str, tuple[tuple[str | None, date], Body]] = {}
+        self._stamp_lock = threading.Lock()
+        self._stamp: tuple[float, str] | None = None
+        self._walks = 0
+        self._index: tuple[tuple[str, date], Any] | None = None
+        self._bodies: dict[str, tuple[tuple[str, date], Body]] = {}
+
+    def stamp(self) -> str:
+        """The vault's current stamp, walked at most once per `stamp_ttl`."""
+        with self._stamp_lock:
+            now = time.monotonic()
+            if self._stamp is not None and now - self._stamp[0] < self.stamp_ttl:
+                return self._stamp[1]
+            self._walks += 1
+            stamp = vault_stamp(self.root) or f"fresh-{self._walks}"
+            self._stamp = (now, stamp)
+            return stamp
 
     def body(self, kind: str) -> Body:
         from plaintextcrm.config import load_config
         from plaintextcrm.load import load_index
 
-        stamp = vault_stamp(self.root)
-        key = (stamp, self.today())
+        key = (self.stamp(), self.today())
         with self._lock:
             cached = self._bodies.get(kind)
-            if stamp is not None and cached and cached[0] == key:
+            if cached and cached[0] == key:
                 return cached[1]
             config = load_config(self.root)
-            if stamp is None or self._index is None or self._index[0] != key:
+            if self._index is None or self._index[0] != key:
                 self._index = (key, load_index(self.root, key[1], config))
                 self.builds += 1
             data = self.render(kind, self._index[1], self.root, key[1], config, self.days)
