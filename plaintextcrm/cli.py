@@ -38,6 +38,7 @@ LATEST_TODAY = date(9899, 12, 31)
 LAZY_COMMANDS: dict[str, str] = {
     "digest": "plaintextcrm.commands.digest:digest",
     "export": "plaintextcrm.commands.importexport:export_group",
+    "ics": "plaintextcrm.commands.ics:ics",
     "import": "plaintextcrm.commands.importexport:import_group",
     "serve": "plaintextcrm.commands.live:serve",
     "watch": "plaintextcrm.commands.live:watch",
