@@ -40,6 +40,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "done": "plaintextcrm.commands.edit:done",
     "ics": "plaintextcrm.commands.ics:ics",
     "export": "plaintextcrm.commands.importexport:export_group",
+    "ics": "plaintextcrm.commands.ics:ics",
     "import": "plaintextcrm.commands.importexport:import_group",
     "init": "plaintextcrm.commands.edit:init",
     "log": "plaintextcrm.commands.edit:log",
