@@ -42,6 +42,8 @@ LAZY_COMMANDS: dict[str, str] = {
     "export": "plaintextcrm.commands.importexport:export_group",
     "ics": "plaintextcrm.commands.ics:ics",
     "import": "plaintextcrm.commands.importexport:import_group",
+    "serve": "plaintextcrm.commands.live:serve",
+    "watch": "plaintextcrm.commands.live:watch",
     "init": "plaintextcrm.commands.edit:init",
     "log": "plaintextcrm.commands.edit:log",
     "new": "plaintextcrm.commands.edit:new",
