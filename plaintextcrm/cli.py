@@ -38,12 +38,9 @@ LATEST_TODAY = date(9899, 12, 31)
 LAZY_COMMANDS: dict[str, str] = {
     "digest": "plaintextcrm.commands.digest:digest",
     "done": "plaintextcrm.commands.edit:done",
-    "ics": "plaintextcrm.commands.ics:ics",
     "export": "plaintextcrm.commands.importexport:export_group",
     "ics": "plaintextcrm.commands.ics:ics",
     "import": "plaintextcrm.commands.importexport:import_group",
-    "serve": "plaintextcrm.commands.live:serve",
-    "watch": "plaintextcrm.commands.live:watch",
     "init": "plaintextcrm.commands.edit:init",
     "log": "plaintextcrm.commands.edit:log",
     "new": "plaintextcrm.commands.edit:new",
