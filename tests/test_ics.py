@@ -602,3 +602,11 @@ def test_feed_agrees_with_due_on_any_vault(contacts, today, days):
         (max(r.date, today).isoformat(), r.kind, r.contact) for r in due(index, today, days)
     )
     assert feed_summary(occurrences) == expected
+
+
+@pytest.mark.parametrize("path", ["People/Anna Rossi.md", "a/b#c?d%e&f.md", "Zoë/ø 😀.md"])
+def test_file_url_quotes_like_pathlib(path, tmp_path):
+    from plaintextcrm.render.ics import note_url
+
+    root = str(tmp_path / "my vault")
+    assert note_url(root, path, parse_config({})) == (Path(root) / path).as_uri()
