@@ -610,3 +610,19 @@ def test_file_url_quotes_like_pathlib(path, tmp_path):
 
     root = str(tmp_path / "my vault")
     assert note_url(root, path, parse_config({})) == (Path(root) / path).as_uri()
+
+
+def test_docs_name_real_config_keys():
+    """docs/calendar.md tells users which crm.toml keys shape the feed; they must exist."""
+    docs = (Path(__file__).parent.parent / "docs" / "calendar.md").read_text(encoding="utf-8")
+    for snippet in ('[ics] alarm = "09:00"', "[ics] calendar_name", 'links = "obsidian"'):
+        assert snippet in docs
+    config = parse_config(
+        {
+            "links": "obsidian",
+            "vault_name": "Notes",
+            "ics": {"alarm": "09:00", "calendar_name": "People"},
+        }
+    )
+    assert config.problems == ()
+    assert (config.alarm, config.calendar_name, config.vault_name) == ("09:00", "People", "Notes")
