@@ -109,7 +109,10 @@ def feed_bytes(root: Path, today: date = TODAY) -> bytes:
 
 
 def parse(data: bytes) -> icalendar.Calendar:
-    return icalendar.Calendar.from_ical(data)
+    """Parse with icalendar; a value it could not read is an error, not a shrug."""
+    calendar = icalendar.Calendar.from_ical(data)
+    assert [c.errors for c in calendar.walk() if c.errors] == []
+    return calendar
 
 
 def _kind(event) -> str:
