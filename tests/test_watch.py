@@ -9,6 +9,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+import icalendar
 import pytest
 from live_support import Crm, wait_until
 from watchdog.events import (
@@ -50,6 +51,13 @@ def contains(path: Path, text: str):
     return lambda: path.exists() and text.encode() in path.read_bytes()
 
 
+def summaries(path: Path) -> set[str]:
+    """The SUMMARY of every event in the feed at `path` (which must parse)."""
+    return {
+        str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    }
+
+
 def save_atomically(path: Path, text: str) -> None:
     """What most editors do: write a temp file next to the note, then rename over it."""
     tmp = path.with_name(f".{path.name}.tmp-save")
@@ -62,10 +70,13 @@ def test_first_build_then_atomic_save_rewrites_both_outputs(notes, tmp_path):
     proc = start_watch(notes, "--ics", str(ics), "--digest", str(html))
     try:
         assert contains(ics, "Ada")() and contains(html, "Bob")()
+        assert {"Ada's birthday", "Bob's birthday"} <= summaries(ics)
+        assert "<html" in html.read_text(encoding="utf-8").lower()
         save_atomically(notes / "People" / "Bob.md", person("Zed"))
         wait_until(contains(ics, "Zed"), what="the feed to show the renamed contact")
         wait_until(contains(html, "Zed"), what="the digest to show the renamed contact")
-        assert not contains(ics, "Bob")()
+        assert "Zed's birthday" in summaries(ics)  # whole, never a half-written file
+        assert "Bob's birthday" not in summaries(ics)
         assert "wrote" in proc.err_lines("rebuilt")[-1]
     finally:
         assert proc.stop() == 0
@@ -88,7 +99,7 @@ def test_delete_then_create_and_vim_backup_dance(notes, tmp_path):
         ada.write_text(person("Una"), encoding="utf-8")
         backup.unlink()
         wait_until(contains(ics, "Una"), what="vim's save")
-        assert not contains(ics, "Ida")()
+        assert "Ida's birthday" not in summaries(ics)
     finally:
         assert proc.stop() == 0
 
@@ -102,7 +113,7 @@ def test_a_burst_of_a_thousand_writes_coalesces_into_few_rebuilds(notes, tmp_pat
         folder.mkdir()
         for i in range(1000):
             (folder / f"P{i:04d}.md").write_text(
-                f"---\ntype: person\nname: P{i:04d}\n---\n", encoding="utf-8"
+                f"---\ntype: person\nname: P{i:04d}\ncadence: 1w\n---\n", encoding="utf-8"
             )
         wait_until(contains(ics, "P0999"), what="the feed to include the last pulled note")
         wait_until(lambda: proc.err_lines("1002 notes"), what="a rebuild that saw every note")
