@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -336,3 +337,27 @@ def test_a_real_vim_save(notes, tmp_path):
         assert sorted(p.name for p in ada.parent.iterdir()) == ["Ada.md", "Bob.md"]
     finally:
         assert proc.stop() == 0
+
+
+def test_poll_mode_follows_an_atomic_save(notes, tmp_path):
+    ics = tmp_path / "feed.ics"
+    proc = Crm("--vault", str(notes), "--today", TODAY, "watch", "--poll", "--ics", str(ics))
+    try:
+        wait_until(lambda: proc.err_lines("rebuilt"), what="the first build")
+        save_atomically(notes / "People" / "Ada.md", person("Pia"))
+        wait_until(contains(ics, "Pia"), what="the polling observer to see the save")
+    finally:
+        assert proc.stop() == 0
+
+
+def test_a_vanished_vault_is_an_error_line_not_a_crash(tmp_path):
+    from datetime import date
+
+    root = tmp_path / "gone"
+    root.mkdir()
+    log = io.StringIO()
+    watcher = Watcher(root, [Target("ics", tmp_path / "f.ics", "f.ics")], lambda: None, log=log)
+    root.rmdir()
+    watcher.rebuild_once(date(2026, 11, 23))
+    assert log.getvalue().startswith("crm: error: cannot read the vault")
+    assert watcher.rebuilds == 0

@@ -226,8 +226,9 @@ class Watcher:
     def rebuild_once(self, today: date) -> None:
         try:
             result = rebuild(self.root, today, self.targets, self.days, self.render)
-        except CrmError as exc:
-            self._say(f"crm: error: {exc.message} (outputs kept; waiting for the next change)")
+        except (CrmError, OSError) as exc:
+            message = exc.message if isinstance(exc, CrmError) else f"cannot read the vault: {exc}"
+            self._say(f"crm: error: {message} (outputs kept; waiting for the next change)")
             return
         self.rebuilds += 1
         self._say(result.log_line(datetime.now()))
