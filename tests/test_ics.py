@@ -490,6 +490,17 @@ def test_output_file_written_atomically_and_only_on_change(feed_vault, crm, tmp_
     assert sorted(p.name for p in out.parent.iterdir()) == ["crm.ics"]
 
 
+def test_output_through_a_symlink_keeps_the_link(feed_vault, crm, tmp_path):
+    real = tmp_path / "www" / "crm.ics"
+    real.parent.mkdir()
+    real.write_bytes(b"old")
+    link = tmp_path / "crm.ics"
+    link.symlink_to(real)
+    assert crm(feed_vault, "ics", "-o", str(link)).exit_code == 0
+    assert link.is_symlink()
+    assert real.read_bytes() == feed_bytes(feed_vault)
+
+
 def test_output_errors_are_one_line(feed_vault, crm, tmp_path):
     result = crm(feed_vault, "ics", "-o", str(tmp_path / "missing" / "crm.ics"))
     assert result.exit_code == 1

@@ -99,7 +99,6 @@ def test_icaljs_accepts_an_empty_feed(vault, crm):
 
 
 @needs_node
-@pytest.mark.skipif(not EXAMPLE_VAULT.is_dir(), reason="example-vault/ not merged yet")
 def test_example_vault_feed_matches_due_in_both_readers(crm):
     """The shipped example vault, 60 days from 2026-11-23, in both readers and `crm due`."""
     assert EXAMPLE_VAULT.is_dir(), "example-vault/ is missing"

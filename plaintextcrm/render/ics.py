@@ -30,13 +30,14 @@ from urllib.parse import quote
 from plaintextcrm import __version__
 from plaintextcrm.config import Config
 from plaintextcrm.dates import next_occurrence, occurrence_in
-from plaintextcrm.model import Contact, Index, Reminder, Task, YearlyDate
+from plaintextcrm.model import Contact, Index, Interaction, Reminder, Task, YearlyDate
 from plaintextcrm.reminders import (
     birthday_reminder,
     date_reminder,
     followup_reminder,
     reconnect_reminder,
 )
+from plaintextcrm.wikilinks import display_text
 
 CRLF = "\r\n"
 CALENDAR_TAIL = "END:VCALENDAR\r\n"
@@ -54,7 +55,6 @@ YEARLESS_START = 2000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
-_WIKILINK = re.compile(r"\[\[([^\]|#^]*)(?:[#^][^\]|]*)?(?:\|([^\]]*))?\]\]")
 
 
 # --- low-level text -------------------------------------------------------------------
@@ -108,13 +108,9 @@ def _ical_date(day: date) -> str:
     return f"{day.year:04d}{day.month:02d}{day.day:02d}"
 
 
-def _plain(text: str) -> str:
-    """`[[Acme Corp|Acme]]` → `Acme`: wikilinks read as the words they show."""
-    return _WIKILINK.sub(lambda m: (m[2] or m[1]).strip(), text).strip()
-
-
 def _short(text: str) -> str:
-    text = " ".join(text.split())
+    """One line of note text as a reader sees it: links as their words, at most so long."""
+    text = " ".join(display_text(text).split())
     return text if len(text) <= MAX_ITEM_CHARS else text[: MAX_ITEM_CHARS - 1] + "…"
 
 
@@ -365,7 +361,7 @@ def _followup_headline(task: Task, reminder: Reminder, contact_path: str) -> str
     late = reminder.overdue_days
     status = f" ({late} day{'s' if late != 1 else ''} overdue)" if late else ""
     where = "" if task.path == contact_path else f" (in {task.path})"
-    return f"Follow-up due {due}{status}: {task.text or 'follow up'}{where}"
+    return f"Follow-up due {due}{status}: {_short(task.text) or 'follow up'}{where}"
 
 
 def _reconnect_headline(reminder: Reminder) -> str:
@@ -377,6 +373,15 @@ def _reconnect_headline(reminder: Reminder) -> str:
     return f"Time to reconnect{cadence}: last contact {reminder.last_contact.isoformat()}{status}."
 
 
+def _interaction_text(interaction: Interaction) -> str:
+    """What was said; a daily note titled only by its date is named by its path instead."""
+    text = _short(interaction.text)
+    if not text or text == interaction.date.isoformat():
+        path = interaction.path
+        return path[:-3] if path.lower().endswith(".md") else path
+    return text
+
+
 def _description_tail(contact: Contact, today: date) -> str:
     r"""The part of DESCRIPTION every event of a contact shares, escaped, starting `\n`.
 
@@ -386,7 +391,7 @@ def _description_tail(contact: Contact, today: date) -> str:
     fields = contact.fields
     lines: list[str] = [""]
     who = ", ".join(
-        _plain(part)
+        display_text(part)
         for part in (
             " at ".join(p for p in (fields.role, fields.company) if p),
             fields.location or "",
@@ -403,7 +408,7 @@ def _description_tail(contact: Contact, today: date) -> str:
         lines.append("")
         lines.append("Latest:")
         for interaction in reversed(past[-LATEST_INTERACTIONS:]):
-            lines.append(f"- {interaction.date.isoformat()}: {_short(interaction.text)}")
+            lines.append(f"- {interaction.date.isoformat()}: {_interaction_text(interaction)}")
     open_tasks = contact.open_tasks
     if open_tasks:
         lines.append("")
