@@ -23,13 +23,20 @@ def link_key(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip().casefold()
 
 
+#: Letters that Unicode does not decompose into a base letter and an accent, spelled the
+#: way a keyboard without them would: `soren` finds Søren, `lukasz` Łukasz, `yilmaz` Yılmaz.
+_UNDECOMPOSABLE = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form, for lookup and search (`nicolo` finds `Nicolò`)."""
     if text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
         return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.split())
+    return " ".join(stripped.translate(_UNDECOMPOSABLE).split())
 
 
 class _Resolver:
