@@ -328,3 +328,12 @@ def test_two_servers_starting_together_agree_on_one_token(tmp_path):
         tokens = set(pool.map(lambda _: load_token(tmp_path), range(16)))
     assert tokens == {(tmp_path / ".crm" / "token").read_text().strip()}
     assert [p.name for p in (tmp_path / ".crm").iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_docs_cover_every_serve_option(crm):
+    import re
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "live.md").read_text(encoding="utf-8")
+    options = set(re.findall(r"--[a-z][a-z-]+", crm(None, "serve", "--help").output)) - {"--help"}
+    assert options == {"--host", "--port", "--days", "--quiet"}
+    assert [o for o in options if o not in docs] == []

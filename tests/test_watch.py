@@ -361,3 +361,12 @@ def test_a_vanished_vault_is_an_error_line_not_a_crash(tmp_path):
     watcher.rebuild_once(date(2026, 11, 23))
     assert log.getvalue().startswith("crm: error: cannot read the vault")
     assert watcher.rebuilds == 0
+
+
+def test_docs_cover_every_watch_option(crm):
+    import re
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "live.md").read_text(encoding="utf-8")
+    options = set(re.findall(r"--[a-z][a-z-]+", crm(None, "watch", "--help").output)) - {"--help"}
+    assert options == {"--ics", "--digest", "--days", "--poll"}
+    assert [o for o in options if o not in docs] == []
