@@ -370,3 +370,21 @@ def test_docs_cover_every_watch_option(crm):
     options = set(re.findall(r"--[a-z][a-z-]+", crm(None, "watch", "--help").output)) - {"--help"}
     assert options == {"--ics", "--digest", "--days", "--poll"}
     assert [o for o in options if o not in docs] == []
+
+
+def test_a_failing_renderer_spoils_only_its_own_output(notes, tmp_path):
+    from datetime import date
+
+    def render(kind, index, root, today, config, days):
+        if kind == "html":
+            raise ValueError("boom")
+        return b"feed"
+
+    targets = [
+        Target("html", tmp_path / "d.html", "d.html"),
+        Target("ics", tmp_path / "f.ics", "f.ics"),
+    ]
+    result = rebuild(notes, date(2026, 11, 23), targets, None, render)
+    assert [t.shown for t in result.written] == ["f.ics"]
+    assert result.failed == ("d.html: internal error: ValueError: boom",)
+    assert not (tmp_path / "d.html").exists()
