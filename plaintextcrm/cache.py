@@ -42,8 +42,11 @@ from typing import Any
 from plaintextcrm import __version__
 from plaintextcrm.model import (
     Cadence,
+    Contact,
     ContactFields,
     DatedItem,
+    Index,
+    Interaction,
     ParsedNote,
     Problem,
     Task,
@@ -54,6 +57,7 @@ from plaintextcrm.model import (
 FORMAT = 1
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
+INDEX_FILE = "index.cache"
 RESULTS_FILE = "results.cache"
 #: A file modified this recently may be modified again within the same mtime tick
 #: (git's "racily clean" problem): its cache entry is not trusted on the next run.
@@ -62,7 +66,8 @@ RACY_NS = 2_000_000_000
 
 def _model_shape() -> str:
     """The field names of every cached dataclass, so a model change invalidates the cache."""
-    classes = (ParsedNote, ContactFields, YearlyDate, Cadence, DatedItem, Task, Problem)
+    classes = (ParsedNote, ContactFields, YearlyDate, Cadence, DatedItem, Task, Problem,
+               Interaction, Contact, Index)  # fmt: skip
     return repr([(c.__name__, [f.name for f in dataclasses.fields(c)]) for c in classes])
 
 
@@ -116,7 +121,7 @@ def encode_note(n: ParsedNote) -> tuple[Any, ...]:
         _day(n.note_date),
         n.links,
         tuple((i.line, i.date.toordinal(), i.text, i.links, i.gave, i.got) for i in n.items),
-        tuple((t.path, t.line, t.status, _day(t.due), t.text, t.links) for t in n.tasks),
+        tuple(_task(t) for t in n.tasks),
         tuple(_problem(p) for p in n.problems),
         n.skipped,
     )
@@ -147,8 +152,72 @@ def decode_note(t: tuple[Any, ...]) -> ParsedNote:
         _undo_day(note_date),
         links,
         tuple(DatedItem(i[0], fromordinal(i[1]), *i[2:]) for i in items),
-        tuple(Task(a, b, c, _undo_day(d), e, f) for a, b, c, d, e, f in tasks),
+        tuple(_decode_task(x) for x in tasks),
         tuple(Problem(*p) for p in problems),
+        skipped,
+    )
+
+
+def dump_note(n: ParsedNote) -> bytes:
+    """One note's cache entry: kept as bytes, so a cache holds one small object per note."""
+    return marshal.dumps(encode_note(n))
+
+
+def load_note(blob: bytes) -> ParsedNote:
+    """The inverse of `dump_note`; raises ValueError (or TypeError...) on a bad entry."""
+    return decode_note(marshal.loads(blob))
+
+
+def _task(t: Task) -> tuple[Any, ...]:
+    return (t.path, t.line, t.status, _day(t.due), t.text, t.links)
+
+
+def _decode_task(t: tuple[Any, ...]) -> Task:
+    a, b, c, d, e, f = t
+    return Task(a, b, c, _undo_day(d), e, f)
+
+
+def encode_index(index: Index) -> tuple[Any, ...]:
+    """A built Index as nested tuples: reusing it skips parsing and resolving links."""
+    return (
+        index.root,
+        tuple(
+            (
+                c.path,
+                _fields(c.fields),
+                _cadence(c.cadence),
+                tuple(_task(t) for t in c.tasks),
+                tuple(
+                    (i.date.toordinal(), i.text, i.path, i.line, i.gave, i.got)
+                    for i in c.interactions
+                ),
+            )
+            for c in index.contacts
+        ),
+        tuple(_problem(p) for p in index.problems),
+        index.notes,
+        index.skipped_notes,
+    )
+
+
+def decode_index(t: tuple[Any, ...]) -> Index:
+    """The inverse of `encode_index`."""
+    root, contacts, problems, notes, skipped = t
+    fromordinal = date.fromordinal
+    return Index(
+        root,
+        tuple(
+            Contact(
+                path,
+                _decode_fields(fields),  # type: ignore[arg-type]
+                Cadence(*cadence) if cadence else None,
+                tuple(_decode_task(x) for x in tasks),
+                tuple(Interaction(fromordinal(i[0]), *i[1:]) for i in interactions),
+            )
+            for path, fields, cadence, tasks, interactions in contacts
+        ),
+        tuple(Problem(*p) for p in problems),
+        notes,
         skipped,
     )
 

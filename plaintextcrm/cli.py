@@ -37,17 +37,17 @@ LATEST_TODAY = date(9899, 12, 31)
 # One line per command: name -> "module:attribute".
 LAZY_COMMANDS: dict[str, str] = {
     "digest": "plaintextcrm.commands.digest:digest",
-    "ics": "plaintextcrm.commands.ics:ics",
-    "export": "plaintextcrm.commands.importexport:export_group",
-    "import": "plaintextcrm.commands.importexport:import_group",
-    "serve": "plaintextcrm.commands.live:serve",
-    "watch": "plaintextcrm.commands.live:watch",
-    "init": "plaintextcrm.commands.edit:init",
-    "new": "plaintextcrm.commands.edit:new",
-    "log": "plaintextcrm.commands.edit:log",
-    "todo": "plaintextcrm.commands.edit:todo",
     "done": "plaintextcrm.commands.edit:done",
+    "export": "plaintextcrm.commands.importexport:export_group",
+    "ics": "plaintextcrm.commands.ics:ics",
+    "import": "plaintextcrm.commands.importexport:import_group",
+    "init": "plaintextcrm.commands.edit:init",
+    "log": "plaintextcrm.commands.edit:log",
+    "new": "plaintextcrm.commands.edit:new",
+    "serve": "plaintextcrm.commands.live:serve",
     "snooze": "plaintextcrm.commands.edit:snooze",
+    "todo": "plaintextcrm.commands.edit:todo",
+    "watch": "plaintextcrm.commands.live:watch",
 }
 
 

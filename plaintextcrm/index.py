@@ -117,15 +117,22 @@ def build_index(
         if note.skipped:
             continue
         touched: set[tuple[str, date]] = set()
+        # `touched` only matters for a dated non-contact note (its date counts once)
+        track = not note.is_contact and note.note_date is not None
+        own = [note.path] if note.is_contact else []
         for item in note.items:
-            who = resolver.resolve_all(item.links)
-            if note.is_contact and note.path not in who:
-                who.insert(0, note.path)
+            if item.links:  # most log lines link no one: skip resolving
+                who = resolver.resolve_all(item.links)
+                if note.is_contact and note.path not in who:
+                    who.insert(0, note.path)
+            else:
+                who = own
             for path in who:
                 interactions[path].append(
                     Interaction(item.date, item.text, note.path, item.line, item.gave, item.got)
                 )
-                touched.add((path, item.date))
+                if track:
+                    touched.add((path, item.date))
         for task in note.tasks:
             owners = [note.path] if note.is_contact else resolver.resolve_all(task.links)
             for path in owners:

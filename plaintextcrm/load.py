@@ -90,13 +90,40 @@ class Session:
     # -- the index -------------------------------------------------------------------
 
     def index(self) -> Index:
+        """The built index: reused whole from `index.cache` when nothing changed, else
+        built from the parsed notes (parsing only what changed)."""
         if self._index is None:
-            from plaintextcrm.index import build_index  # unicodedata: not on the warm path
-
             with cache.no_gc():
-                parsed, problems = self._parsed_notes()
-                self._index = build_index(str(self.root), parsed, self.config, self.today, problems)
+                self._index = self._cached_index() or self._build_index()
         return self._index
+
+    def _index_key(self) -> tuple[Any, ...] | None:
+        state = self.state()
+        vault = self.vault_state() if state is not None else None
+        return None if vault is None else (vault, self.today.toordinal())
+
+    def _cached_index(self) -> Index | None:
+        key = self._index_key()
+        if key is None or self._state is None:
+            return None
+        payload = cache.read(self._state, cache.INDEX_FILE, self._stamp)
+        if not (isinstance(payload, tuple) and len(payload) == 2 and payload[0] == key):
+            return None
+        try:
+            return cache.decode_index(payload[1])
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+
+    def _build_index(self) -> Index:
+        from plaintextcrm.index import build_index  # unicodedata: not on the warm path
+
+        parsed, problems = self._parsed_notes()
+        index = build_index(str(self.root), parsed, self.config, self.today, problems)
+        key = self._index_key()
+        if key is not None and self._state is not None:
+            payload = (key, cache.encode_index(index))
+            cache.write(self._state, cache.INDEX_FILE, self._stamp, payload)
+        return index
 
     def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:
         state = self.state()
@@ -112,12 +139,14 @@ class Session:
         todo: list[tuple[int, NoteFile]] = []
         for f in self.files:
             hit = old.get(f.rel)
-            if hit is not None and hit[0] == f.size and hit[1] == f.mtime_ns and not hit[3]:
+            if hit is not None:
                 try:
-                    slots.append(cache.decode_note(hit[2]))
-                    entries[f.rel] = hit
-                    continue
-                except (TypeError, ValueError, IndexError, OverflowError):
+                    size, mtime_ns, blob, racy = hit
+                    if size == f.size and mtime_ns == f.mtime_ns and not racy:
+                        slots.append(cache.load_note(blob))
+                        entries[f.rel] = hit
+                        continue
+                except (TypeError, ValueError, IndexError, OverflowError, EOFError):
                     pass  # an entry of the wrong shape: parse the note again
             todo.append((len(slots), f))
             slots.append(None)
@@ -130,9 +159,9 @@ class Session:
                     continue
                 if result is None:
                     continue  # vanished since the walk
-                encoded, note = result
+                blob, note = result
                 slots[slot] = note
-                entries[f.rel] = (f.size, f.mtime_ns, encoded, f.mtime_ns >= cutoff)
+                entries[f.rel] = (f.size, f.mtime_ns, blob, f.mtime_ns >= cutoff)
         if state is not None and (todo or len(entries) != len(old)):
             cache.write(state, cache.PARSED_FILE, self._stamp, entries)
         return [n for n in slots if n is not None], problems
@@ -172,7 +201,7 @@ class Session:
 
 
 def _read_parse(rel: str, path: Path, config: Config) -> Any:
-    """One note → (encoded, ParsedNote); a Problem when unreadable; None when gone."""
+    """One note → (cache entry, ParsedNote); a Problem when unreadable; None when gone."""
     from plaintextcrm.parse import parse_note
 
     try:
@@ -182,11 +211,11 @@ def _read_parse(rel: str, path: Path, config: Config) -> Any:
     except OSError as exc:
         return Problem(rel, None, "error", f"cannot read: {exc.strerror}")
     note = parse_note(rel, data, config)
-    return cache.encode_note(note), note
+    return cache.dump_note(note), note
 
 
 def _parse_chunk(job: tuple[list[tuple[str, str]], Config]) -> list[Any]:
-    """Worker side of the pool: only encoded tuples travel back (cheap to pickle)."""
+    """Worker side of the pool: only cache entries (bytes) travel back, cheap to pickle."""
     files, config = job
     out: list[Any] = []
     with cache.no_gc():
@@ -216,15 +245,15 @@ def _parse_parallel(files: list[NoteFile], config: Config, workers: int) -> list
     # This process parses the first share itself while the workers parse the rest.
     share = -(-len(files) // workers)
     chunks = [
-        [(f.rel, str(f.path)) for f in files[i : i + share]] for i in range(0, len(files), share)
+        [(f.rel, f.abspath) for f in files[i : i + share]] for i in range(0, len(files), share)
     ]
     with ProcessPoolExecutor(max_workers=len(chunks) - 1, mp_context=ctx) as pool:
         futures = [pool.submit(_parse_chunk, (chunk, config)) for chunk in chunks[1:]]
         out = [_read_parse(f.rel, f.path, config) for f in files[:share]]
         for fut in futures:
             for r in fut.result():
-                if isinstance(r, tuple):
-                    out.append((r, cache.decode_note(r)))
+                if isinstance(r, bytes):
+                    out.append((r, cache.load_note(r)))
                 else:
                     out.append(r)
     return out

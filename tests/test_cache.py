@@ -65,9 +65,26 @@ def test_second_run_parses_nothing_and_gives_the_same_index(vault):
     assert second.parsed_count == 0
 
 
-def test_cache_hit_never_calls_the_parser(vault, monkeypatch):
+def test_unchanged_vault_reuses_the_built_index(vault, monkeypatch):
+    root = make(vault)
+    expected = session(root).index()
+    import plaintextcrm.index as index_module
+
+    monkeypatch.setattr(index_module, "build_index", lambda *a: pytest.fail("rebuilt"))
+    assert session(root).index() == expected
+    # another day: the index is built again (a `last_contact` may now be in the past)
+    monkeypatch.undo()
+    other = Session(root, load_config(root), TODAY.replace(day=24))
+    assert other.index() == load_index(root, TODAY.replace(day=24), use_cache=False)
+    assert other.parsed_count == 0  # ... from the per-note cache
+
+
+@pytest.mark.parametrize("drop_index", [False, True])
+def test_cache_hit_never_calls_the_parser(vault, monkeypatch, drop_index):
     root = make(vault)
     session(root).index()
+    if drop_index:  # the per-note cache alone must avoid parsing too
+        (root / ".crm" / cache.INDEX_FILE).unlink()
     calls = []
     import plaintextcrm.parse as parse
 
@@ -137,7 +154,7 @@ def test_a_note_written_just_now_is_not_trusted_next_time(vault):
 def test_a_damaged_cache_is_rebuilt_silently(vault, crm, damage):
     root = make(vault)
     expected = crm(root, "due", "--json").output
-    for name in (cache.PARSED_FILE, cache.RESULTS_FILE):
+    for name in (cache.PARSED_FILE, cache.INDEX_FILE, cache.RESULTS_FILE):
         path = root / ".crm" / name
         path.write_bytes(damage(path.read_bytes()))
     s = session(root)
@@ -177,11 +194,13 @@ def test_a_cache_entry_of_the_wrong_shape_is_parsed_again(vault):
     payload = cache.read(root / ".crm", cache.PARSED_FILE, s._stamp)
     rel = "People/Anna Rossi.md"
     size, mtime, _, racy = payload[rel]
-    payload[rel] = (size, mtime, ("nonsense",), racy)
+    payload[rel] = (size, mtime, b"\xffnonsense", racy)
+    payload["People/Bo Chen.md"] = 42
     cache.write(root / ".crm", cache.PARSED_FILE, s._stamp, payload)
+    (root / ".crm" / cache.INDEX_FILE).unlink()
     s = session(root)
     assert s.index() == fresh_index(root)
-    assert s.parsed_count == 1
+    assert s.parsed_count == 2
 
 
 def test_unwritable_state_folder_works_without_cache(vault, crm):
@@ -295,6 +314,10 @@ def test_codec_round_trips_every_field(vault):
     index_notes, _ = session(root, use_cache=False)._parsed_notes()
     for note in index_notes:
         assert cache.decode_note(cache.encode_note(note)) == note
+        assert cache.load_note(cache.dump_note(note)) == note
+    index = fresh_index(root)
+    assert index.contacts and index.problems
+    assert cache.decode_index(cache.encode_index(index)) == index
 
 
 NAMES = st.sampled_from(["Anna", "Bo", "Nicolò", "Zoë", "anna"])

@@ -23,8 +23,11 @@ def write_if_changed(path: Path, data: bytes) -> bool:
 
     Atomic: a temporary file in the same folder (a dot-file, which the vault scan skips),
     flushed and fsynced, then renamed over the target, keeping the target's permissions.
-    A reader never sees half a feed.
+    A reader never sees half a feed. A symlink is followed, so the file it points to is
+    replaced and the link is kept.
     """
+    if path.is_symlink():
+        path = path.resolve()
     try:
         if path.read_bytes() == data:
             return False
