@@ -182,18 +182,37 @@ PATHOLOGICAL = [
 ]
 
 
-def test_pathological_lines_finish_in_linear_time(tmp_path):
-    """Half-megabyte lines built to make regular expressions backtrack (each was minutes
-    before the link pattern stopped at brackets); the timeout only guards against that."""
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("list", "--json"),
+        ("due", "--json"),
+        ("due",),
+        ("show", "Noise"),
+        ("ics",),
+        ("digest", "--format", "html"),
+    ],
+    ids=" ".join,
+)
+def test_pathological_lines_finish_in_linear_time(tmp_path, args):
+    """Half-megabyte lines built to make regular expressions backtrack (each took minutes
+    before the link patterns stopped at brackets); the timeout only guards against that."""
+    from .helpers import has_command
+
+    if not has_command(args[0]):
+        pytest.xfail(f"crm {args[0]} is not merged yet")
     root = tmp_path / "v"
     (root / "People").mkdir(parents=True)
     (root / "crm.toml").write_text("")
-    body = "\n".join(PATHOLOGICAL) + "\n- 2026-11-02 after the noise [[Anna]]\n"
-    (root / "People" / "Noise.md").write_text(body)
+    body = "\n".join(PATHOLOGICAL) + "\n- 2026-11-02 after the noise [[Anna]] " + "[x](" * 50_000
+    body += "\n- [ ] 2026-11-20 follow up " + "[[" * 50_000 + " [a](" * 50_000 + "\n"
+    (root / "People" / "Noise.md").write_text("---\ncadence: 1w\n---\n" + body)
     (root / "People" / "Anna.md").write_text("- 2026-11-01 coffee\n")
-    code, peak, out, _ = run_measured(root, "list", "--json", timeout=120)
+    code, peak, out, _ = run_measured(root, *args, timeout=120)
     assert code == 0 and peak < PEAK_LIMIT_MIB
-    assert {c["name"]: c["last_contact"] for c in json.loads(out)} == {
-        "Anna": "2026-11-02",
-        "Noise": "2026-11-02",
-    }
+    if args[0] == "list":
+        contacts = {c["name"]: c["last_contact"] for c in json.loads(out)}
+        assert contacts == {"Anna": "2026-11-02", "Noise": "2026-11-02"}
+    if args == ("due", "--json"):
+        kinds = sorted(r["kind"] for r in json.loads(out) if r["contact"] == "Noise")
+        assert kinds == ["followup", "reconnect"]
