@@ -117,12 +117,11 @@ def vault_lock(vault: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _snapshot(path: Path) -> tuple[bytes, tuple[int, int, int]]:
-    """The note's bytes and the stat facts that change when anyone rewrites it."""
+def _snapshot(path: Path) -> bytes:
+    """The note's bytes, the version an edit is made against (our etag: comparing the bytes
+    also catches a rewrite within one mtime tick, which a stat comparison can miss)."""
     with open(path, "rb") as handle:
-        st = os.fstat(handle.fileno())
-        data = handle.read()
-    return data, (st.st_ino, st.st_size, st.st_mtime_ns)
+        return handle.read()
 
 
 def _describe(exc: OSError) -> str:
@@ -147,8 +146,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(folder: Path, note_name: str, data: bytes, mode: int | None) -> Path:
-    """Write `data` to a new temporary file next to the note, flushed and fsynced."""
+def _write_temp(
+    folder: Path, note_name: str, data: bytes, mode: int | None, owner: os.stat_result | None = None
+) -> Path:
+    """Write `data` to a new temporary file next to the note, flushed and fsynced, with the
+    note's mode (and owner, when we may set it: a root cron job must not take over notes)."""
     temp = folder / temp_name(note_name)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -156,6 +158,9 @@ def _write_temp(folder: Path, note_name: str, data: bytes, mode: int | None) -> 
         while view:
             written = os.write(fd, view)
             view = view[written:]
+        if owner is not None and hasattr(os, "fchown"):
+            with contextlib.suppress(OSError):
+                os.fchown(fd, owner.st_uid, owner.st_gid)
         if mode is not None:
             os.fchmod(fd, mode)
         os.fsync(fd)
@@ -199,7 +204,7 @@ def write_note(
     with vault_lock(vault.resolve()):
         for attempt in range(1, retries + 2):
             try:
-                data, seen = _snapshot(target)
+                data = _snapshot(target)
             except FileNotFoundError:
                 raise CrmError(f"{shown} no longer exists; not edited") from None
             except OSError as exc:
@@ -214,7 +219,7 @@ def write_note(
                 ):
                     raise WriteError(f"cannot write {shown}: permission denied")
                 _clean_stale_temps(folder, note_name)
-                temp = _write_temp(folder, note_name, new, stat.S_IMODE(st.st_mode))
+                temp = _write_temp(folder, note_name, new, stat.S_IMODE(st.st_mode), st)
             except OSError as exc:
                 raise WriteError(f"cannot write {shown}: {_describe(exc)}") from None
             try:
@@ -226,7 +231,7 @@ def write_note(
                     raise ConflictError(
                         f"{shown} was deleted or renamed while editing; nothing written"
                     ) from None
-                if current != (data, seen) and current[0] != data:
+                if current != data:  # someone else wrote it: re-apply to their version
                     temp.unlink()
                     continue
                 os.replace(temp, target)
