@@ -1,7 +1,7 @@
 """The one way plaintextcrm writes a file: atomic, conflict-checked, never outside the vault.
 
 `write_note` follows the etag pattern of vdirsyncer and khal: remember what the note was
-when it was read (its bytes and its stat), write the edited version to a temporary file in
+when it was read (its bytes), write the edited version to a temporary file in
 the same folder, fsync it, and rename it over the note only if the note is still what was
 read. If an editor or a sync tool changed the note meanwhile, the edit is re-applied to
 the new bytes once; if the note keeps changing, we stop (exit 1) and leave the other
