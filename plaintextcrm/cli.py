@@ -11,6 +11,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -23,21 +24,30 @@ from plaintextcrm.errors import CrmError, UsageError
 
 if TYPE_CHECKING:
     from plaintextcrm.config import Config
+    from plaintextcrm.load import Session
     from plaintextcrm.model import Index
 
 MAX_DAYS = 3660
+#: The last day `--today` accepts, leaving room for a window and next year's dates.
+LATEST_TODAY = date(9899, 12, 31)
 
 
 # Commands that live in their own module under plaintextcrm/commands/, imported only when
 # invoked (or for --help), so the read path never pays for icalendar, jinja2 or watchdog.
 # One line per command: name -> "module:attribute".
 LAZY_COMMANDS: dict[str, str] = {
-    "init": "plaintextcrm.commands.edit:init",
-    "new": "plaintextcrm.commands.edit:new",
-    "log": "plaintextcrm.commands.edit:log",
-    "todo": "plaintextcrm.commands.edit:todo",
+    "digest": "plaintextcrm.commands.digest:digest",
     "done": "plaintextcrm.commands.edit:done",
+    "export": "plaintextcrm.commands.importexport:export_group",
+    "ics": "plaintextcrm.commands.ics:ics",
+    "import": "plaintextcrm.commands.importexport:import_group",
+    "init": "plaintextcrm.commands.edit:init",
+    "log": "plaintextcrm.commands.edit:log",
+    "new": "plaintextcrm.commands.edit:new",
+    "serve": "plaintextcrm.commands.live:serve",
     "snooze": "plaintextcrm.commands.edit:snooze",
+    "todo": "plaintextcrm.commands.edit:todo",
+    "watch": "plaintextcrm.commands.live:watch",
 }
 
 
@@ -92,6 +102,7 @@ class App:
     _index: Index | None = field(default=None, repr=False)
     _root: Path | None = field(default=None, repr=False)
     _config: Config | None = field(default=None, repr=False)
+    _session: Session | None = field(default=None, repr=False)
 
     @property
     def root(self) -> Path:
@@ -109,17 +120,34 @@ class App:
             self._config = load_config(self.root)
         return self._config
 
+    def session(self) -> Session:
+        """One scan of the vault, shared by the index and the result cache (load.py)."""
+        if self._session is None:
+            from plaintextcrm.load import Session
+
+            self._session = Session(self.root, self.config, self.today)
+        return self._session
+
     def index(self, quiet: bool = False) -> Index:
         """The vault's index; says once on stderr how many notes have problems."""
         if self._index is None:
-            from plaintextcrm.load import load_index
-
-            self._index = load_index(self.root, self.today, self.config)
-            count = self._index.problem_notes()
-            if count and not quiet:
-                noun = "note has" if count == 1 else "notes have"
-                click.echo(f"crm: {count} {noun} problems; run `crm check`", err=True)
+            self._index = self.session().index()
+            if not quiet:
+                self._warn_problems(self._index.problem_notes())
         return self._index
+
+    def cached(self, key: tuple[Any, ...], compute: Callable[[], str]) -> str:
+        """`compute()` (a pure function of the index, today and `key`), reused from the
+        cache while nothing in the vault changed; warns about problems like `index()`."""
+        value, count = self.session().cached(key, compute)
+        if count is not None:
+            self._warn_problems(count)
+        return value
+
+    def _warn_problems(self, count: int) -> None:
+        if count:
+            noun = "note has" if count == 1 else "notes have"
+            click.echo(f"crm: {count} {noun} problems; run `crm check`", err=True)
 
 
 def _parse_today(value: str | None) -> date:
@@ -128,9 +156,13 @@ def _parse_today(value: str | None) -> date:
     from plaintextcrm.dates import DateValueError, parse_iso
 
     try:
-        return parse_iso(value)
+        today = parse_iso(value)
     except DateValueError as exc:
         raise UsageError(f"--today: {exc}") from None
+    if today > LATEST_TODAY:
+        # Next year's birthday and the --days window must still be representable dates.
+        raise UsageError(f"--today: {value} is too far ahead (the latest is {LATEST_TODAY})")
+    return today
 
 
 @click.group(cls=CrmGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -172,17 +204,20 @@ json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON."
 @pass_app
 def due(app: App, days: int, kinds: tuple[str, ...], as_json: bool) -> None:
     """Reminders due in the window, overdue ones first."""
-    from plaintextcrm.reminders import due as due_reminders
 
-    reminders = due_reminders(app.index(), app.today, days, kinds or None)
-    if as_json:
-        from plaintextcrm.render.jsonout import dumps, reminder_json
+    def render() -> str:
+        from plaintextcrm.reminders import due as due_reminders
 
-        click.echo(dumps([reminder_json(r) for r in reminders]))
-    else:
+        reminders = due_reminders(app.index(), app.today, days, kinds or None)
+        if as_json:
+            from plaintextcrm.render.jsonout import dumps, reminder_json
+
+            return dumps([reminder_json(r) for r in reminders])
         from plaintextcrm.render.text import due_lines
 
-        click.echo("\n".join(due_lines(reminders, app.today)))
+        return "\n".join(due_lines(reminders, app.today))
+
+    click.echo(app.cached(("due", days, sorted(set(kinds)), as_json), render))
 
 
 @cli.command("list")

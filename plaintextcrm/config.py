@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -48,15 +49,24 @@ class Config:
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     problems: tuple[Problem, ...] = ()
 
+    @cached_property
+    def _circle_table(self) -> dict[str, Cadence | None]:
+        return dict(self.circles)
+
     def circle_cadence(self, circle: str) -> Cadence | None:
-        return dict(self.circles).get(circle)
+        return self._circle_table.get(circle)
 
     def has_circle(self, circle: str) -> bool:
-        return circle in dict(self.circles)
+        return circle in self._circle_table
 
     def fingerprint(self) -> str:
-        """What the per-note parse depends on, so a cache can tell when to throw away."""
-        return repr((self.contact_folders, self.ignore))
+        """What parsing a note may depend on, so a cache can tell when to throw away.
+
+        Parsing reads the contact folders and the circle names (an unknown circle is a
+        warning); rather than track which keys parse reads today, this is every setting,
+        so a new dependency can never serve a stale parse. Config changes are rare.
+        """
+        return repr(self)
 
 
 # key → (type check, description) for each section; used for warnings and type errors.

@@ -145,8 +145,8 @@ def parse_cadence(value: object) -> Cadence | None:
         "m": Cadence(amount, "months", raw),
         "y": Cadence(amount * 12, "months", raw),
     }[unit]
-    approx_days = cadence.amount * (31 if cadence.unit == "months" else 1)
-    if approx_days > MAX_CADENCE_DAYS:
+    limit = MAX_CADENCE_DAYS if cadence.unit == "days" else 100 * 12
+    if cadence.amount > limit:
         raise DateValueError(f"invalid cadence {raw!r}: longer than 100 years")
     return cadence
 

@@ -18,14 +18,25 @@ from plaintextcrm.model import Contact, Index, Interaction, ParsedNote, Problem,
 
 def link_key(text: str) -> str:
     """How link targets compare: Unicode-normalised (macOS writes NFD) and case-folded."""
+    if text.isascii():  # NFC leaves ASCII as it is
+        return text.strip().casefold()
     return unicodedata.normalize("NFC", text).strip().casefold()
+
+
+#: Letters that Unicode does not decompose into a base letter and an accent, spelled the
+#: way a keyboard without them would: `soren` finds Søren, `lukasz` Łukasz, `yilmaz` Yılmaz.
+_UNDECOMPOSABLE = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
 
 
 def fold(text: str) -> str:
     """Case- and accent-insensitive form, for lookup and search (`nicolo` finds `Nicolò`)."""
+    if text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
+        return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.split())
+    return " ".join(stripped.translate(_UNDECOMPOSABLE).split())
 
 
 class _Resolver:
@@ -36,6 +47,7 @@ class _Resolver:
         self.by_stem: dict[str, set[str]] = defaultdict(set)
         self.by_name: dict[str, set[str]] = defaultdict(set)
         self.by_folded: dict[str, set[str]] = defaultdict(set)
+        self._resolved: dict[str, str | None] = {}  # each distinct target resolved once
         for note in contacts:
             assert note.fields is not None
             self.by_path[link_key(note.path[:-3])] = note.path
@@ -46,6 +58,13 @@ class _Resolver:
                 self.by_folded[fold(name)].add(note.path)
 
     def resolve(self, target: str) -> str | None:
+        try:
+            return self._resolved[target]
+        except KeyError:
+            found = self._resolved[target] = self._resolve(target)
+            return found
+
+    def _resolve(self, target: str) -> str | None:
         key = link_key(target)
         if key in self.by_path:
             return self.by_path[key]
@@ -57,6 +76,8 @@ class _Resolver:
         return None
 
     def resolve_all(self, targets: Iterable[str]) -> list[str]:
+        if not targets:
+            return []
         return list(dict.fromkeys(p for p in map(self.resolve, targets) if p))
 
 
@@ -96,15 +117,22 @@ def build_index(
         if note.skipped:
             continue
         touched: set[tuple[str, date]] = set()
+        # `touched` only matters for a dated non-contact note (its date counts once)
+        track = not note.is_contact and note.note_date is not None
+        own = [note.path] if note.is_contact else []
         for item in note.items:
-            who = resolver.resolve_all(item.links)
-            if note.is_contact and note.path not in who:
-                who.insert(0, note.path)
+            if item.links:  # most log lines link no one: skip resolving
+                who = resolver.resolve_all(item.links)
+                if note.is_contact and note.path not in who:
+                    who.insert(0, note.path)
+            else:
+                who = own
             for path in who:
                 interactions[path].append(
                     Interaction(item.date, item.text, note.path, item.line, item.gave, item.got)
                 )
-                touched.add((path, item.date))
+                if track:
+                    touched.add((path, item.date))
         for task in note.tasks:
             owners = [note.path] if note.is_contact else resolver.resolve_all(task.links)
             for path in owners:

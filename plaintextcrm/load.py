@@ -1,36 +1,267 @@
-"""Files → Index: list the vault, read and parse each note, resolve across notes.
+"""Files → Index: list the vault, read and parse what changed, resolve across notes.
 
 The one place that touches the disk on the read path, so that everything after it is a
 pure function of the notes' bytes. A note that vanishes between listing and reading (a
 sync tool at work) is skipped without a word.
+
+Speed (SPEC 10, docs/performance.md): one walk of the vault gives every note's size and
+mtime. Notes whose size and mtime match the cache are not read at all; the rest are read
+and parsed (in a few processes when there are many). When nothing at all changed, a
+command's finished output is reused from the cache and the index is never built.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Any
 
-from plaintextcrm.config import Config, load_config
-from plaintextcrm.index import build_index
-from plaintextcrm.model import Index, ParsedNote
-from plaintextcrm.parse import parse_note
-from plaintextcrm.vault import list_notes
+from plaintextcrm import cache
+from plaintextcrm.config import CONFIG_NAME, Config, load_config
+from plaintextcrm.model import Index, ParsedNote, Problem
+from plaintextcrm.vault import NoteFile, ensure_state_dir, list_notes
+
+#: Below this many notes to parse, a process pool costs more than it saves.
+POOL_THRESHOLD = 2000
 
 
-def load_index(root: Path, today: date, config: Config | None = None) -> Index:
-    """Read the whole vault at `root` as of `today`."""
-    config = config or load_config(root)
-    files, walk_problems = list_notes(root, config.ignore)
-    parsed: list[ParsedNote] = []
-    for note in files:
+@dataclass
+class Session:
+    """One scan of one vault for one day: the index and cached results, read lazily."""
+
+    root: Path
+    config: Config
+    today: date
+    use_cache: bool = True
+    files: list[NoteFile] = field(default_factory=list)
+    walk_problems: list[Problem] = field(default_factory=list)
+    #: Notes parsed (not taken from the cache) by this session: what the tests count.
+    parsed_count: int = 0
+    _state: Path | None = None
+    _stamp: bytes = b""
+    _vault_state: tuple[Any, ...] | None = None
+    _index: Index | None = None
+
+    def __post_init__(self) -> None:
+        self.files, self.walk_problems = list_notes(self.root, self.config.ignore)
+        self._stamp = cache.stamp(self.config.fingerprint())
+
+    # -- the state folder ------------------------------------------------------------
+
+    def state(self) -> Path | None:
+        """`<vault>/.crm/`, created if possible; None when the cache is off or unwritable."""
+        if not self.use_cache:
+            return None
+        if self._state is None:
+            try:
+                self._state = ensure_state_dir(self.root)
+            except OSError:
+                self.use_cache = False
+                return None
+        return self._state
+
+    def vault_state(self) -> tuple[Any, ...] | None:
+        """The exact state of the vault: every note's path, size and mtime, and the config.
+
+        Results are cached against this whole tuple (compared exactly, no hash to
+        collide). None while a note is so fresh that a second write in the same mtime
+        tick could go unseen; results are then not cached.
+        """
+        if self._vault_state is None:
+            cutoff = cache.racy_cutoff()
+            if any(f.mtime_ns >= cutoff for f in self.files):
+                return None
+            try:
+                st = (self.root / CONFIG_NAME).stat()
+                toml = (st.st_size, st.st_mtime_ns)
+            except OSError:
+                toml = None
+            self._vault_state = (
+                repr(self.config),
+                toml,
+                tuple((f.rel, f.size, f.mtime_ns) for f in self.files),
+                repr(self.walk_problems),
+            )
+        return self._vault_state
+
+    # -- the index -------------------------------------------------------------------
+
+    def index(self) -> Index:
+        """The built index: reused whole from `index.cache` when nothing changed, else
+        built from the parsed notes (parsing only what changed)."""
+        if self._index is None:
+            with cache.no_gc():
+                self._index = self._cached_index() or self._build_index()
+        return self._index
+
+    def _index_key(self) -> tuple[Any, ...] | None:
+        state = self.state()
+        vault = self.vault_state() if state is not None else None
+        return None if vault is None else (vault, self.today.toordinal())
+
+    def _cached_index(self) -> Index | None:
+        key = self._index_key()
+        if key is None or self._state is None:
+            return None
+        payload = cache.read(self._state, cache.INDEX_FILE, self._stamp)
+        if not (isinstance(payload, tuple) and len(payload) == 2 and payload[0] == key):
+            return None
         try:
-            data = note.path.read_bytes()
-        except FileNotFoundError:
-            continue
-        except OSError as exc:
-            from plaintextcrm.model import Problem
+            return cache.decode_index(payload[1])
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
 
-            walk_problems.append(Problem(note.rel, None, "error", f"cannot read: {exc.strerror}"))
-            continue
-        parsed.append(parse_note(note.rel, data, config))
-    return build_index(str(root), parsed, config, today, walk_problems)
+    def _build_index(self) -> Index:
+        from plaintextcrm.index import build_index  # unicodedata: not on the warm path
+
+        parsed, problems = self._parsed_notes()
+        index = build_index(str(self.root), parsed, self.config, self.today, problems)
+        key = self._index_key()
+        if key is not None and self._state is not None:
+            payload = (key, cache.encode_index(index))
+            cache.write(self._state, cache.INDEX_FILE, self._stamp, payload)
+        return index
+
+    def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:
+        state = self.state()
+        old: dict[str, Any] = {}
+        if state is not None:
+            payload = cache.read(state, cache.PARSED_FILE, self._stamp)
+            if isinstance(payload, dict):
+                old = payload
+        cutoff = cache.racy_cutoff()
+        problems = list(self.walk_problems)
+        entries: dict[str, tuple[int, int, Any]] = {}
+        slots: list[ParsedNote | None] = []
+        todo: list[tuple[int, NoteFile]] = []
+        for f in self.files:
+            hit = old.get(f.rel)
+            if hit is not None:
+                try:
+                    size, mtime_ns, blob, racy = hit
+                    if size == f.size and mtime_ns == f.mtime_ns and not racy:
+                        slots.append(cache.load_note(blob))
+                        entries[f.rel] = hit
+                        continue
+                except (TypeError, ValueError, IndexError, OverflowError, EOFError):
+                    pass  # an entry of the wrong shape: parse the note again
+            todo.append((len(slots), f))
+            slots.append(None)
+        if todo:
+            fresh = _parse_files([f for _, f in todo], self.config)
+            self.parsed_count += len(todo)
+            for (slot, f), result in zip(todo, fresh, strict=True):
+                if isinstance(result, Problem):
+                    problems.append(result)
+                    continue
+                if result is None:
+                    continue  # vanished since the walk
+                blob, note = result
+                slots[slot] = note
+                entries[f.rel] = (f.size, f.mtime_ns, blob, f.mtime_ns >= cutoff)
+        if state is not None and (todo or len(entries) != len(old)):
+            cache.write(state, cache.PARSED_FILE, self._stamp, entries)
+        return [n for n in slots if n is not None], problems
+
+    # -- finished results ------------------------------------------------------------
+
+    def cached(self, key: Iterable[Any], compute: Callable[[], Any]) -> tuple[Any, int | None]:
+        """`compute()`'s value, reused while the vault, config and today are unchanged.
+
+        Returns (value, problem notes): the count is None when `compute` ran (it read the
+        index itself), else the count the index had when the value was stored. The value
+        must be marshal-able (a str, say) and a pure function of the index, today and
+        `key`.
+        """
+        state = self.state()
+        vault = self.vault_state() if state is not None else None
+        if state is None or vault is None:
+            return compute(), None
+        memo: dict[str, Any] = {}
+        payload = cache.read(state, cache.RESULTS_FILE, self._stamp)
+        if (
+            isinstance(payload, tuple)
+            and len(payload) == 3
+            and payload[0] == vault
+            and payload[1] == self.today.toordinal()
+            and isinstance(payload[2], dict)
+        ):
+            memo = payload[2]
+        k = repr(tuple(key))
+        hit = memo.get(k)
+        if isinstance(hit, tuple) and len(hit) == 2:
+            return hit[1], hit[0]
+        value = compute()
+        memo[k] = (self.index().problem_notes(), value)
+        cache.write(state, cache.RESULTS_FILE, self._stamp, (vault, self.today.toordinal(), memo))
+        return value, None
+
+
+def _read_parse(rel: str, path: Path, config: Config) -> Any:
+    """One note → (cache entry, ParsedNote); a Problem when unreadable; None when gone."""
+    from plaintextcrm.parse import parse_note
+
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        return Problem(rel, None, "error", f"cannot read: {exc.strerror}")
+    note = parse_note(rel, data, config)
+    return cache.dump_note(note), note
+
+
+def _parse_chunk(job: tuple[list[tuple[str, str]], Config]) -> list[Any]:
+    """Worker side of the pool: only cache entries (bytes) travel back, cheap to pickle."""
+    files, config = job
+    out: list[Any] = []
+    with cache.no_gc():
+        for rel, path in files:
+            r = _read_parse(rel, Path(path), config)
+            out.append(r[0] if isinstance(r, tuple) else r)
+    return out
+
+
+def _parse_files(files: list[NoteFile], config: Config) -> list[Any]:
+    """Read and parse `files`, in parallel when there are many and several cores."""
+    workers = min(os.cpu_count() or 1, 8)
+    if len(files) < POOL_THRESHOLD or workers < 2:
+        return [_read_parse(f.rel, f.path, config) for f in files]
+    try:
+        return _parse_parallel(files, config, workers)
+    except (OSError, ImportError, RuntimeError):  # no fork, no semaphores: do it here
+        return [_read_parse(f.rel, f.path, config) for f in files]
+
+
+def _parse_parallel(files: list[NoteFile], config: Config, workers: int) -> list[Any]:
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
+    # This process parses the first share itself while the workers parse the rest.
+    share = -(-len(files) // workers)
+    chunks = [
+        [(f.rel, f.abspath) for f in files[i : i + share]] for i in range(0, len(files), share)
+    ]
+    with ProcessPoolExecutor(max_workers=len(chunks) - 1, mp_context=ctx) as pool:
+        futures = [pool.submit(_parse_chunk, (chunk, config)) for chunk in chunks[1:]]
+        out = [_read_parse(f.rel, f.path, config) for f in files[:share]]
+        for fut in futures:
+            for r in fut.result():
+                if isinstance(r, bytes):
+                    out.append((r, cache.load_note(r)))
+                else:
+                    out.append(r)
+    return out
+
+
+def load_index(
+    root: Path, today: date, config: Config | None = None, use_cache: bool = True
+) -> Index:
+    """Read the whole vault at `root` as of `today` (from the cache where it is valid)."""
+    config = config or load_config(root)
+    return Session(root, config, today, use_cache=use_cache).index()

@@ -72,7 +72,9 @@ _DATAVIEW_DUE = re.compile(
 )
 _DONE_MARK = re.compile(r"[✅➕⏳🛫]\ufe0f?[ \t]*\d{4}-\d{2}-\d{2}")
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]|#^]*)(?:#[^\[\]|]*)?(?:\^[^\[\]|]*)?(?:\|[^\[\]]*)?\]\]")
-_MDLINK = re.compile(r"(?<!!)\[[^\]]*\]\(<?([^)<>\s]+\.md)>?(?:#[^)]*)?\)")
+_MDLINK = re.compile(
+    r"(?<!!)\[[^\]]*\]\((?:<([^<>\n]+?\.md)(?:#[^<>\n]*)?>|([^)<>\s]+\.md)(?:#[^)]*)?)\)"
+)
 _HASHTAG_GAVE = re.compile(r"(?<![\w#])#gave\b", re.IGNORECASE)
 _HASHTAG_GOT = re.compile(r"(?<![\w#])#got\b", re.IGNORECASE)
 _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
@@ -476,7 +478,7 @@ def _links_in(text: str) -> list[str]:
         if target:
             found.append(target)
     for m in _MDLINK.finditer(text):
-        target = unquote(m[1])
+        target = unquote(m[1] or m[2])
         if "://" not in target:
             found.append(target)
     return [t[:-3] if t.lower().endswith(".md") else t for t in found]

@@ -22,7 +22,8 @@ def _overdue(day: date, today: date) -> int:
 
 def birthday_reminder(contact: Contact, yearly: YearlyDate, today: date) -> Reminder:
     day = next_occurrence(yearly, today)
-    age = day.year - yearly.year if yearly.year else None
+    # A birth year after the occurrence (a typo, or a due date) gives no age, not a negative one.
+    age = day.year - yearly.year if yearly.year and day.year >= yearly.year else None
     title = f"{contact.name}'s birthday" + (f" (turns {age})" if age is not None else "")
     return Reminder(
         date=day,
@@ -38,7 +39,7 @@ def birthday_reminder(contact: Contact, yearly: YearlyDate, today: date) -> Remi
 
 def date_reminder(contact: Contact, yearly: YearlyDate, index: int, today: date) -> Reminder:
     day = next_occurrence(yearly, today)
-    years = day.year - yearly.year if yearly.year else None
+    years = day.year - yearly.year if yearly.year and day.year >= yearly.year else None
     label = yearly.label or "anniversary"
     title = f"{contact.name}: {label}" + (f" ({years} years)" if years is not None else "")
     return Reminder(
@@ -76,7 +77,11 @@ def reconnect_date(contact: Contact, today: date) -> date | None:
     """When to reconnect: last contact + cadence (today if never), never before snooze."""
     if contact.cadence is None:
         return None
-    last = contact.last_contact_on(today)
+    return _reconnect_day(contact, contact.last_contact_on(today), today)
+
+
+def _reconnect_day(contact: Contact, last: date | None, today: date) -> date:
+    assert contact.cadence is not None
     day = add_cadence(last, contact.cadence) if last else today
     if contact.fields.snooze and contact.fields.snooze > day:
         day = contact.fields.snooze
@@ -84,10 +89,10 @@ def reconnect_date(contact: Contact, today: date) -> date | None:
 
 
 def reconnect_reminder(contact: Contact, today: date) -> Reminder | None:
-    day = reconnect_date(contact, today)
-    if day is None:
+    if contact.cadence is None:
         return None
-    last = contact.last_contact_on(today)
+    last = contact.last_contact_on(today)  # once: it walks every interaction
+    day = _reconnect_day(contact, last, today)
     return Reminder(
         date=day,
         kind="reconnect",

@@ -1,7 +1,7 @@
 """The one way plaintextcrm writes a file: atomic, conflict-checked, never outside the vault.
 
 `write_note` follows the etag pattern of vdirsyncer and khal: remember what the note was
-when it was read (its bytes), write the edited version to a temporary file in
+when it was read (its bytes and its stat), write the edited version to a temporary file in
 the same folder, fsync it, and rename it over the note only if the note is still what was
 read. If an editor or a sync tool changed the note meanwhile, the edit is re-applied to
 the new bytes once; if the note keeps changing, we stop (exit 1) and leave the other
@@ -88,8 +88,10 @@ def safe_filename(name: str) -> str:
         text = text.rstrip(". ")
     if not text:
         raise UsageError(f"cannot make a file name from {name!r}")
-    if text.split(".", 1)[0].strip().casefold() in RESERVED_NAMES:
-        text += "_"
+    head, dot, rest = text.partition(".")
+    if head.strip().casefold() in RESERVED_NAMES:
+        # Windows reserves `NUL.txt` and `nul.tar.gz` too: mark the part before the dot.
+        text = f"{head}_{dot}{rest}"
     return text
 
 
@@ -117,11 +119,12 @@ def vault_lock(vault: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _snapshot(path: Path) -> bytes:
-    """The note's bytes, the version an edit is made against (our etag: comparing the bytes
-    also catches a rewrite within one mtime tick, which a stat comparison can miss)."""
+def _snapshot(path: Path) -> tuple[bytes, tuple[int, int, int]]:
+    """The note's bytes and the stat facts that change when anyone rewrites it."""
     with open(path, "rb") as handle:
-        return handle.read()
+        st = os.fstat(handle.fileno())
+        data = handle.read()
+    return data, (st.st_ino, st.st_size, st.st_mtime_ns)
 
 
 def _describe(exc: OSError) -> str:
@@ -204,7 +207,7 @@ def write_note(
     with vault_lock(vault.resolve()):
         for attempt in range(1, retries + 2):
             try:
-                data = _snapshot(target)
+                data, _ = _snapshot(target)
             except FileNotFoundError:
                 raise CrmError(f"{shown} no longer exists; not edited") from None
             except OSError as exc:
@@ -226,15 +229,27 @@ def write_note(
                 if before_rename is not None:
                     before_rename()
                 try:
-                    current = _snapshot(target)
+                    # Kept open across the rename: see the check after it.
+                    old = open(target, "rb")  # noqa: SIM115
                 except FileNotFoundError:
                     raise ConflictError(
                         f"{shown} was deleted or renamed while editing; nothing written"
                     ) from None
-                if current != data:  # someone else wrote it: re-apply to their version
-                    temp.unlink()
+                with old:
+                    if old.read() != data:
+                        temp.unlink()
+                        continue
+                    os.replace(temp, target)
+                    # An editor that saves in place (truncate and write, as Obsidian and
+                    # VS Code do) between our check and the rename wrote into the file we
+                    # just replaced; its bytes would be lost with it. Put them back and
+                    # apply the edit again on top of them.
+                    old.seek(0)
+                    late = old.read()
+                if late != data:
+                    restore = _write_temp(folder, note_name, late, stat.S_IMODE(st.st_mode), st)
+                    os.replace(restore, target)
                     continue
-                os.replace(temp, target)
             except OSError as exc:
                 with contextlib.suppress(OSError):
                     temp.unlink()

@@ -1,0 +1,295 @@
+"""The on-disk cache in `<vault>/.crm/` (SPEC 10): parsed notes, and finished results.
+
+Two files, each written whole to a temporary file and renamed over the old one, so a
+reader sees the old cache or the new one and never half of either, however many `crm`
+processes run at once (last writer wins; both wrote a correct cache):
+
+- `parsed.cache` — every note's `ParsedNote`, keyed by the note's path, size and
+  `mtime_ns`. A note whose size or mtime changed, or that is new, is parsed again; a
+  deleted note simply is not carried over.
+- `results.cache` — finished command output (the JSON of `crm due --json`, say), valid
+  only for one exact state of the vault (every path, size and mtime), one config and one
+  day. When nothing changed, a command prints this and never builds the index at all.
+
+Both start with a magic line and a stamp (cache format, package version, Python version,
+the shape of the model's dataclasses, the config fingerprint), compared byte for byte,
+and a CRC of the payload.
+Anything that does not match — another version, a truncated or corrupt file, a file
+that is not ours — is treated as no cache and replaced; it is never trusted and never an
+error. If `.crm/` cannot be written (a read-only vault), everything works without it.
+
+The payload is `marshal` of plain tuples (dates as ordinals), not pickle of dataclasses:
+it loads several times faster, and the format cannot run code. It stores what the index
+needs from each note, not the note's text.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import gc
+import marshal
+import os
+import sys
+import tempfile
+import time
+import zlib
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from plaintextcrm import __version__
+from plaintextcrm.model import (
+    Cadence,
+    Contact,
+    ContactFields,
+    DatedItem,
+    Index,
+    Interaction,
+    ParsedNote,
+    Problem,
+    Task,
+    YearlyDate,
+)
+
+#: Bump when the payload layout changes in a way the model's shape does not show.
+FORMAT = 1
+MAGIC = b"plaintextcrm-cache\n"
+PARSED_FILE = "parsed.cache"
+INDEX_FILE = "index.cache"
+RESULTS_FILE = "results.cache"
+#: A file modified this recently may be modified again within the same mtime tick
+#: (git's "racily clean" problem): its cache entry is not trusted on the next run.
+RACY_NS = 2_000_000_000
+
+
+def _model_shape() -> str:
+    """The field names of every cached dataclass, so a model change invalidates the cache."""
+    classes = (ParsedNote, ContactFields, YearlyDate, Cadence, DatedItem, Task, Problem,
+               Interaction, Contact, Index)  # fmt: skip
+    return repr([(c.__name__, [f.name for f in dataclasses.fields(c)]) for c in classes])
+
+
+def stamp(config_fingerprint: str) -> bytes:
+    """What a cache file must have been written by to be trusted (compared exactly)."""
+    raw = repr((FORMAT, __version__, sys.version_info[:2], _model_shape(), config_fingerprint))
+    return raw.encode("utf-8")
+
+
+# ---------------------------------------------------------------- codec: model <-> tuples
+
+
+def _day(d: date | None) -> int | None:
+    return d.toordinal() if d is not None else None
+
+
+def _undo_day(n: int | None) -> date | None:
+    return date.fromordinal(n) if n is not None else None
+
+
+def _yearly(y: YearlyDate) -> tuple[Any, ...]:
+    return (y.month, y.day, y.year, y.label, y.raw)
+
+
+def _cadence(c: Cadence | None) -> tuple[Any, ...] | None:
+    return (c.amount, c.unit, c.raw) if c is not None else None
+
+
+def _problem(p: Problem) -> tuple[Any, ...]:
+    return (p.path, p.line, p.level, p.message)
+
+
+def _fields(f: ContactFields | None) -> tuple[Any, ...] | None:
+    if f is None:
+        return None
+    return (
+        f.name, f.aliases, _yearly(f.birthday) if f.birthday else None, f.birthday_raw,
+        tuple(_yearly(y) for y in f.dates), _cadence(f.cadence), f.cadence_raw, f.circle,
+        _day(f.last_contact), _day(f.snooze), f.emails, f.phones, f.company, f.role,
+        f.location, f.met, f.url, f.linkedin, f.tags,
+    )  # fmt: skip
+
+
+def encode_note(n: ParsedNote) -> tuple[Any, ...]:
+    """A ParsedNote as nested tuples of str, int, bool and None (marshal-able)."""
+    return (
+        n.path,
+        n.stem,
+        n.is_contact,
+        _fields(n.fields),
+        _day(n.note_date),
+        n.links,
+        tuple((i.line, i.date.toordinal(), i.text, i.links, i.gave, i.got) for i in n.items),
+        tuple(_task(t) for t in n.tasks),
+        tuple(_problem(p) for p in n.problems),
+        n.skipped,
+    )
+
+
+def _decode_fields(t: tuple[Any, ...] | None) -> ContactFields | None:
+    if t is None:
+        return None
+    (name, aliases, birthday, birthday_raw, dates, cadence, cadence_raw, circle, last,
+     snooze, emails, phones, company, role, location, met, url, linkedin, tags) = t  # fmt: skip
+    return ContactFields(
+        name, aliases, YearlyDate(*birthday) if birthday else None, birthday_raw,
+        tuple(YearlyDate(*y) for y in dates), Cadence(*cadence) if cadence else None,
+        cadence_raw, circle, _undo_day(last), _undo_day(snooze), emails, phones, company,
+        role, location, met, url, linkedin, tags,
+    )  # fmt: skip
+
+
+def decode_note(t: tuple[Any, ...]) -> ParsedNote:
+    """The inverse of `encode_note`."""
+    path, stem, is_contact, fields, note_date, links, items, tasks, problems, skipped = t
+    fromordinal = date.fromordinal
+    return ParsedNote(
+        path,
+        stem,
+        is_contact,
+        _decode_fields(fields),
+        _undo_day(note_date),
+        links,
+        tuple(DatedItem(i[0], fromordinal(i[1]), *i[2:]) for i in items),
+        tuple(_decode_task(x) for x in tasks),
+        tuple(Problem(*p) for p in problems),
+        skipped,
+    )
+
+
+def dump_note(n: ParsedNote) -> bytes:
+    """One note's cache entry: kept as bytes, so a cache holds one small object per note."""
+    return marshal.dumps(encode_note(n))
+
+
+def load_note(blob: bytes) -> ParsedNote:
+    """The inverse of `dump_note`; raises ValueError (or TypeError...) on a bad entry."""
+    return decode_note(marshal.loads(blob))
+
+
+def _task(t: Task) -> tuple[Any, ...]:
+    return (t.path, t.line, t.status, _day(t.due), t.text, t.links)
+
+
+def _decode_task(t: tuple[Any, ...]) -> Task:
+    a, b, c, d, e, f = t
+    return Task(a, b, c, _undo_day(d), e, f)
+
+
+def encode_index(index: Index) -> tuple[Any, ...]:
+    """A built Index as nested tuples: reusing it skips parsing and resolving links."""
+    return (
+        index.root,
+        tuple(
+            (
+                c.path,
+                _fields(c.fields),
+                _cadence(c.cadence),
+                tuple(_task(t) for t in c.tasks),
+                tuple(
+                    (i.date.toordinal(), i.text, i.path, i.line, i.gave, i.got)
+                    for i in c.interactions
+                ),
+            )
+            for c in index.contacts
+        ),
+        tuple(_problem(p) for p in index.problems),
+        index.notes,
+        index.skipped_notes,
+    )
+
+
+def decode_index(t: tuple[Any, ...]) -> Index:
+    """The inverse of `encode_index`."""
+    root, contacts, problems, notes, skipped = t
+    fromordinal = date.fromordinal
+    return Index(
+        root,
+        tuple(
+            Contact(
+                path,
+                _decode_fields(fields),  # type: ignore[arg-type]
+                Cadence(*cadence) if cadence else None,
+                tuple(_decode_task(x) for x in tasks),
+                tuple(Interaction(fromordinal(i[0]), *i[1:]) for i in interactions),
+            )
+            for path, fields, cadence, tasks, interactions in contacts
+        ),
+        tuple(Problem(*p) for p in problems),
+        notes,
+        skipped,
+    )
+
+
+# ---------------------------------------------------------------- files
+
+
+@contextlib.contextmanager
+def no_gc() -> Iterator[None]:
+    """Pause the cyclic GC while building many small objects that form no cycles.
+
+    Each collection walks every young object, and a 10k-note index is ~300k of them;
+    pausing it for the load halves the time to build the index. On the way out the
+    survivors are frozen (`gc.freeze`): they are acyclic and long-lived, so later
+    collections need not walk them again (refcounting still frees them).
+    """
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.freeze()
+            gc.enable()
+
+
+def _head(stamp_: bytes) -> bytes:
+    return MAGIC + len(stamp_).to_bytes(4, "big") + stamp_
+
+
+def read(state: Path, name: str, expect: bytes) -> Any | None:
+    """The payload of `state/name` if its stamp is `expect` and its CRC checks, else None."""
+    try:
+        data = (state / name).read_bytes()
+    except OSError:
+        return None
+    head = _head(expect)
+    if not data.startswith(head) or len(data) < len(head) + 4:
+        return None
+    crc = int.from_bytes(data[len(head) : len(head) + 4], "big")
+    body = memoryview(data)[len(head) + 4 :]
+    if zlib.crc32(body) != crc:
+        return None
+    try:
+        with no_gc():
+            return marshal.loads(body)
+    except (ValueError, EOFError, TypeError):
+        return None
+
+
+def write(state: Path, name: str, stamp_: bytes, payload: Any) -> bool:
+    """Atomically replace `state/name`; False (and no error) when it cannot be written."""
+    try:
+        body = marshal.dumps(payload)
+    except ValueError:
+        return False
+    head = _head(stamp_) + zlib.crc32(body).to_bytes(4, "big")
+    tmp = None
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=state)
+        with os.fdopen(fd, "wb") as f:
+            f.write(head)
+            f.write(body)
+        os.replace(tmp, state / name)
+        return True
+    except OSError:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        return False
+
+
+def racy_cutoff() -> int:
+    """Files with an mtime at or after this (ns) are too fresh to cache by mtime alone."""
+    return time.time_ns() - RACY_NS

@@ -1,0 +1,472 @@
+"""Deciding what an import does to the vault (`plan_import`, pure) and doing it
+(`apply_plan`, through the one safe writer).
+
+Matching (SPEC 9): a record is the contact that shares an email address with it; failing
+that, a phone number (compared in E.164 form, numbers without a country code read in
+`default_region`); failing that, the exact name or alias. Records also match each other,
+so a person who appears twice in one file, or in two files of one import, becomes one
+note. A merge only adds what the note lacks — a missing email, phone, tag, birthday,
+company — and never replaces a value the user wrote; a note that already has everything
+is left byte for byte alone, which is what makes importing the same file twice a no-op.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from plaintextcrm.dates import DateValueError, parse_yearly
+from plaintextcrm.errors import CrmError
+from plaintextcrm.importers.record import ImportRecord, Skipped, unique
+from plaintextcrm.index import link_key
+from plaintextcrm.model import Contact, ContactFields, Index
+
+#: Front matter keys that hold one value, in the order a new note lists them.
+SCALAR_KEYS = ("birthday", "company", "role", "location", "url", "linkedin", "met")
+#: Front matter keys that hold lists.
+LIST_KEYS = ("aliases", "emails", "phones", "dates", "tags")
+#: Where a list lands in an existing note: the key the note already uses wins.
+KEY_CHOICES = {"emails": ("email", "emails"), "phones": ("phone", "phones")}
+#: One email or phone is written `email: x`; several, as the list `emails:`.
+SINGULAR = {
+    "emails": "email", "phones": "phone", "aliases": "alias", "dates": "date", "tags": "tag",
+}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Addition:
+    """One value a merge adds to an existing note's front matter."""
+
+    key: str
+    value: str
+
+    @property
+    def is_list(self) -> bool:
+        return self.key in LIST_KEYS
+
+    def describe(self) -> str:
+        return f"+{SINGULAR.get(self.key, self.key)} {self.value}"
+
+
+@dataclass(frozen=True)
+class NewContact:
+    """A note to create: vault-relative path, front matter values, body text."""
+
+    path: str
+    name: str
+    fields: tuple[tuple[str, str | tuple[str, ...]], ...]
+    body: str
+    origins: tuple[str, ...]
+
+    def field_dict(self) -> dict[str, Any]:
+        return {k: list(v) if isinstance(v, tuple) else v for k, v in self.fields}
+
+
+@dataclass(frozen=True)
+class Merge:
+    """Values to add to an existing note, and values kept although the import differs."""
+
+    path: str
+    name: str
+    additions: tuple[Addition, ...]
+    kept: tuple[str, ...]
+    origins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Unchanged:
+    path: str
+    name: str
+    origins: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything an import would do, in the order the records came."""
+
+    new: tuple[NewContact, ...] = ()
+    merged: tuple[Merge, ...] = ()
+    unchanged: tuple[Unchanged, ...] = ()
+    skipped: tuple[Skipped, ...] = ()
+    notices: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        return (
+            f"{len(self.new)} new, {len(self.merged)} merged, {len(self.unchanged)} unchanged, "
+            f"{len(self.skipped)} skipped"
+        )
+
+    @property
+    def writes(self) -> int:
+        return len(self.new) + len(self.merged)
+
+
+# --- matching keys ---------------------------------------------------------------------
+
+
+def email_key(address: str) -> str:
+    return address.strip().casefold()
+
+
+def phone_key(number: str, region: str | None) -> str:
+    """E.164 when `phonenumbers` can read the number; else its digits (and a leading +),
+    so that two spellings of one number still meet."""
+    import phonenumbers
+
+    text = number.strip()
+    if text.lower().startswith("tel:"):
+        text = text[4:]
+    try:
+        parsed = phonenumbers.parse(text, (region or "").upper() or None)
+        if phonenumbers.is_possible_number(parsed):
+            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+    except phonenumbers.NumberParseException:
+        pass
+    digits = re.sub(r"[^\d+]", "", text)
+    return "digits:" + (digits[0] + digits[1:].replace("+", "") if digits else "")
+
+
+def name_key(name: str) -> str:
+    return " ".join(link_key(name).split())
+
+
+def _date_key(entry: str) -> tuple[int, int, str] | None:
+    head, _, label = entry.strip().partition(" ")
+    try:
+        y = parse_yearly(head, label.strip())
+    except DateValueError:
+        return None
+    return (y.month, y.day, y.label.casefold())
+
+
+# --- planning --------------------------------------------------------------------------
+
+
+@dataclass
+class _Target:
+    """A contact as the plan sees it: what it has now, plus what the plan adds."""
+
+    name: str
+    path: str
+    existing: bool
+    scalars: dict[str, str | None] = field(default_factory=dict)
+    lists: dict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+    list_keys: dict[str, set] = field(default_factory=lambda: defaultdict(set))
+    additions: list[Addition] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    extra_urls: list[str] = field(default_factory=list)
+    origins: list[str] = field(default_factory=list)
+
+
+class _Planner:
+    def __init__(self, index: Index, region: str | None, folder: str, taken: Iterable[str],
+                 filename: Callable[[str], str]) -> None:  # fmt: skip
+        self.region = region
+        self.folder = folder.strip("/")
+        self.filename = filename
+        self.taken = {p.casefold() for p in taken} | {c.path.casefold() for c in index.contacts}
+        self.targets: list[_Target] = []
+        self.by_email: dict[str, list[_Target]] = defaultdict(list)
+        self.by_phone: dict[str, list[_Target]] = defaultdict(list)
+        self.by_name: dict[str, list[_Target]] = defaultdict(list)
+        for contact in index.contacts:
+            self._add_existing(contact)
+
+    # keys that say "these are the same value" for each list
+    def _key(self, key: str, value: str) -> Any:
+        if key == "emails":
+            return email_key(value)
+        if key == "phones":
+            return phone_key(value, self.region)
+        if key == "dates":
+            return _date_key(value) or value.casefold()
+        if key == "aliases":
+            return name_key(value)
+        return value.lstrip("#").casefold()
+
+    def _register(self, target: _Target, key: str, value: str) -> None:
+        k = self._key(key, value)
+        target.list_keys[key].add(k)
+        target.lists[key].append(value)
+        table = {"emails": self.by_email, "phones": self.by_phone, "aliases": self.by_name}.get(key)
+        if table is not None and target not in table[k]:
+            table[k].append(target)
+
+    def _add_existing(self, contact: Contact) -> None:
+        f: ContactFields = contact.fields
+        stem = contact.path.rsplit("/", 1)[-1][:-3]
+        target = _Target(name=f.name, path=contact.path, existing=True)
+        target.scalars = {
+            "birthday": f.birthday_raw or (f.birthday.raw if f.birthday else None),
+            "company": f.company, "role": f.role, "location": f.location, "url": f.url,
+            "linkedin": f.linkedin, "met": f.met,
+        }  # fmt: skip
+        for value in f.emails:
+            self._register(target, "emails", value)
+        for value in f.phones:
+            self._register(target, "phones", value)
+        for value in f.tags:
+            self._register(target, "tags", value)
+        for y in f.dates:
+            target.list_keys["dates"].add((y.month, y.day, y.label.casefold()))
+        for value in f.aliases:
+            self._register(target, "aliases", value)
+        for value in {name_key(f.name), name_key(stem)}:
+            if target not in self.by_name[value]:
+                self.by_name[value].append(target)
+        self.targets.append(target)
+
+    def match(self, record: ImportRecord) -> tuple[_Target | None, str | None]:
+        """The one target this record is, or None; or a reason it cannot be decided."""
+        tables = (
+            ("email", self.by_email, [email_key(e) for e in record.emails]),
+            ("phone", self.by_phone, [phone_key(p, self.region) for p in record.phones]),
+            ("name", self.by_name, [name_key(record.name)]),
+        )
+        for what, table, keys in tables:
+            found: list[_Target] = []
+            for k in keys:
+                for target in table.get(k, ()):
+                    if target not in found:
+                        found.append(target)
+            if len(found) == 1:
+                return found[0], None
+            if len(found) > 1:
+                names = ", ".join(f"{t.name} ({t.path})" for t in found)
+                return None, f"its {what} matches several contacts: {names}"
+        return None, None
+
+    def new_target(self, record: ImportRecord) -> _Target:
+        stem = self.filename(record.name)
+        path = f"{self.folder}/{stem}.md" if self.folder else f"{stem}.md"
+        number = 2
+        while path.casefold() in self.taken:
+            path = f"{self.folder}/{stem} {number}.md" if self.folder else f"{stem} {number}.md"
+            number += 1
+        self.taken.add(path.casefold())
+        target = _Target(name=record.name, path=path, existing=False)
+        target.scalars = dict.fromkeys(SCALAR_KEYS)
+        self.by_name[name_key(record.name)].append(target)
+        self.targets.append(target)
+        return target
+
+    def merge(self, target: _Target, record: ImportRecord) -> None:
+        target.origins.append(record.origin)
+        lists = {
+            "emails": record.emails,
+            "phones": record.phones,
+            "aliases": tuple(a for a in record.aliases if self._alias_free(a, target)),
+            "dates": record.dates,
+            "tags": record.tags,
+        }
+        for key in LIST_KEYS:
+            for value in lists[key]:
+                if self._key(key, value) in target.list_keys[key]:
+                    continue
+                self._register(target, key, value)
+                if target.existing:
+                    target.additions.append(Addition(key, value))
+        urls = list(record.urls)
+        scalars = {
+            "birthday": record.birthday, "company": record.company, "role": record.role,
+            "location": record.address, "url": urls[0] if urls else None,
+            "linkedin": record.linkedin, "met": record.met,
+        }  # fmt: skip
+        for key in SCALAR_KEYS:
+            value = scalars[key]
+            if not value:
+                continue
+            have = target.scalars.get(key)
+            if have is None:
+                target.scalars[key] = value
+                if target.existing:
+                    target.additions.append(Addition(key, value))
+            elif have.strip().casefold() != value.strip().casefold() and target.existing:
+                target.kept.append(f"{key} {have!r} (import: {value!r})")
+            elif have != value and key == "url" and not target.existing:
+                target.extra_urls.append(value)
+        if not target.existing:
+            target.extra_urls.extend(u for u in urls[1:] if u not in target.extra_urls)
+            if record.note and record.note not in target.notes:
+                target.notes.append(record.note)
+
+    def _alias_free(self, alias: str, target: _Target) -> bool:
+        """An alias that another contact already answers to would make lookups ambiguous."""
+        key = name_key(alias)
+        if key == name_key(target.name):
+            return False
+        return all(t is target for t in self.by_name.get(key, ()))
+
+
+def plan_import(
+    index: Index,
+    records: Iterable[ImportRecord],
+    region: str | None = None,
+    *,
+    folder: str = "People",
+    taken: Iterable[str] = (),
+    filename: Callable[[str], str] | None = None,
+    skipped: Iterable[Skipped] = (),
+    notices: Iterable[str] = (),
+) -> Plan:
+    """What importing `records` into the vault of `index` would do. Pure: reads nothing,
+    writes nothing. `taken` lists vault-relative paths that exist but are not contacts,
+    so a new note never lands on them; `filename` turns a name into a safe file stem."""
+    planner = _Planner(index, region, folder, taken, filename or _default_filename)
+    skips = list(skipped)
+    touched: list[_Target] = []
+    for record in records:
+        target, problem = planner.match(record)
+        if problem:
+            skips.append(Skipped(record.origin, problem, record.name))
+            continue
+        if target is None:
+            try:
+                target = planner.new_target(record)
+            except CrmError as exc:
+                skips.append(Skipped(record.origin, exc.message, record.name))
+                continue
+        planner.merge(target, record)
+        if target not in touched:
+            touched.append(target)
+    new, merged, unchanged = [], [], []
+    for target in touched:
+        origins = tuple(unique(target.origins, key=str))
+        if not target.existing:
+            new.append(_new_contact(target, origins))
+        elif target.additions:
+            merged.append(
+                Merge(
+                    target.path, target.name, tuple(target.additions), tuple(target.kept), origins
+                )
+            )
+        else:
+            unchanged.append(Unchanged(target.path, target.name, origins))
+    return Plan(tuple(new), tuple(merged), tuple(unchanged), tuple(skips), tuple(notices))
+
+
+def _new_contact(target: _Target, origins: tuple[str, ...]) -> NewContact:
+    fields: list[tuple[str, str | tuple[str, ...]]] = []
+    for key in ("aliases", "birthday", "dates", "emails", "phones", "company", "role",
+                "location", "url", "linkedin", "met", "tags"):  # fmt: skip
+        if key in LIST_KEYS:
+            values = tuple(target.lists.get(key, ()))
+            if len(values) == 1 and key in KEY_CHOICES:
+                fields.append((SINGULAR[key], values[0]))
+            elif values:
+                fields.append((key, values))
+        elif target.scalars.get(key):
+            fields.append((key, str(target.scalars[key])))
+    body_parts = list(target.notes)
+    if target.extra_urls:
+        body_parts.append("\n".join(f"- {u}" for u in unique(target.extra_urls, key=str)))
+    return NewContact(target.path, target.name, tuple(fields), "\n\n".join(body_parts), origins)
+
+
+def _default_filename(name: str) -> str:
+    """A stand-in for the writer's `safe_filename` in pure planning tests."""
+    stem = re.sub(r'[\x00-\x1f\x7f/\\:*?"<>|]+', " ", name)
+    stem = " ".join(stem.split()).strip(" .")
+    return stem[:120] or "Unnamed"
+
+
+# --- applying --------------------------------------------------------------------------
+
+_FRONT_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
+
+
+def _front_matter_keys(data: bytes) -> set[str]:
+    """Top-level keys of a note's front matter, to add to the key the user already uses
+    (`email:` or `emails:`) instead of starting a second one."""
+    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
+    if not text.startswith("---\n"):
+        return set()
+    end = re.search(r"^---[ \t]*$", text[4:], re.MULTILINE)
+    head = text[4 : 4 + end.start()] if end else ""
+    return set(_FRONT_KEY.findall(head))
+
+
+def _target_key(keys: set[str], key: str) -> str:
+    choices = KEY_CHOICES.get(key) or (("alias", "aliases") if key == "aliases" else (key,))
+    for choice in choices:
+        if choice in keys:
+            return choice
+    return key
+
+
+def merge_edit(additions: Iterable[Addition]) -> Callable[[bytes], bytes]:
+    """The edit (note bytes → note bytes) that adds `additions`; decided on the bytes it
+    is given, so a re-applied edit after a concurrent change still picks the right key."""
+    additions = tuple(additions)
+    counts: dict[str, int] = defaultdict(int)
+    for addition in additions:
+        counts[addition.key] += 1
+
+    def edit(data: bytes) -> bytes:
+        from plaintextcrm.edit import add_front_matter_list_item, set_front_matter_value
+
+        for addition in additions:
+            keys = _front_matter_keys(data)
+            key = _target_key(keys, addition.key)
+            single = addition.key in KEY_CHOICES and counts[addition.key] == 1
+            if single and key not in keys:
+                data = set_front_matter_value(
+                    data, SINGULAR[addition.key], addition.value, overwrite=False
+                )
+            elif addition.is_list:
+                data = add_front_matter_list_item(
+                    data, _target_key(keys, addition.key), addition.value
+                )
+            else:
+                data = set_front_matter_value(data, addition.key, addition.value, overwrite=False)
+        return data
+
+    return edit
+
+
+def note_text(new: NewContact, template_dirs: Iterable[Path] = ()) -> str:
+    """The new note's text from the person template; `name` is written only when the file
+    name cannot say it (characters a file name may not hold, or a `Name 2.md`)."""
+    from plaintextcrm.render.person import render_person
+
+    fields = new.field_dict()
+    stem = new.path.rsplit("/", 1)[-1][:-3]
+    if stem != new.name:
+        fields = {"name": new.name, **fields}
+    return render_person(new.name, fields, new.body or None, list(template_dirs))
+
+
+def apply_plan(
+    root: Path,
+    plan: Plan,
+    *,
+    template_dirs: Iterable[Path] = (),
+    progress: Callable[[int], Any] | None = None,
+) -> list[tuple[str, str]]:
+    """Write the plan: create new notes, add to merged ones. A note that cannot be written
+    (read-only, changed meanwhile, a front matter style the writer will not touch) is
+    reported as (path, reason) and the rest of the import goes on."""
+    from plaintextcrm.writefile import create_note, write_note
+
+    template_dirs = list(template_dirs)
+    failures: list[tuple[str, str]] = []
+    for new in plan.new:
+        try:
+            create_note(root, new.path, note_text(new, template_dirs).encode("utf-8"))
+        except CrmError as exc:
+            failures.append((new.path, exc.message))
+        if progress:
+            progress(1)
+    for merge in plan.merged:
+        try:
+            write_note(root / merge.path, merge_edit(merge.additions), vault=root)
+        except CrmError as exc:
+            failures.append((merge.path, exc.message))
+        if progress:
+            progress(1)
+    return failures

@@ -1,0 +1,331 @@
+"""vCard 2.1, 3.0 and 4.0 files → ImportRecords.
+
+vobject parses one card at a time, after a small normalisation pass that it needs for
+real phone exports: vCard 2.1 quoted-printable values whose soft line breaks continue on
+an unindented line (Android writes these; vobject 0.9.9 fails on them) are joined and
+decoded with their CHARSET, and binary properties (PHOTO, LOGO, SOUND, KEY) are dropped
+before parsing, since a CRM note has no use for them and their base64 is where broken
+exports are most often broken. Cards are split before parsing so that one bad card is
+reported and the rest of the file still imports.
+"""
+
+from __future__ import annotations
+
+import quopri
+import re
+from pathlib import Path
+
+from plaintextcrm.importers.record import (
+    ImportRecord,
+    ImportResult,
+    Skipped,
+    clean_line,
+    clean_tag,
+    clean_text,
+    is_linkedin,
+    unique,
+    yearly,
+)
+
+SOURCE = "vcard"
+_BINARY = {"PHOTO", "LOGO", "SOUND", "KEY"}
+_PROP = re.compile(r"^(?:[\w-]+\.)?([\w-]+)((?:;[^:]*)?):", re.ASCII)
+_STRUCTURED = {"N", "ADR", "ORG"}
+#: Yearly dates besides BDAY, and the label each gets when the card gives none.
+DATE_PROPERTIES = (
+    ("ANNIVERSARY", "anniversary"),
+    ("X-ANNIVERSARY", "anniversary"),
+    ("X-EVOLUTION-ANNIVERSARY", "anniversary"),
+    ("X-ABDATE", ""),
+)
+#: Apple's built-in labels, `_$!<Anniversary>!$_`, as the words people use.
+_APPLE_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
+
+
+def read_vcards(path: Path, display: str | None = None) -> ImportResult:
+    """Every card in one `.vcf` file; cards that cannot be read are skipped with a reason."""
+    display = display or path.name
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        return ImportResult(skipped=(Skipped(display, f"cannot read the file: {exc.strerror}"),))
+    return parse_vcards(data, display)
+
+
+def parse_vcards(data: bytes, display: str) -> ImportResult:
+    """The cards of one file's bytes. Text is UTF-8 (with or without BOM); a file in an
+    older 8-bit encoding is read as Latin-1 rather than refused, since vCard 2.1 files
+    from old phones often are."""
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        text = data.decode("latin-1")
+    result = ImportResult()
+    cards = list(_split_cards(text))
+    if not cards:
+        return ImportResult(skipped=(Skipped(display, "no BEGIN:VCARD ... END:VCARD found"),))
+    for number, (line, lines) in enumerate(cards, 1):
+        origin = f"{display}:{line}"
+        result = result + _read_card(lines, origin, number)
+    return result
+
+
+def _split_cards(text: str):
+    """(line number of BEGIN, the card's physical lines) for each top-level card."""
+    depth = 0
+    start = 0
+    lines: list[str] = []
+    for number, raw in enumerate(text.splitlines(), 1):
+        upper = raw.strip().upper()
+        if upper == "BEGIN:VCARD":
+            depth += 1
+            if depth == 1:
+                start, lines = number, []
+        if depth:
+            lines.append(raw)
+        if upper == "END:VCARD" and depth:
+            depth -= 1
+            if depth == 0:
+                yield start, lines
+
+
+def normalise(lines: list[str]) -> str:
+    """Physical lines of one card → text vobject reads: unfolded, quoted-printable decoded,
+    binary properties removed, CRLF line ends."""
+    logical: list[str] = []
+    qp_open = False
+    for raw in lines:
+        if qp_open and logical:
+            # A quoted-printable soft break (RFC 2045): `=` and the line break vanish and
+            # the next line continues the value as it is, indented or not.
+            logical[-1] = logical[-1][:-1] + raw
+        elif raw[:1] in (" ", "\t") and logical:
+            logical[-1] += raw[1:]
+        elif not raw.strip():
+            continue
+        else:
+            logical.append(raw)
+        qp_open = _is_qp(logical[-1]) and logical[-1].endswith("=")
+    out: list[str] = []
+    for line in logical:
+        m = _PROP.match(line)
+        if not m:
+            if ":" in line:
+                out.append(line)
+            continue
+        name = m[1].upper()
+        if name in _BINARY:
+            continue
+        if _is_qp(line):
+            line = _decode_qp(line, name)
+        out.append(line)
+    return "\r\n".join(out) + "\r\n"
+
+
+def _params(line: str) -> str:
+    m = _PROP.match(line)
+    return m[2].upper() if m else ""
+
+
+def _is_qp(line: str) -> bool:
+    return "QUOTED-PRINTABLE" in _params(line)
+
+
+def _decode_qp(line: str, name: str) -> str:
+    """`NOTE;CHARSET=X;ENCODING=QUOTED-PRINTABLE:...` → `NOTE:decoded`, escaped as 3.0 text."""
+    head, _, value = line.partition(":")
+    charset = "utf-8"
+    kept = []
+    for param in head.split(";")[1:]:
+        key, _, val = param.partition("=")
+        if key.upper() == "CHARSET":
+            charset = val.strip('"') or "utf-8"
+        elif key.upper() == "ENCODING" or param.upper() == "QUOTED-PRINTABLE":
+            continue
+        else:
+            kept.append(param)
+    raw = quopri.decodestring(value.encode("latin-1", "replace"))
+    try:
+        decoded = raw.decode(charset)
+    except (LookupError, UnicodeDecodeError):
+        decoded = raw.decode("utf-8", "replace")
+    decoded = decoded.replace("\r\n", "\n").replace("\r", "\n")
+    escaped = decoded.replace("\\", "\\\\").replace("\n", "\\n")
+    if name not in _STRUCTURED:
+        escaped = escaped.replace(",", "\\,")
+    prefix = head.split(";")[0]
+    return ";".join([prefix, *kept]) + ":" + escaped
+
+
+def _read_card(lines: list[str], origin: str, number: int) -> ImportResult:
+    import vobject
+
+    try:
+        card = vobject.readOne(normalise(lines), ignoreUnreadable=True)
+    except Exception as exc:  # vobject raises many kinds; every one means "this card"
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return ImportResult(skipped=(Skipped(origin, f"cannot parse this card: {reason}"),))
+    return _record(card, origin)
+
+
+def _values(card, name: str) -> list:
+    return [child for child in card.getChildren() if child.name.upper() == name]
+
+
+def _text(value) -> str:
+    if isinstance(value, list):
+        return clean_line(", ".join(str(v) for v in value))
+    return clean_line(value)
+
+
+def _name(card) -> str:
+    full = ""
+    for child in _values(card, "FN"):
+        full = _text(child.value)
+        if full:
+            return full
+    for child in _values(card, "N"):
+        n = child.value
+        if isinstance(n, str):
+            parts = [*n.split(";"), "", ""]
+            given, family = parts[1], parts[0]
+            full = clean_line(f"{given} {family}")
+        else:
+            full = clean_line(
+                " ".join(_text(p) for p in (n.prefix, n.given, n.additional, n.family, n.suffix))
+            )
+        if full:
+            return full
+    return ""
+
+
+def _group_label(card, group: str | None) -> str:
+    """The `itemN.X-ABLabel` Apple attaches to a grouped property, as plain words."""
+    if not group:
+        return ""
+    for child in card.getChildren():
+        if child.group == group and child.name.upper() == "X-ABLABEL":
+            label = clean_line(child.value)
+            m = _APPLE_LABEL.match(label)
+            return m[1].lower() if m else label
+    return ""
+
+
+def _address(value) -> str:
+    if isinstance(value, str):
+        return clean_line(value.replace(";", " "))
+    parts = [
+        _text(value.box),
+        _text(value.street),
+        _text(value.extended),
+        clean_line(f"{_text(value.code)} {_text(value.city)}"),
+        _text(value.region),
+        _text(value.country),
+    ]
+    # Some writers put the whole address, line breaks and all, into one component.
+    pieces: list[str] = []
+    for part in parts:
+        pieces.extend(p.strip() for p in re.split(r"\s*\n\s*", part) if p.strip())
+    return ", ".join(clean_line(p) for p in pieces if clean_line(p))
+
+
+def _record(card, origin: str) -> ImportResult:
+    notices: list[str] = []
+    name = _name(card)
+    orgs = [
+        _text(o.value if not isinstance(o.value, list) else o.value[0])
+        for o in _values(card, "ORG")
+    ]
+    company = next((o for o in orgs if o), None)
+    show_as = " ".join(_text(c.value) for c in _values(card, "X-ABSHOWAS")).upper()
+    kind = " ".join(_text(c.value) for c in _values(card, "KIND")).lower()
+    if show_as == "COMPANY" or kind in ("org", "organization", "group", "location"):
+        why = "a company card (X-ABShowAs:COMPANY)" if show_as else f"a KIND:{kind} card"
+        return ImportResult(skipped=(Skipped(origin, f"{why}, not a person", name or company),))
+    if not name:
+        what = [
+            *(_text(c.value) for c in _values(card, "TEL")),
+            *(_text(c.value) for c in _values(card, "EMAIL")),
+        ]
+        hint = f" (only {', '.join(w for w in what if w)})" if any(what) else ""
+        return ImportResult(skipped=(Skipped(origin, f"no name{hint}"),))
+
+    emails = unique([_text(c.value) for c in _values(card, "EMAIL")])
+    phones = unique(
+        [re.sub(r"^tel:", "", _text(c.value), flags=re.IGNORECASE) for c in _values(card, "TEL")],
+        key=lambda p: re.sub(r"[^\d+]", "", p),
+    )
+    roles = [_text(c.value) for c in _values(card, "TITLE")] + [
+        _text(c.value) for c in _values(card, "ROLE")
+    ]
+    role = next((r for r in roles if r), None)
+
+    note_parts = [clean_text(c.value) for c in _values(card, "NOTE")]
+    birthday = None
+    for child in _values(card, "BDAY"):
+        raw = _text(child.value)
+        omit = "X-APPLE-OMIT-YEAR" in {k.upper() for k in child.params}
+        is_text = any(v.lower() == "text" for v in child.params.get("VALUE", []))
+        birthday = None if is_text else yearly(raw, omit)
+        if birthday is None and raw:
+            notices.append(f"{origin}: {name}: birthday {raw!r} is not a date; kept in the note")
+            note_parts.append(f"Birthday: {raw}")
+        if birthday:
+            break
+
+    dates: list[str] = []
+    for prop, default_label in DATE_PROPERTIES:
+        for child in _values(card, prop):
+            raw = _text(child.value)
+            label = clean_line(_group_label(card, child.group) or default_label)
+            omit = "X-APPLE-OMIT-YEAR" in {k.upper() for k in child.params}
+            when = yearly(raw, omit)
+            if when:
+                dates.append(f"{when} {label}".strip())
+            elif raw:
+                what = label or "date"
+                notices.append(f"{origin}: {name}: {what} {raw!r} is not a date; kept in the note")
+                note_parts.append(f"{what.capitalize()}: {raw}")
+
+    urls: list[str] = []
+    linkedin = None
+    for child in _values(card, "X-SOCIALPROFILE"):
+        kinds = {v.lower() for v in child.params.get("TYPE", [])}
+        value = _text(child.value)
+        if value and ("linkedin" in kinds or is_linkedin(value)) and not linkedin:
+            linkedin = value
+    for child in _values(card, "URL"):
+        value = _text(child.value)
+        if value and is_linkedin(value) and not linkedin:
+            linkedin = value
+        elif value:
+            urls.append(value)
+
+    address = next((a for a in (_address(c.value) for c in _values(card, "ADR")) if a), None)
+    tags: list[str] = []
+    for child in _values(card, "CATEGORIES"):
+        values = child.value if isinstance(child.value, list) else str(child.value).split(",")
+        tags.extend(clean_tag(v) for v in values)
+    aliases: list[str] = []
+    for child in _values(card, "NICKNAME"):
+        values = child.value if isinstance(child.value, list) else str(child.value).split(",")
+        aliases.extend(clean_line(v) for v in values)
+
+    record = ImportRecord(
+        name=name,
+        origin=origin,
+        source=SOURCE,
+        aliases=tuple(a for a in unique(aliases) if a.casefold() != name.casefold()),
+        emails=emails,
+        phones=phones,
+        company=company,
+        role=role,
+        birthday=birthday,
+        dates=unique(dates),
+        urls=unique(urls),
+        linkedin=linkedin,
+        address=address,
+        tags=unique(tags),
+        note="\n\n".join(p for p in note_parts if p) or None,
+    )
+    return ImportResult(records=(record,), notices=tuple(notices))

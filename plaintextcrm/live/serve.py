@@ -1,0 +1,348 @@
+"""`crm serve`: the feed and the HTML digest over HTTP, behind a secret token (SPEC 8).
+
+A calendar app polls the feed every hour or so; each request checks a cheap stamp of the
+vault (every note's path, size and mtime, crm.toml, the template overrides) and renders
+again only when the stamp or the day changed, so the answer is always current without a
+watcher thread. The URL's token is the only access control: it is random (192 bits), kept
+in `.crm/token` readable by the owner only, compared in constant time, and never written
+to the access log.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import os
+import re
+import secrets
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any, TextIO
+
+from plaintextcrm.errors import CrmError
+from plaintextcrm.live.outputs import KINDS, render_output
+from plaintextcrm.vault import ensure_state_dir
+
+TOKEN_FILE = "token"
+TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{22,}")
+ROUTES = {"crm.ics": "ics", "digest.html": "html"}
+
+
+def load_token(root: Path, log: TextIO | None = None) -> str:
+    """The feed token from `<vault>/.crm/token`, made (mode 0600) on first use.
+
+    The same token is reused on every start so subscriptions keep working; delete the file
+    to revoke every subscribed URL at once. Two servers starting together agree on one
+    token: the file is created with a hard link, which fails if the other got there first.
+    """
+    try:
+        path = ensure_state_dir(root) / TOKEN_FILE
+        return _read_or_make_token(path, log or sys.stderr)
+    except OSError as exc:
+        raise CrmError(
+            f"cannot keep the feed token in {root / '.crm' / TOKEN_FILE}: {exc.strerror or exc}"
+        ) from None
+
+
+def _read_token(path: Path) -> str | None:
+    try:
+        token = path.read_text(encoding="ascii", errors="replace").strip()
+    except FileNotFoundError:
+        return None
+    if not TOKEN_RE.fullmatch(token):
+        return ""
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
+    return token
+
+
+def _read_or_make_token(path: Path, log: TextIO) -> str:
+    token = _read_token(path)
+    if token:
+        return token
+    if token == "":
+        print(f"crm: {path} did not hold a valid token; made a new one (subscribe again)", file=log)
+    fresh = secrets.token_urlsafe(24)
+    tmp = path.with_name(f".{TOKEN_FILE}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(fresh + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        if token == "":
+            os.replace(tmp, path)
+            return fresh
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return _read_token(path) or fresh  # another server made it a moment ago
+        except OSError:  # a file system without hard links
+            os.replace(tmp, path)
+        return fresh
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+#: A file written this recently may be written again within the same mtime tick (Linux
+#: timestamps are coarse), unseen by a stamp; while one is, nothing is memoised.
+RACY_NS = 2_000_000_000
+
+
+def vault_stamp(root: Path) -> str | None:
+    """A digest of everything an output depends on that can change on disk: each note's
+    (path, size, mtime_ns), crm.toml, and the template override files. None while a file
+    is too fresh to trust its mtime (then every request renders again)."""
+    from plaintextcrm.config import CONFIG_NAME, load_config
+    from plaintextcrm.templating import vault_template_dirs
+    from plaintextcrm.vault import list_notes
+
+    config = load_config(root)
+    files, _ = list_notes(root, config.ignore)
+    facts = [(n.rel, n.size, n.mtime_ns) for n in files]
+    extra = [root / CONFIG_NAME]
+    for folder in vault_template_dirs(root, config.templates_dir):
+        extra += sorted(folder.glob("*.j2"))
+    for path in extra:
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        facts.append((str(path), st.st_size, st.st_mtime_ns))
+    cutoff = time.time_ns() - RACY_NS
+    if any(mtime >= cutoff for _, _, mtime in facts):
+        return None
+    text = "\n".join(f"{rel}\0{size}\0{mtime}" for rel, size, mtime in facts)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Body:
+    """One rendered output with its validator."""
+
+    data: bytes
+    etag: str
+    content_type: str
+
+
+def make_body(kind: str, data: bytes) -> Body:
+    return Body(data, '"' + hashlib.sha256(data).hexdigest()[:32] + '"', KINDS[kind])
+
+
+class Site:
+    """The rendered outputs, memoised per (vault stamp, today); safe across threads.
+
+    The stamp itself (a walk of the vault) is reused for `stamp_ttl` seconds, so a burst
+    of requests, or many clients at once, cost one walk; an edit shows within that time.
+    While a file is too fresh for its mtime to be trusted, each new stamp counts as a
+    change.
+    """
+
+    def __init__(
+        self,
+        root: Path,
+        today: Callable[[], date],
+        days: int | None = None,
+        render: Callable[..., bytes] = render_output,
+        stamp_ttl: float = 1.0,
+    ) -> None:
+        self.root = root
+        self.today = today
+        self.days = days
+        self.render = render
+        self.stamp_ttl = stamp_ttl
+        self.builds = 0
+        self._lock = threading.Lock()
+        self._stamp_lock = threading.Lock()
+        self._stamp: tuple[float, str] | None = None
+        self._walks = 0
+        self._index: tuple[tuple[str, date], Any] | None = None
+        self._bodies: dict[str, tuple[tuple[str, date], Body]] = {}
+
+    def stamp(self) -> str:
+        """The vault's current stamp, walked at most once per `stamp_ttl`."""
+        with self._stamp_lock:
+            now = time.monotonic()
+            if self._stamp is not None and now - self._stamp[0] < self.stamp_ttl:
+                return self._stamp[1]
+            self._walks += 1
+            stamp = vault_stamp(self.root) or f"fresh-{self._walks}"
+            self._stamp = (now, stamp)
+            return stamp
+
+    def body(self, kind: str) -> Body:
+        from plaintextcrm.config import load_config
+        from plaintextcrm.load import load_index
+
+        key = (self.stamp(), self.today())
+        with self._lock:
+            cached = self._bodies.get(kind)
+            if cached and cached[0] == key:
+                return cached[1]
+            config = load_config(self.root)
+            if self._index is None or self._index[0] != key:
+                self._index = (key, load_index(self.root, key[1], config))
+                self.builds += 1
+            data = self.render(kind, self._index[1], self.root, key[1], config, self.days)
+            body = make_body(kind, data)
+            self._bodies[kind] = (key, body)
+            return body
+
+
+def etag_matches(header: str | None, etag: str) -> bool:
+    """`If-None-Match` (RFC 9110 13.1.2): `*` or a list of tags, compared weakly."""
+    if not header:
+        return False
+    if header.strip() == "*":
+        return True
+    wanted = etag.removeprefix("W/")
+    return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
+
+
+class FeedHandler(BaseHTTPRequestHandler):
+    """GET/HEAD of the two token URLs; 404 for every other path, 405 for other methods."""
+
+    server: FeedServer
+    server_version = "plaintextcrm"
+    protocol_version = "HTTP/1.1"
+    timeout = 30
+
+    def version_string(self) -> str:
+        return self.server_version  # no Python version on the wire
+
+    def do_GET(self) -> None:
+        self._answer(send_body=True)
+
+    def do_HEAD(self) -> None:
+        self._answer(send_body=False)
+
+    def _not_allowed(self) -> None:
+        self.close_connection = True  # the request body, if any, is never read
+        self._plain(HTTPStatus.METHOD_NOT_ALLOWED, b"Method not allowed\n", {"Allow": "GET, HEAD"})
+
+    do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = _not_allowed
+
+    def _route(self) -> str | None:
+        parts = self.path.partition("?")[0].split("/")  # a query string is ignored
+        if len(parts) != 3 or parts[0] or parts[2] not in ROUTES:
+            return None
+        if not hmac.compare_digest(parts[1].encode(), self.server.token.encode()):
+            return None
+        return ROUTES[parts[2]]
+
+    def _answer(self, send_body: bool) -> None:
+        kind = self._route()
+        if kind is None:
+            self._plain(HTTPStatus.NOT_FOUND, b"Not found\n", send_body=send_body)
+            return
+        try:
+            body = self.server.site.body(kind)
+        except Exception as exc:  # a broken template or note must not kill the server
+            message = exc.message if isinstance(exc, CrmError) else f"{type(exc).__name__}: {exc}"
+            print(f"crm: error: {message}", file=self.server.log, flush=True)
+            self._plain(HTTPStatus.INTERNAL_SERVER_ERROR, b"Cannot build\n", send_body=send_body)
+            return
+        headers = {
+            "ETag": body.etag,
+            "Cache-Control": "no-cache",
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        }
+        if kind == "html":
+            headers["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'"
+        if etag_matches(self.headers.get("If-None-Match"), body.etag):
+            self.send_response(HTTPStatus.NOT_MODIFIED)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.end_headers()
+            return
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", body.content_type)
+        self.send_header("Content-Length", str(len(body.data)))
+        for name, value in headers.items():
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body:
+            self.wfile.write(body.data)
+
+    def _plain(
+        self,
+        status: HTTPStatus,
+        text: bytes,
+        extra: dict[str, str] | None = None,
+        send_body: bool = True,
+    ) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(text)))
+        for name, value in (extra or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        if send_body and self.command != "HEAD":
+            self.wfile.write(text)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if self.server.quiet:
+            return
+        line = (format % args).replace(self.server.token, "<token>")
+        print(f"{self.address_string()} {line}", file=self.server.log, flush=True)
+
+
+class FeedServer(ThreadingHTTPServer):
+    """A threading HTTP server that knows its site, token and log."""
+
+    daemon_threads = True
+
+    def __init__(
+        self,
+        address: tuple[str, int],
+        site: Site,
+        token: str,
+        log: TextIO | None = None,
+        quiet: bool = False,
+    ) -> None:
+        import socket
+
+        if ":" in address[0]:
+            self.address_family = socket.AF_INET6
+        self.site = site
+        self.token = token
+        self.log = log or sys.stderr
+        self.quiet = quiet
+        super().__init__(address, FeedHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """One line instead of socketserver's traceback (a client hanging up is not news)."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            return
+        print(f"crm: error serving {client_address[0]}: {error!r}", file=self.log, flush=True)
+
+    def urls(self, shown_host: str) -> dict[str, str]:
+        """The subscription URLs for this server's port, with `shown_host` in them."""
+        host = f"[{shown_host}]" if ":" in shown_host else shown_host
+        base = f"{host}:{self.server_address[1]}/{self.token}"
+        return {"ics": f"webcal://{base}/crm.ics", "digest": f"http://{base}/digest.html"}
+
+
+def serve_until_stopped(server: FeedServer, stop: threading.Event) -> None:
+    """Serve in a background thread until `stop` is set (by a signal handler), then close."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2})
+    thread.daemon = True
+    thread.start()
+    try:
+        while not stop.wait(0.5):
+            pass
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=5)

@@ -1,0 +1,507 @@
+"""The digest (SPEC 6): what to do about your people this week, as Markdown, HTML or text.
+
+Two steps, so that each can be tested and replaced on its own:
+
+- `build_digest` is pure: (Index, today, days, config) → a frozen `Digest` holding every
+  section already decided, ranked and worded. No I/O, no clock.
+- `render_digest` turns a Digest into text through a Jinja2 template (`digest.md.j2`,
+  `digest.html.j2`, `digest.txt.j2`), looked up in the vault's override folders first.
+
+Templates see plain data only (dicts, lists, strings, ints; dates as ISO strings), so a
+user can write their own template without knowing our classes. docs/digest.md lists the
+variables.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any, Literal
+from urllib.parse import quote
+
+from plaintextcrm.config import Config
+from plaintextcrm.dates import add_cadence
+from plaintextcrm.errors import CrmError
+from plaintextcrm.model import Contact, Index, Interaction, Reminder
+from plaintextcrm.reminders import due
+from plaintextcrm.render.text import cadence_phrase
+from plaintextcrm.wikilinks import display_text
+
+Format = Literal["md", "html", "txt"]
+FORMATS: tuple[Format, ...] = ("md", "html", "txt")
+
+#: Sections that could grow with the vault are capped, so a digest stays a short read; the
+#: rest is one `crm due` away. Follow-ups and occasions are never cut: they are promises.
+RECONNECT_LIMIT = 10
+GIVE_FIRST_LIMIT = 5
+ACTIVITY_LIMIT = 15
+#: Recent activity looks back this many days at least (the window itself looks ahead).
+MIN_ACTIVITY_DAYS = 7
+
+_LEADING_DATE = re.compile(r"^\[?\[?\d{4}-\d{2}-\d{2}\]?\]?\s*[:\-–—]?\s*")
+_GIVE_TAGS = re.compile(r"(?<![\w#])#(?:gave|got)\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TaskItem:
+    """An open task, shown under a reconnect so you know what you promised to ask."""
+
+    due: date | None
+    text: str
+    note: str
+    line: int
+
+
+@dataclass(frozen=True)
+class FollowupItem:
+    contact: str
+    note: str
+    url: str | None
+    line: int | None
+    date: date
+    when: str
+    overdue_days: int
+    text: str
+
+
+@dataclass(frozen=True)
+class OccasionItem:
+    """A birthday or another yearly date in the window."""
+
+    contact: str
+    note: str
+    url: str | None
+    date: date
+    when: str
+    kind: Literal["birthday", "date"]
+    title: str
+    detail: str
+    age: int | None
+    label: str | None
+    years: int | None
+
+
+@dataclass(frozen=True)
+class ReconnectItem:
+    """Someone to get back in touch with, and what to talk about."""
+
+    contact: str
+    note: str
+    url: str | None
+    date: date
+    when: str
+    overdue_days: int
+    cadence: str | None
+    cadence_text: str
+    score: float
+    last_contact: date | None
+    days_since: int | None
+    last_topic: str | None
+    last_topic_date: date | None
+    open_tasks: tuple[TaskItem, ...]
+
+
+@dataclass(frozen=True)
+class GiveFirstItem:
+    """Someone who gave you more than you gave them: an intro or a favour would be welcome."""
+
+    contact: str
+    note: str
+    url: str | None
+    gave: int
+    got: int
+    last_got: str | None
+    last_got_date: date | None
+
+
+@dataclass(frozen=True)
+class ActivityItem:
+    """One interaction line, with every contact it was with."""
+
+    date: date
+    when: str
+    contacts: tuple[str, ...]
+    text: str
+    note: str
+    line: int | None
+    gave: bool
+    got: bool
+
+
+@dataclass(frozen=True)
+class ProblemSummary:
+    count: int
+    errors: int
+    warnings: int
+    notes: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """Every section of the digest for one day, decided and ranked; templates only lay it out."""
+
+    today: date
+    days: int
+    horizon: date
+    activity_since: date
+    contacts: int
+    followups: tuple[FollowupItem, ...]
+    occasions: tuple[OccasionItem, ...]
+    reconnects: tuple[ReconnectItem, ...]
+    reconnects_more: int
+    give_first: tuple[GiveFirstItem, ...]
+    give_first_more: int
+    activity: tuple[ActivityItem, ...]
+    activity_more: int
+    problems: ProblemSummary
+
+    @property
+    def is_empty(self) -> bool:
+        """Nothing due: exactly when `crm due --days N` would list nothing.
+
+        Give-first ideas, recent activity and vault problems do not make a digest worth a
+        mail on their own; they ride along when something is due.
+        """
+        return not (self.followups or self.occasions or self.reconnects)
+
+    def counts(self) -> dict[str, int]:
+        overdue = sum(1 for f in self.followups if f.overdue_days > 0)
+        return {
+            "followups": len(self.followups),
+            "overdue_followups": overdue,
+            "birthdays": sum(1 for o in self.occasions if o.kind == "birthday"),
+            "dates": sum(1 for o in self.occasions if o.kind == "date"),
+            "reconnects": len(self.reconnects) + self.reconnects_more,
+            "give_first": len(self.give_first) + self.give_first_more,
+            "activity": len(self.activity) + self.activity_more,
+            "problems": self.problems.count,
+        }
+
+    def subject(self) -> str:
+        """A mail subject that says what is waiting without opening the mail."""
+        return f"CRM digest {self.today.isoformat()}: {self.summary()}"
+
+    def summary(self) -> str:
+        """`2 follow-ups (1 overdue), 1 birthday, 3 to reconnect with`, or `nothing due`."""
+        c = self.counts()
+        parts = []
+        if c["followups"]:
+            part = _plural(c["followups"], "follow-up")
+            if c["overdue_followups"]:
+                part += f" ({c['overdue_followups']} overdue)"
+            parts.append(part)
+        if c["birthdays"]:
+            parts.append(_plural(c["birthdays"], "birthday"))
+        if c["dates"]:
+            parts.append(_plural(c["dates"], "date"))
+        if c["reconnects"]:
+            parts.append(f"{c['reconnects']} to reconnect with")
+        return ", ".join(parts) if parts else "nothing due"
+
+    def context(self) -> dict[str, Any]:
+        """The template variables: plain data only (see docs/digest.md)."""
+        return {
+            "today": self.today.isoformat(),
+            "today_long": _long_date(self.today),
+            "days": self.days,
+            "horizon": self.horizon.isoformat(),
+            "activity_since": self.activity_since.isoformat(),
+            "contacts": self.contacts,
+            "subject": self.subject(),
+            "summary": self.summary(),
+            "is_empty": self.is_empty,
+            "counts": self.counts(),
+            "followups": _plain(self.followups),
+            "occasions": _plain(self.occasions),
+            "reconnects": _plain(self.reconnects),
+            "reconnects_more": self.reconnects_more,
+            "give_first": _plain(self.give_first),
+            "give_first_more": self.give_first_more,
+            "activity": _plain(self.activity),
+            "activity_more": self.activity_more,
+            "problems": _plain(self.problems),
+        }
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
+def _long_date(day: date) -> str:
+    # Not strftime: its day and month names follow the locale, and cron's locale is a guess.
+    weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+    month = ("January", "February", "March", "April", "May", "June", "July", "August",
+             "September", "October", "November", "December")  # fmt: skip
+    return f"{weekday[day.weekday()]} {day.day} {month[day.month - 1]} {day.year}"
+
+
+def _plain(value: Any) -> Any:
+    """Dataclasses → dicts, tuples → lists, dates → ISO strings: what a template author expects."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, float):
+        return round(value, 2)
+    return value
+
+
+def readable(text: str) -> str:
+    """Note text as a reader wants it: `[[Anna Rossi|Anna]]` → `Anna`, no #gave/#got tags,
+    no leading date (a meeting note titled `2026-06-12 Quarterly review` says the date twice).
+    """
+    text = _GIVE_TAGS.sub("", display_text(text))
+    text = _LEADING_DATE.sub("", text.strip())
+    return " ".join(text.split())
+
+
+def topic(interaction: Interaction) -> str:
+    """What an interaction was about; a daily note with only a date for a title points to
+    the note instead, which is where the words are."""
+    text = readable(interaction.text)
+    if text:
+        return text
+    where = interaction.path[:-3] if interaction.path.endswith(".md") else interaction.path
+    return f"noted in {where}"
+
+
+def when(day: date, today: date) -> str:
+    """`today`, `tomorrow`, `in 5 days`, `3 days overdue`: what matters at a glance."""
+    delta = (day - today).days
+    if delta == 0:
+        return "today"
+    if delta == 1:
+        return "tomorrow"
+    if delta == -1:
+        return "1 day overdue"
+    if delta < 0:
+        return f"{-delta} days overdue"
+    return f"in {delta} days"
+
+
+def _ago(day: date, today: date) -> str:
+    delta = (today - day).days
+    return "today" if delta == 0 else "yesterday" if delta == 1 else f"{delta} days ago"
+
+
+def note_url(config: Config, root: str, note: str) -> str | None:
+    """An `obsidian://` link to the note when the vault is an Obsidian vault, else None.
+
+    `file://` links are left out on purpose: in a mail they point at nothing.
+    """
+    if config.links != "obsidian":
+        return None
+    vault = config.vault_name or Path(root).name
+    target = note[:-3] if note.endswith(".md") else note
+    return f"obsidian://open?vault={quote(vault, safe='')}&file={quote(target, safe='')}"
+
+
+def _cadence_days(contact: Contact, last: date | None) -> int:
+    """The length of one cadence in days, measured from the last contact when known."""
+    cadence = contact.cadence
+    assert cadence is not None
+    start = last or date(2000, 1, 1)
+    return max(1, (add_cadence(start, cadence) - start).days)
+
+
+def _occasion(r: Reminder, today: date, url: str | None) -> OccasionItem:
+    if r.kind == "birthday":
+        detail = f"turns {r.age}" if r.age is not None else "birthday"
+    else:
+        detail = (r.label or "anniversary") + (f" ({r.years} years)" if r.years is not None else "")
+    return OccasionItem(
+        contact=r.contact,
+        note=r.note,
+        url=url,
+        date=r.date,
+        when=when(r.date, today),
+        kind=r.kind,  # type: ignore[arg-type]
+        title=r.title,
+        detail=detail,
+        age=r.age,
+        label=r.label,
+        years=r.years,
+    )
+
+
+def _reconnect(r: Reminder, contact: Contact, today: date, url: str | None) -> ReconnectItem:
+    last = contact.last_contact_on(today)
+    past = [i for i in contact.interactions if i.date <= today]
+    latest = max(past, key=lambda i: i.date, default=None)
+    # How overdue relative to the cadence: 10 days late on a 2-week cadence matters more
+    # than 10 days late on a yearly one. Not yet due (still in the window) is negative.
+    score = (today - r.date).days / _cadence_days(contact, last)
+    return ReconnectItem(
+        contact=contact.name,
+        note=contact.path,
+        url=url,
+        date=r.date,
+        when=when(r.date, today),
+        overdue_days=r.overdue_days,
+        cadence=r.cadence,
+        cadence_text=cadence_phrase(r.cadence),
+        score=score,
+        last_contact=last,
+        days_since=(today - last).days if last else None,
+        last_topic=topic(latest) if latest else None,
+        last_topic_date=latest.date if latest else None,
+        open_tasks=tuple(
+            TaskItem(t.due, readable(t.text), t.path, t.line)
+            for t in sorted(contact.open_tasks, key=lambda t: (t.due or date.max, t.path, t.line))
+        ),
+    )
+
+
+def _give_first(contacts: Iterable[Contact], today: date, url) -> list[GiveFirstItem]:
+    found = []
+    for contact in contacts:
+        if contact.got <= contact.gave:
+            continue
+        got = [i for i in contact.interactions if i.got and i.date <= today]
+        latest = max(got, key=lambda i: i.date, default=None)
+        found.append(
+            GiveFirstItem(
+                contact=contact.name,
+                note=contact.path,
+                url=url(contact.path),
+                gave=contact.gave,
+                got=contact.got,
+                last_got=topic(latest) if latest else None,
+                last_got_date=latest.date if latest else None,
+            )
+        )
+    # Most in your debt first; among equals, whoever gave to you most recently.
+    found.sort(key=lambda g: (g.gave - g.got, -(g.last_got_date or date.min).toordinal(),
+                              g.contact.casefold()))  # fmt: skip
+    return found
+
+
+def _activity(contacts: Sequence[Contact], today: date, since: date) -> list[ActivityItem]:
+    """Interactions in [since, today], one entry per line even when it names several people."""
+    seen: dict[tuple[str, int | None, date, str], tuple[Interaction, list[str]]] = {}
+    for contact in contacts:
+        for i in contact.interactions:
+            if since <= i.date <= today:
+                key = (i.path, i.line, i.date, i.text)
+                seen.setdefault(key, (i, []))[1].append(contact.name)
+    items = [
+        ActivityItem(
+            date=i.date,
+            when=_ago(i.date, today),
+            contacts=tuple(sorted(names, key=str.casefold)),
+            text=topic(i),
+            note=i.path,
+            line=i.line,
+            gave=i.gave,
+            got=i.got,
+        )
+        for i, names in seen.values()
+    ]
+    items.sort(key=lambda a: (-a.date.toordinal(), a.note, a.line or 0))
+    return items
+
+
+def build_digest(index: Index, today: date, days: int, config: Config) -> Digest:
+    """Everything the digest says for `today` and a window of `days` days. Pure."""
+    by_path = {c.path: c for c in index.contacts}
+
+    def url(note: str) -> str | None:
+        return note_url(config, index.root, note)
+
+    reminders = due(index, today, days)
+    followups = tuple(
+        FollowupItem(
+            contact=r.contact,
+            note=r.note,
+            url=url(r.note),
+            line=r.line,
+            date=r.date,
+            when=when(r.date, today),
+            overdue_days=r.overdue_days,
+            text=readable(r.text) or "follow up",
+        )
+        for r in reminders
+        if r.kind == "followup"
+    )
+    occasions = tuple(
+        _occasion(r, today, url(r.note)) for r in reminders if r.kind in ("birthday", "date")
+    )
+    reconnects = [
+        _reconnect(r, by_path[r.note], today, url(r.note))
+        for r in reminders
+        if r.kind == "reconnect" and r.note in by_path
+    ]
+    reconnects.sort(key=lambda x: (-x.score, -x.overdue_days, x.contact.casefold()))
+    give_first = _give_first(index.contacts, today, url)
+    since = today - timedelta(days=max(days, MIN_ACTIVITY_DAYS))
+    activity = _activity(index.contacts, today, since)
+    errors = sum(1 for p in index.problems if p.level == "error")
+    return Digest(
+        today=today,
+        days=days,
+        horizon=today + timedelta(days=days),
+        activity_since=since,
+        contacts=len(index.contacts),
+        followups=followups,
+        occasions=occasions,
+        reconnects=tuple(reconnects[:RECONNECT_LIMIT]),
+        reconnects_more=max(0, len(reconnects) - RECONNECT_LIMIT),
+        give_first=tuple(give_first[:GIVE_FIRST_LIMIT]),
+        give_first_more=max(0, len(give_first) - GIVE_FIRST_LIMIT),
+        activity=tuple(activity[:ACTIVITY_LIMIT]),
+        activity_more=max(0, len(activity) - ACTIVITY_LIMIT),
+        problems=ProblemSummary(
+            count=len(index.problems),
+            errors=errors,
+            warnings=len(index.problems) - errors,
+            notes=index.problem_notes(),
+        ),
+    )
+
+
+_MD_SPECIAL = re.compile(r"([<>\\`])")
+
+
+def markdown_escape(value: object) -> str:
+    """Keep note text from turning into HTML when the Markdown digest is rendered.
+
+    Only what could inject markup or break a line is escaped; `**bold**` written in a note
+    stays bold, because the note's author meant it.
+    """
+    return _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+
+
+def render_digest(digest: Digest, fmt: str, template_dirs: Iterable[Path] = ()) -> str:
+    """The digest through `digest.<fmt>.j2`, from the first folder of `template_dirs` that has
+    it, else the built-in one. A broken user template is a one-line error naming it."""
+    import jinja2
+
+    from plaintextcrm.templating import environment
+
+    if fmt not in FORMATS:
+        raise CrmError(f"unknown digest format {fmt!r}: expected one of {', '.join(FORMATS)}")
+    env = environment(list(template_dirs), html=fmt == "html")
+    env.filters["md"] = markdown_escape
+    name = f"digest.{fmt}.j2"
+    try:
+        template = env.get_template(name)
+        return template.render(digest.context())
+    except jinja2.TemplateSyntaxError as exc:
+        where = exc.filename or exc.name or name
+        raise CrmError(f"{where}:{exc.lineno}: template error: {exc.message}") from None
+    except jinja2.TemplateError as exc:
+        where = _template_file(env, name)
+        raise CrmError(f"{where}: template error: {exc}") from None
+
+
+def _template_file(env: Any, name: str) -> str:
+    try:
+        _source, filename, _uptodate = env.loader.get_source(env, name)
+        return filename or name
+    except Exception:
+        return name
