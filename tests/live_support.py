@@ -19,16 +19,6 @@ from typing import TypeVar
 REPO = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 
-# Until the real renderers are merged, the outputs are stand-ins that name every contact.
-FAKE = """
-from plaintextcrm.live import outputs
-def _fake(index, root, today, config, days):
-    return ('FAKE ' + str(today) + ' ' + ' '.join(c.name for c in index.contacts) + '\\n').encode()
-for kind in list(outputs.RENDERERS):
-    outputs.RENDERERS[kind] = _fake
-"""
-BOOT = FAKE + "import sys; from plaintextcrm.cli import main; sys.argv[0] = 'crm'; main()"
-
 
 def wait_until(check: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
     """Poll `check` until it returns something truthy; fail the test after `timeout`."""
@@ -51,7 +41,7 @@ class Crm:
         env.pop("CRM_VAULT", None)
         env.pop("CRM_TODAY", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", BOOT, *args],
+            [sys.executable, "-m", "plaintextcrm", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from plaintextcrm.errors import CrmError
 from plaintextcrm.importers.google import parse_google, read_google
 from plaintextcrm.importers.linkedin import connected_on, parse_linkedin, read_linkedin
 from plaintextcrm.importers.record import yearly
@@ -218,9 +219,11 @@ def test_connected_on(text, expected):
     assert (got.isoformat() if got else None) == expected
 
 
-def test_linkedin_without_header_is_reported():
-    result = parse_linkedin("a,b\n1,2\n", "c.csv")
-    assert not result.records and "Connections.csv" in result.skipped[0].reason
+def test_linkedin_without_header_is_an_error():
+    with pytest.raises(CrmError, match=r"c.csv: .*Connections.csv"):
+        parse_linkedin("a,b\n1,2\n", "c.csv")
+    with pytest.raises(CrmError, match="Google"):
+        parse_google("First Name,Last Name,Connected On\n", "g.csv")
 
 
 # --- Google ------------------------------------------------------------------------

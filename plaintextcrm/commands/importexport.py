@@ -182,7 +182,8 @@ def export_group() -> None:
 
 def _emit(app: App, text: str, output: str | None) -> None:
     if output is None or output == "-":
-        click.echo(text, nl=False)
+        # Bytes, so CRLF line ends (vCard, CSV) reach the file unchanged on every platform.
+        click.echo(text.encode("utf-8"), nl=False)
         return
     try:
         _replace_file(Path(output), text.encode("utf-8"))

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from plaintextcrm.errors import CrmError
 from plaintextcrm.importers.csvfile import is_formula, read_text, rows
 from plaintextcrm.importers.record import (
     ImportRecord,
@@ -57,14 +58,9 @@ def parse_google(text: str, display: str) -> ImportResult:
         ),
     )
     if found is None:
-        return ImportResult(
-            skipped=(
-                Skipped(
-                    display,
-                    "no Google Contacts header (First Name, E-mail 1 - "
-                    "Value, ...) found: is this a Google CSV export?",
-                ),
-            )
+        raise CrmError(
+            f"{display}: no Google Contacts header (`First Name`, `E-mail 1 - Value`, ...): "
+            "is this a Google CSV export?"
         )
     _, table = found
     records: list[ImportRecord] = []

@@ -11,6 +11,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
+from plaintextcrm.errors import CrmError
 from plaintextcrm.importers.csvfile import is_formula, read_text, rows
 from plaintextcrm.importers.record import (
     ImportRecord,
@@ -49,16 +50,11 @@ def read_linkedin(path: Path, display: str | None = None) -> ImportResult:
 
 
 def parse_linkedin(text: str, display: str) -> ImportResult:
-    found = rows(text, lambda f: "First Name" in f and "Last Name" in f)
+    found = rows(text, lambda f: {"First Name", "Last Name", "Connected On"} <= set(f))
     if found is None:
-        return ImportResult(
-            skipped=(
-                Skipped(
-                    display,
-                    "no header with `First Name,Last Name` found: "
-                    "is this LinkedIn's Connections.csv?",
-                ),
-            )
+        raise CrmError(
+            f"{display}: no `First Name,Last Name,...,Connected On` header: "
+            "is this LinkedIn's Connections.csv?"
         )
     _, table = found
     records: list[ImportRecord] = []
