@@ -273,3 +273,8 @@ def test_google_older_export_columns():
     (r,) = parse_google(text, "old.csv").records
     assert r.name == "Anna Rossi" and r.emails == ("anna@x.it",) and r.phones == ("333 1234567",)
     assert r.company == "Acme" and r.role == "CTO" and r.tags == ("Family", "google")
+
+
+def test_a_card_cut_short_is_still_tried():
+    data = card("FN:Whole") + b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cut Short\r\nEMAIL:c@x"
+    assert [r.name for r in parse_vcards(data, "x.vcf").records] == ["Whole", "Cut Short"]

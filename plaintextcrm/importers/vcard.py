@@ -87,6 +87,8 @@ def _split_cards(text: str):
             depth -= 1
             if depth == 0:
                 yield start, lines
+    if depth:  # a file cut short: the last card without END:VCARD is still tried
+        yield start, [*lines, *["END:VCARD"] * depth]
 
 
 def normalise(lines: list[str]) -> str:
