@@ -260,3 +260,11 @@ def test_names_the_scanner_would_ignore_still_land_in_a_readable_note(vault, crm
     assert all(p.parent == root / "People" for p in root.rglob("*.md"))
     again = crm(root, "import", "vcard", str(cards))
     assert again.stdout.splitlines()[-1] == "0 new, 0 merged, 3 unchanged, 0 skipped"
+
+
+def test_without_contact_folders_new_notes_say_type_person(vault, crm):
+    root = vault({"crm.toml": "[contacts]\nfolders = []\n"})
+    crm(root, "import", "linkedin", str(MADE / "linkedin-Connections.csv"))
+    assert (root / "Anna Rossi.md").read_text(encoding="utf-8").startswith("---\ntype: person\n")
+    again = crm(root, "import", "linkedin", str(MADE / "linkedin-Connections.csv"))
+    assert again.stdout.splitlines()[-1] == "0 new, 0 merged, 4 unchanged, 1 skipped"

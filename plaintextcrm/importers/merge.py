@@ -337,7 +337,7 @@ def plan_import(
     for target in touched.values():
         origins = tuple(unique(target.origins, key=str))
         if not target.existing:
-            new.append(_new_contact(target, origins))
+            new.append(_new_contact(target, origins, typed=not planner.folder))
         elif target.additions:
             merged.append(
                 Merge(
@@ -349,8 +349,10 @@ def plan_import(
     return Plan(tuple(new), tuple(merged), tuple(unchanged), tuple(skips), tuple(notices))
 
 
-def _new_contact(target: _Target, origins: tuple[str, ...]) -> NewContact:
-    fields: list[tuple[str, str | tuple[str, ...]]] = []
+def _new_contact(target: _Target, origins: tuple[str, ...], typed: bool) -> NewContact:
+    """`typed`: no contact folder is configured, so `type: person` is what makes the new
+    note a contact (and what lets the next import find it again)."""
+    fields: list[tuple[str, str | tuple[str, ...]]] = [("type", "person")] if typed else []
     for key in ("aliases", "birthday", "dates", "emails", "phones", "company", "role",
                 "location", "url", "linkedin", "met", "tags"):  # fmt: skip
         if key in LIST_KEYS:
