@@ -12,7 +12,8 @@ processes run at once (last writer wins; both wrote a correct cache):
   day. When nothing changed, a command prints this and never builds the index at all.
 
 Both start with a magic line and a stamp (cache format, package version, Python version,
-the shape of the model's dataclasses, the config fingerprint) and a CRC of the payload.
+the shape of the model's dataclasses, the config fingerprint), compared byte for byte,
+and a CRC of the payload.
 Anything that does not match — another version, a truncated or corrupt file, a file
 that is not ours — is treated as no cache and replaced; it is never trusted and never an
 error. If `.crm/` cannot be written (a read-only vault), everything works without it.
@@ -27,7 +28,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import hashlib
 import marshal
 import os
 import sys
@@ -42,8 +42,11 @@ from typing import Any
 from plaintextcrm import __version__
 from plaintextcrm.model import (
     Cadence,
+    Contact,
     ContactFields,
     DatedItem,
+    Index,
+    Interaction,
     ParsedNote,
     Problem,
     Task,
@@ -54,6 +57,7 @@ from plaintextcrm.model import (
 FORMAT = 1
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
+INDEX_FILE = "index.cache"
 RESULTS_FILE = "results.cache"
 #: A file modified this recently may be modified again within the same mtime tick
 #: (git's "racily clean" problem): its cache entry is not trusted on the next run.
@@ -62,14 +66,15 @@ RACY_NS = 2_000_000_000
 
 def _model_shape() -> str:
     """The field names of every cached dataclass, so a model change invalidates the cache."""
-    classes = (ParsedNote, ContactFields, YearlyDate, Cadence, DatedItem, Task, Problem)
+    classes = (ParsedNote, ContactFields, YearlyDate, Cadence, DatedItem, Task, Problem,
+               Interaction, Contact, Index)  # fmt: skip
     return repr([(c.__name__, [f.name for f in dataclasses.fields(c)]) for c in classes])
 
 
-def stamp(config_fingerprint: str) -> str:
-    """What a cache file must have been written by to be trusted."""
+def stamp(config_fingerprint: str) -> bytes:
+    """What a cache file must have been written by to be trusted (compared exactly)."""
     raw = repr((FORMAT, __version__, sys.version_info[:2], _model_shape(), config_fingerprint))
-    return hashlib.sha256(raw.encode("utf-8")).hexdigest()
+    return raw.encode("utf-8")
 
 
 # ---------------------------------------------------------------- codec: model <-> tuples
@@ -116,7 +121,7 @@ def encode_note(n: ParsedNote) -> tuple[Any, ...]:
         _day(n.note_date),
         n.links,
         tuple((i.line, i.date.toordinal(), i.text, i.links, i.gave, i.got) for i in n.items),
-        tuple((t.path, t.line, t.status, _day(t.due), t.text, t.links) for t in n.tasks),
+        tuple(_task(t) for t in n.tasks),
         tuple(_problem(p) for p in n.problems),
         n.skipped,
     )
@@ -147,8 +152,72 @@ def decode_note(t: tuple[Any, ...]) -> ParsedNote:
         _undo_day(note_date),
         links,
         tuple(DatedItem(i[0], fromordinal(i[1]), *i[2:]) for i in items),
-        tuple(Task(a, b, c, _undo_day(d), e, f) for a, b, c, d, e, f in tasks),
+        tuple(_decode_task(x) for x in tasks),
         tuple(Problem(*p) for p in problems),
+        skipped,
+    )
+
+
+def dump_note(n: ParsedNote) -> bytes:
+    """One note's cache entry: kept as bytes, so a cache holds one small object per note."""
+    return marshal.dumps(encode_note(n))
+
+
+def load_note(blob: bytes) -> ParsedNote:
+    """The inverse of `dump_note`; raises ValueError (or TypeError...) on a bad entry."""
+    return decode_note(marshal.loads(blob))
+
+
+def _task(t: Task) -> tuple[Any, ...]:
+    return (t.path, t.line, t.status, _day(t.due), t.text, t.links)
+
+
+def _decode_task(t: tuple[Any, ...]) -> Task:
+    a, b, c, d, e, f = t
+    return Task(a, b, c, _undo_day(d), e, f)
+
+
+def encode_index(index: Index) -> tuple[Any, ...]:
+    """A built Index as nested tuples: reusing it skips parsing and resolving links."""
+    return (
+        index.root,
+        tuple(
+            (
+                c.path,
+                _fields(c.fields),
+                _cadence(c.cadence),
+                tuple(_task(t) for t in c.tasks),
+                tuple(
+                    (i.date.toordinal(), i.text, i.path, i.line, i.gave, i.got)
+                    for i in c.interactions
+                ),
+            )
+            for c in index.contacts
+        ),
+        tuple(_problem(p) for p in index.problems),
+        index.notes,
+        index.skipped_notes,
+    )
+
+
+def decode_index(t: tuple[Any, ...]) -> Index:
+    """The inverse of `encode_index`."""
+    root, contacts, problems, notes, skipped = t
+    fromordinal = date.fromordinal
+    return Index(
+        root,
+        tuple(
+            Contact(
+                path,
+                _decode_fields(fields),  # type: ignore[arg-type]
+                Cadence(*cadence) if cadence else None,
+                tuple(_decode_task(x) for x in tasks),
+                tuple(Interaction(fromordinal(i[0]), *i[1:]) for i in interactions),
+            )
+            for path, fields, cadence, tasks, interactions in contacts
+        ),
+        tuple(Problem(*p) for p in problems),
+        notes,
         skipped,
     )
 
@@ -175,13 +244,17 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def read(state: Path, name: str, expect: str) -> Any | None:
+def _head(stamp_: bytes) -> bytes:
+    return MAGIC + len(stamp_).to_bytes(4, "big") + stamp_
+
+
+def read(state: Path, name: str, expect: bytes) -> Any | None:
     """The payload of `state/name` if its stamp is `expect` and its CRC checks, else None."""
     try:
         data = (state / name).read_bytes()
     except OSError:
         return None
-    head = MAGIC + expect.encode("ascii") + b"\n"
+    head = _head(expect)
     if not data.startswith(head) or len(data) < len(head) + 4:
         return None
     crc = int.from_bytes(data[len(head) : len(head) + 4], "big")
@@ -195,13 +268,13 @@ def read(state: Path, name: str, expect: str) -> Any | None:
         return None
 
 
-def write(state: Path, name: str, stamp_: str, payload: Any) -> bool:
+def write(state: Path, name: str, stamp_: bytes, payload: Any) -> bool:
     """Atomically replace `state/name`; False (and no error) when it cannot be written."""
     try:
         body = marshal.dumps(payload)
     except ValueError:
         return False
-    head = MAGIC + stamp_.encode("ascii") + b"\n" + zlib.crc32(body).to_bytes(4, "big")
+    head = _head(stamp_) + zlib.crc32(body).to_bytes(4, "big")
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=state)

@@ -37,9 +37,16 @@ LATEST_TODAY = date(9899, 12, 31)
 # One line per command: name -> "module:attribute".
 LAZY_COMMANDS: dict[str, str] = {
     "digest": "plaintextcrm.commands.digest:digest",
+    "done": "plaintextcrm.commands.edit:done",
     "export": "plaintextcrm.commands.importexport:export_group",
+    "ics": "plaintextcrm.commands.ics:ics",
     "import": "plaintextcrm.commands.importexport:import_group",
+    "init": "plaintextcrm.commands.edit:init",
+    "log": "plaintextcrm.commands.edit:log",
+    "new": "plaintextcrm.commands.edit:new",
     "serve": "plaintextcrm.commands.live:serve",
+    "snooze": "plaintextcrm.commands.edit:snooze",
+    "todo": "plaintextcrm.commands.edit:todo",
     "watch": "plaintextcrm.commands.live:watch",
 }
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -53,6 +54,8 @@ _DATED = re.compile(
 )
 _TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*\d{4}-\d{2}-\d{2}")
 _DATAVIEW_DUE = re.compile(r"\[due::[ \t]*\d{4}-\d{2}-\d{2}[ \t]*\]|(?<![\w\[])due::")
+#: Text that would be read as part of the date (`10:00`) or as its separator (`: x`).
+_NEEDS_SEPARATOR = re.compile(r"[:\-—–]|\d{2}:\d{2}")
 _BLOCK_ID = re.compile(r"[ \t]+\^[A-Za-z0-9\-]+[ \t]*$")
 #: What YAML reads as a line break or refuses outright inside a scalar; always escaped.
 _YAML_UNSAFE = re.compile(
@@ -421,23 +424,36 @@ def _body_start(lines: Lines) -> int:
     return 0
 
 
-def _visible(lines: Lines) -> list[int]:
-    """Indices of body lines outside fenced code blocks (where Markdown structure lives)."""
-    out = []
+def _fences(lines: Lines) -> tuple[list[int], list[bool]]:
+    """Body lines outside fenced code blocks (where Markdown structure lives), and for
+    each insertion point 0..n whether a line inserted there would be outside a fence."""
+    start = _body_start(lines)
+    visible = []
+    outside = [True] * (len(lines.text) + 1)
     fence: str | None = None
-    for i in range(_body_start(lines), len(lines.text)):
+    for i in range(start, len(lines.text)):
         m = _FENCE.match(lines.text[i])
         if m:
             marker = m[1]
             if fence is None:
                 fence = marker
-                continue
-            if marker[0] == fence[0] and len(marker) >= len(fence):
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
                 fence = None
-                continue
-        if fence is None:
-            out.append(i)
-    return out
+        elif fence is None:
+            visible.append(i)
+        outside[i + 1] = fence is None
+    return visible, outside
+
+
+def _visible(lines: Lines) -> list[int]:
+    return _fences(lines)[0]
+
+
+def _append_point(lines: Lines) -> int:
+    """The end of the note, unless it ends inside an unclosed code block."""
+    if not _fences(lines)[1][-1]:
+        raise EditError("the note ends inside an unclosed ``` code block; close it first")
+    return len(lines.text)
 
 
 def _width(indent: str) -> int:
@@ -485,9 +501,10 @@ def _section(lines: Lines, names: tuple[str, ...]) -> tuple[int, int, int] | Non
 
 
 def _last_content(lines: Lines, start: int, stop: int) -> int:
-    """The index just after the last non-blank line in [start, stop), or `start`."""
+    """Just after the last non-blank line in [start, stop) outside code blocks, or `start`."""
+    outside = _fences(lines)[1]
     for i in range(stop - 1, start - 1, -1):
-        if lines.text[i].strip():
+        if lines.text[i].strip() and outside[i + 1]:
             return i + 1
     return start
 
@@ -522,28 +539,34 @@ def add_log_line(
     section = _section(lines, LOG_HEADINGS)
     if section is None:
         tail = [] if not lines.text or not lines.text[-1].strip() else [""]
-        lines.insert(len(lines.text), [*tail, "## Log", "", f"- {when.isoformat()} {text}"])
+        lines.insert(_append_point(lines), [*tail, "## Log", "", _log_line([], when, text)])
         return lines.to_bytes()
     _, start, stop = section
     items = _items(lines, _visible(lines), start, stop)
     top = min((it.indent for it in items), default=0)
     dated = [(it, d) for it in items if it.indent == top and (d := _dated(it))]
-    line = _log_line(dated[-1] if dated else None, when, text)
+    line = _log_line(dated, when, text)
     lines.insert(_log_position(lines, items, dated, when, start, stop), [line])
     return lines.to_bytes()
 
 
-def _log_line(model: tuple[_Item, tuple[date, re.Match[str]]] | None, when: date, text: str) -> str:
-    if model is None:
-        return f"- {when.isoformat()} {text}"
-    item, (_, m) = model
-    day = f"[[{when.isoformat()}]]" if m[1] else when.isoformat()
-    sep = m[3] if m[3].strip() else " "
-    if sep.strip() and not sep.endswith((" ", "\t")):
-        sep += " "
-    marker = item.marker
+def _log_line(dated: list[tuple[_Item, tuple[date, re.Match[str]]]], when: date, text: str) -> str:
+    """The new line in the style most of the section's dated items use."""
+    if not dated:
+        return f"- {when.isoformat()}{': ' if _NEEDS_SEPARATOR.match(text) else ' '}{text}"
+
+    def most(values: list[str]) -> str:
+        return Counter(values).most_common(1)[0][0]
+
+    linked = most(["y" if m[1] else "" for _, (_, m) in dated])
+    day = f"[[{when.isoformat()}]]" if linked else when.isoformat()
+    sep = {"": " ", ":": ": "}.get(most([m[3].strip() for _, (_, m) in dated]))
+    sep = sep or f" {most([m[3].strip() for _, (_, m) in dated])} "  # ` — `, ` - `
+    marker = most([item.marker for item, _ in dated])
     if re.match(r"[ \t]*\d", marker):  # an ordered list: let Markdown number it
         marker = re.sub(r"\d+", "1", marker, count=1)
+    if sep == " " and _NEEDS_SEPARATOR.match(text):
+        sep = ": "
     return f"{marker}{day}{sep}{text}"
 
 
@@ -603,7 +626,8 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
     elif style == "dataview":
         task = f"[ ] {text} [due:: {due.isoformat()}]"
     else:
-        task = f"[ ] {due.isoformat()} {text}"
+        sep = ": " if _NEEDS_SEPARATOR.match(text) else " "
+        task = f"[ ] {due.isoformat()}{sep}{text}"
     lines = Lines.from_bytes(data)
     visible = _visible(lines)
     marker = "- "
@@ -642,7 +666,7 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
             position = items[-1].end if items else _last_content(lines, start, stop)
         lines.insert(position, [marker + task])
         return lines.to_bytes()
-    lines.insert(len(lines.text), [marker + task])
+    lines.insert(_append_point(lines), [marker + task])
     return lines.to_bytes()
 
 

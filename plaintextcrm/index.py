@@ -23,13 +23,20 @@ def link_key(text: str) -> str:
     return unicodedata.normalize("NFC", text).strip().casefold()
 
 
+#: Letters that Unicode does not decompose into a base letter and an accent, spelled the
+#: way a keyboard without them would: `soren` finds Søren, `lukasz` Łukasz, `yilmaz` Yılmaz.
+_UNDECOMPOSABLE = str.maketrans(
+    {"ø": "o", "ł": "l", "đ": "d", "ð": "d", "ħ": "h", "ı": "i", "æ": "ae", "œ": "oe", "þ": "th"}
+)
+
+
 def fold(text: str) -> str:
     """Case- and accent-insensitive form, for lookup and search (`nicolo` finds `Nicolò`)."""
     if text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
         return " ".join(text.casefold().split())
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(c for c in decomposed if not unicodedata.combining(c))
-    return " ".join(stripped.split())
+    return " ".join(stripped.translate(_UNDECOMPOSABLE).split())
 
 
 class _Resolver:
@@ -110,15 +117,22 @@ def build_index(
         if note.skipped:
             continue
         touched: set[tuple[str, date]] = set()
+        # `touched` only matters for a dated non-contact note (its date counts once)
+        track = not note.is_contact and note.note_date is not None
+        own = [note.path] if note.is_contact else []
         for item in note.items:
-            who = resolver.resolve_all(item.links)
-            if note.is_contact and note.path not in who:
-                who.insert(0, note.path)
+            if item.links:  # most log lines link no one: skip resolving
+                who = resolver.resolve_all(item.links)
+                if note.is_contact and note.path not in who:
+                    who.insert(0, note.path)
+            else:
+                who = own
             for path in who:
                 interactions[path].append(
                     Interaction(item.date, item.text, note.path, item.line, item.gave, item.got)
                 )
-                touched.add((path, item.date))
+                if track:
+                    touched.add((path, item.date))
         for task in note.tasks:
             owners = [note.path] if note.is_contact else resolver.resolve_all(task.links)
             for path in owners:

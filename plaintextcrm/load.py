@@ -12,7 +12,6 @@ command's finished output is reused from the cache and the index is never built.
 
 from __future__ import annotations
 
-import hashlib
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -22,7 +21,6 @@ from typing import Any
 
 from plaintextcrm import cache
 from plaintextcrm.config import CONFIG_NAME, Config, load_config
-from plaintextcrm.index import build_index
 from plaintextcrm.model import Index, ParsedNote, Problem
 from plaintextcrm.vault import NoteFile, ensure_state_dir, list_notes
 
@@ -43,8 +41,8 @@ class Session:
     #: Notes parsed (not taken from the cache) by this session: what the tests count.
     parsed_count: int = 0
     _state: Path | None = None
-    _stamp: str = ""
-    _vault_key: str | None = None
+    _stamp: bytes = b""
+    _vault_state: tuple[Any, ...] | None = None
     _index: Index | None = None
 
     def __post_init__(self) -> None:
@@ -65,38 +63,67 @@ class Session:
                 return None
         return self._state
 
-    def vault_key(self) -> str | None:
+    def vault_state(self) -> tuple[Any, ...] | None:
         """The exact state of the vault: every note's path, size and mtime, and the config.
 
-        None while a note is so fresh that a second write in the same mtime tick could go
-        unseen; results are then not cached.
+        Results are cached against this whole tuple (compared exactly, no hash to
+        collide). None while a note is so fresh that a second write in the same mtime
+        tick could go unseen; results are then not cached.
         """
-        if self._vault_key is None:
+        if self._vault_state is None:
             cutoff = cache.racy_cutoff()
-            h = hashlib.sha256()
-            h.update(repr(self.config).encode("utf-8"))
+            if any(f.mtime_ns >= cutoff for f in self.files):
+                return None
             try:
                 st = (self.root / CONFIG_NAME).stat()
-                h.update(f"{st.st_size}:{st.st_mtime_ns}\n".encode())
+                toml = (st.st_size, st.st_mtime_ns)
             except OSError:
-                h.update(b"-\n")
-            for f in self.files:
-                if f.mtime_ns >= cutoff:
-                    return None
-                h.update(f"{f.rel}\0{f.size}\0{f.mtime_ns}\n".encode())
-            for p in self.walk_problems:
-                h.update(repr(p).encode("utf-8"))
-            self._vault_key = h.hexdigest()
-        return self._vault_key
+                toml = None
+            self._vault_state = (
+                repr(self.config),
+                toml,
+                tuple((f.rel, f.size, f.mtime_ns) for f in self.files),
+                repr(self.walk_problems),
+            )
+        return self._vault_state
 
     # -- the index -------------------------------------------------------------------
 
     def index(self) -> Index:
+        """The built index: reused whole from `index.cache` when nothing changed, else
+        built from the parsed notes (parsing only what changed)."""
         if self._index is None:
             with cache.no_gc():
-                parsed, problems = self._parsed_notes()
-                self._index = build_index(str(self.root), parsed, self.config, self.today, problems)
+                self._index = self._cached_index() or self._build_index()
         return self._index
+
+    def _index_key(self) -> tuple[Any, ...] | None:
+        state = self.state()
+        vault = self.vault_state() if state is not None else None
+        return None if vault is None else (vault, self.today.toordinal())
+
+    def _cached_index(self) -> Index | None:
+        key = self._index_key()
+        if key is None or self._state is None:
+            return None
+        payload = cache.read(self._state, cache.INDEX_FILE, self._stamp)
+        if not (isinstance(payload, tuple) and len(payload) == 2 and payload[0] == key):
+            return None
+        try:
+            return cache.decode_index(payload[1])
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+
+    def _build_index(self) -> Index:
+        from plaintextcrm.index import build_index  # unicodedata: not on the warm path
+
+        parsed, problems = self._parsed_notes()
+        index = build_index(str(self.root), parsed, self.config, self.today, problems)
+        key = self._index_key()
+        if key is not None and self._state is not None:
+            payload = (key, cache.encode_index(index))
+            cache.write(self._state, cache.INDEX_FILE, self._stamp, payload)
+        return index
 
     def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:
         state = self.state()
@@ -114,10 +141,10 @@ class Session:
             hit = old.get(f.rel)
             if hit is not None and hit[0] == f.size and hit[1] == f.mtime_ns and not hit[3]:
                 try:
-                    slots.append(cache.decode_note(hit[2]))
+                    slots.append(cache.load_note(hit[2]))
                     entries[f.rel] = hit
                     continue
-                except (TypeError, ValueError, IndexError, OverflowError):
+                except (TypeError, ValueError, IndexError, OverflowError, EOFError):
                     pass  # an entry of the wrong shape: parse the note again
             todo.append((len(slots), f))
             slots.append(None)
@@ -130,9 +157,9 @@ class Session:
                     continue
                 if result is None:
                     continue  # vanished since the walk
-                encoded, note = result
+                blob, note = result
                 slots[slot] = note
-                entries[f.rel] = (f.size, f.mtime_ns, encoded, f.mtime_ns >= cutoff)
+                entries[f.rel] = (f.size, f.mtime_ns, blob, f.mtime_ns >= cutoff)
         if state is not None and (todo or len(entries) != len(old)):
             cache.write(state, cache.PARSED_FILE, self._stamp, entries)
         return [n for n in slots if n is not None], problems
@@ -148,26 +175,31 @@ class Session:
         `key`.
         """
         state = self.state()
-        vault_key = self.vault_key() if state is not None else None
-        if state is None or vault_key is None:
+        vault = self.vault_state() if state is not None else None
+        if state is None or vault is None:
             return compute(), None
-        stamp = f"{self._stamp}-{vault_key}-{self.today.toordinal()}"
-        stamp = hashlib.sha256(stamp.encode("ascii")).hexdigest()
-        memo = cache.read(state, cache.RESULTS_FILE, stamp)
-        if not isinstance(memo, dict):
-            memo = {}
+        memo: dict[str, Any] = {}
+        payload = cache.read(state, cache.RESULTS_FILE, self._stamp)
+        if (
+            isinstance(payload, tuple)
+            and len(payload) == 3
+            and payload[0] == vault
+            and payload[1] == self.today.toordinal()
+            and isinstance(payload[2], dict)
+        ):
+            memo = payload[2]
         k = repr(tuple(key))
         hit = memo.get(k)
         if isinstance(hit, tuple) and len(hit) == 2:
             return hit[1], hit[0]
         value = compute()
         memo[k] = (self.index().problem_notes(), value)
-        cache.write(state, cache.RESULTS_FILE, stamp, memo)
+        cache.write(state, cache.RESULTS_FILE, self._stamp, (vault, self.today.toordinal(), memo))
         return value, None
 
 
 def _read_parse(rel: str, path: Path, config: Config) -> Any:
-    """One note → (encoded, ParsedNote); a Problem when unreadable; None when gone."""
+    """One note → (cache entry, ParsedNote); a Problem when unreadable; None when gone."""
     from plaintextcrm.parse import parse_note
 
     try:
@@ -177,11 +209,11 @@ def _read_parse(rel: str, path: Path, config: Config) -> Any:
     except OSError as exc:
         return Problem(rel, None, "error", f"cannot read: {exc.strerror}")
     note = parse_note(rel, data, config)
-    return cache.encode_note(note), note
+    return cache.dump_note(note), note
 
 
 def _parse_chunk(job: tuple[list[tuple[str, str]], Config]) -> list[Any]:
-    """Worker side of the pool: only encoded tuples travel back (cheap to pickle)."""
+    """Worker side of the pool: only cache entries (bytes) travel back, cheap to pickle."""
     files, config = job
     out: list[Any] = []
     with cache.no_gc():
@@ -211,15 +243,15 @@ def _parse_parallel(files: list[NoteFile], config: Config, workers: int) -> list
     # This process parses the first share itself while the workers parse the rest.
     share = -(-len(files) // workers)
     chunks = [
-        [(f.rel, str(f.path)) for f in files[i : i + share]] for i in range(0, len(files), share)
+        [(f.rel, f.abspath) for f in files[i : i + share]] for i in range(0, len(files), share)
     ]
     with ProcessPoolExecutor(max_workers=len(chunks) - 1, mp_context=ctx) as pool:
         futures = [pool.submit(_parse_chunk, (chunk, config)) for chunk in chunks[1:]]
         out = [_read_parse(f.rel, f.path, config) for f in files[:share]]
         for fut in futures:
             for r in fut.result():
-                if isinstance(r, tuple):
-                    out.append((r, cache.decode_note(r)))
+                if isinstance(r, bytes):
+                    out.append((r, cache.load_note(r)))
                 else:
                     out.append(r)
     return out

@@ -21,7 +21,7 @@ ReminderKind = Literal["followup", "birthday", "date", "reconnect"]
 KIND_ORDER: dict[str, int] = {"followup": 0, "birthday": 1, "date": 2, "reconnect": 3}
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Problem:
     """Something wrong in one file; `crm check` lists them, other commands count them."""
 
@@ -38,7 +38,7 @@ class Problem:
         return f"{where}: {self.level}: {self.message}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class YearlyDate:
     """A date that comes back every year: a birthday or an anniversary.
 
@@ -53,7 +53,7 @@ class YearlyDate:
     raw: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Cadence:
     """A keep-in-touch interval as the user wrote it, and in units for date arithmetic."""
 
@@ -62,7 +62,7 @@ class Cadence:
     raw: str
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Task:
     """A checkbox list item; an open one with a due date is a follow-up."""
 
@@ -74,7 +74,7 @@ class Task:
     links: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DatedItem:
     """A list item that starts with a date, before its links are resolved to contacts."""
 
@@ -86,7 +86,7 @@ class DatedItem:
     got: bool
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Interaction:
     """A moment you were in touch with a contact, wherever in the vault it was written."""
 
@@ -98,7 +98,7 @@ class Interaction:
     got: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ContactFields:
     """The front matter of a contact note, validated and normalised.
 
@@ -127,7 +127,7 @@ class ContactFields:
     tags: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ParsedNote:
     """Everything the index needs from one file, computed from that file alone.
 
@@ -146,7 +146,7 @@ class ParsedNote:
     skipped: bool = False
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Contact:
     """A person, with everything the vault says about them resolved."""
 
@@ -180,7 +180,7 @@ class Contact:
         return tuple(t for t in self.tasks if t.status == "open")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Index:
     """The whole vault, read: contacts sorted by name, and every problem found."""
 
@@ -195,7 +195,7 @@ class Index:
         return len({p.path for p in self.problems})
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Reminder:
     """One thing to do on one day, ready for any renderer."""
 

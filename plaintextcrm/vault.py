@@ -13,7 +13,7 @@ import re
 import stat
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 from plaintextcrm.errors import CrmError
@@ -27,9 +27,13 @@ class NoteFile:
     """One `*.md` file: where it is and the cheap facts that tell whether it changed."""
 
     rel: str
-    path: Path
+    abspath: str  # a str: building 10k Path objects costs more than the stat calls
     size: int
     mtime_ns: int
+
+    @cached_property
+    def path(self) -> Path:
+        return Path(self.abspath)
 
 
 def find_vault(option: str | None, env: Mapping[str, str], cwd: Path) -> Path:
@@ -154,6 +158,6 @@ def list_notes(root: Path, ignore: tuple[str, ...]) -> tuple[list[NoteFile], lis
             elif stat.S_ISREG(st.st_mode) and name.lower().endswith(".md"):
                 if is_ignored(rel, ignore):
                     continue
-                notes.append(NoteFile(rel, Path(entry.path), st.st_size, st.st_mtime_ns))
+                notes.append(NoteFile(rel, entry.path, st.st_size, st.st_mtime_ns))
     notes.sort(key=lambda n: n.rel)
     return notes, problems

@@ -88,8 +88,10 @@ def safe_filename(name: str) -> str:
         text = text.rstrip(". ")
     if not text:
         raise UsageError(f"cannot make a file name from {name!r}")
-    if text.split(".", 1)[0].strip().casefold() in RESERVED_NAMES:
-        text += "_"
+    head, dot, rest = text.partition(".")
+    if head.strip().casefold() in RESERVED_NAMES:
+        # Windows reserves `NUL.txt` and `nul.tar.gz` too: mark the part before the dot.
+        text = f"{head}_{dot}{rest}"
     return text
 
 
@@ -199,7 +201,7 @@ def write_note(
     with vault_lock(vault.resolve()):
         for attempt in range(1, retries + 2):
             try:
-                data, seen = _snapshot(target)
+                data, _ = _snapshot(target)
             except FileNotFoundError:
                 raise CrmError(f"{shown} no longer exists; not edited") from None
             except OSError as exc:
@@ -221,15 +223,27 @@ def write_note(
                 if before_rename is not None:
                     before_rename()
                 try:
-                    current = _snapshot(target)
+                    # Kept open across the rename: see the check after it.
+                    old = open(target, "rb")  # noqa: SIM115
                 except FileNotFoundError:
                     raise ConflictError(
                         f"{shown} was deleted or renamed while editing; nothing written"
                     ) from None
-                if current != (data, seen) and current[0] != data:
-                    temp.unlink()
+                with old:
+                    if old.read() != data:
+                        temp.unlink()
+                        continue
+                    os.replace(temp, target)
+                    # An editor that saves in place (truncate and write, as Obsidian and
+                    # VS Code do) between our check and the rename wrote into the file we
+                    # just replaced; its bytes would be lost with it. Put them back and
+                    # apply the edit again on top of them.
+                    old.seek(0)
+                    late = old.read()
+                if late != data:
+                    restore = _write_temp(folder, note_name, late, stat.S_IMODE(st.st_mode))
+                    os.replace(restore, target)
                     continue
-                os.replace(temp, target)
             except OSError as exc:
                 with contextlib.suppress(OSError):
                     temp.unlink()

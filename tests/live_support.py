@@ -19,13 +19,14 @@ from typing import TypeVar
 REPO = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 
-# Until the real renderers are merged, the outputs are stand-ins that name every contact.
+# Until the real feed renderer is merged, the feed is a stand-in that names every contact.
 FAKE = """
 from plaintextcrm.live import outputs
 def _fake(index, root, today, config, days):
     return ('FAKE ' + str(today) + ' ' + ' '.join(c.name for c in index.contacts) + '\\n').encode()
-for kind in list(outputs.RENDERERS):
-    outputs.RENDERERS[kind] = _fake
+import importlib.util
+if importlib.util.find_spec('plaintextcrm.render.ics') is None:
+    outputs.RENDERERS['ics'] = _fake
 """
 BOOT = FAKE + "import sys; from plaintextcrm.cli import main; sys.argv[0] = 'crm'; main()"
 

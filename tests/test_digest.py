@@ -301,3 +301,28 @@ def test_example_vault_renders(crm, fmt):
     assert out.exit_code == 0, out.stderr
     assert "CRM digest 2026-11-23" in out.stdout
     assert "Nothing due" not in out.stdout
+
+
+def test_every_template_variable_is_documented(vault):
+    doc = (REPO / "docs" / "digest.md").read_text(encoding="utf-8")
+    d, _ = digest_for(vault(NOTES))
+    ctx = d.context()
+    for key in ctx:
+        assert f"| `{key}` |" in doc, key
+    for section in ("followups", "occasions", "reconnects", "give_first", "activity"):
+        for key in ctx[section][0]:
+            if key not in ("contact", "note", "url"):
+                assert f"`{key}`" in doc, f"{section}.{key}"
+
+
+def test_the_documented_example_template_works(vault, crm):
+    doc = (REPO / "docs" / "digest.md").read_text(encoding="utf-8")
+    example = re.search(r"```jinja\n(.*?)```", doc, re.S)[1]
+    root = vault({**NOTES, ".crm/templates/digest.txt.j2": example})
+    out = crm(root, "digest", "--format", "txt")
+    assert out.exit_code == 0, out.stderr
+    assert out.stdout.splitlines()[:3] == [
+        "1 follow-up (1 overdue), 1 birthday, 1 date, 4 to reconnect with",
+        "- Ann Lee: ask how the move went (3 days overdue)",
+        "- call <script>alert('x')</script>, ask about: said <b>hi</b> & <img src=x onerror=alert(1)>",
+    ]

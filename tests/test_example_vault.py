@@ -131,6 +131,15 @@ def test_every_read_command_works_and_warns_once(example, args):
     assert result.stderr.splitlines() == [PROBLEM_LINE]
 
 
+def test_show_works_for_every_contact_by_name(example):
+    listed = json.loads(_run(example, GOLDEN_TODAY, "list", "--json").stdout)
+    assert len(listed) >= 22
+    for contact in listed:
+        shown = _run(example, GOLDEN_TODAY, "show", contact["name"], "--json")
+        assert shown.exit_code == 0, (contact["name"], shown.output)
+        assert json.loads(shown.stdout)["note"] == contact["note"]
+
+
 def test_ambiguous_alias_is_refused_with_both_candidates(example):
     result = _run(example, GOLDEN_TODAY, "show", "Kiki")
     assert result.exit_code == 2
@@ -158,6 +167,25 @@ def test_birthdays_and_dates_spread_through_the_year(example):
     assert (pepe["date"], pepe["age"]) == ("2027-02-28", 35)  # Feb 29 in a common year
     zoe = next(r for r in yearly if r["contact"] == "Zoë Martin")
     assert zoe["age"] is None  # --07-02 has no year
+
+
+def _doc_block(command: str) -> list[str]:
+    """The lines docs/notes.md shows under `$ crm --vault example-vault ... <command>`."""
+    text = (REPO / "docs" / "notes.md").read_text(encoding="utf-8")
+    head = text.index(f"$ crm --vault example-vault {command}\n")
+    block = text[head:].split("\n```", 1)[0]
+    return block.splitlines()[1:]
+
+
+def test_docs_show_what_the_commands_print(example):
+    """docs/notes.md quotes the example vault; a change to either must update the other."""
+    check = _run(example, GOLDEN_TODAY, "check")
+    assert _doc_block("check") == check.stdout.splitlines()
+    due = _run(example, GOLDEN_TODAY, "due")
+    shown = [line for line in _doc_block(f"--today {GOLDEN_TODAY} due") if line != "..."]
+    assert shown[0] == PROBLEM_LINE
+    assert set(shown[1:]) <= set(due.stdout.splitlines())
+    assert shown[1:3] == due.stdout.splitlines()[:2]
 
 
 if __name__ == "__main__":

@@ -81,3 +81,22 @@ def test_wheel_ships_the_templates(installed, tmp_path):
     assert probe.returncode == 0, probe.stderr
     shipped = {p.name for p in (REPO / "templates").glob("*.j2")}
     assert shipped <= set(json.loads(probe.stdout))
+
+
+def test_wheel_renders_the_digest(installed, tmp_path):
+    """The digest templates come from the installed package, in every format."""
+    vault = tmp_path / "v"
+    (vault / "People").mkdir(parents=True)
+    (vault / "crm.toml").write_text("", encoding="utf-8")
+    (vault / "People" / "Ann.md").write_text(
+        '---\nname: "<b>Ann</b>"\nbirthday: 1986-11-30\n---\n', encoding="utf-8"
+    )
+    outputs = {}
+    for fmt in ("md", "html", "txt"):
+        out = run(installed, "--vault", str(vault), "--today", "2026-11-23", "digest",
+                  "--format", fmt, cwd=tmp_path)  # fmt: skip
+        assert out.returncode == 0, out.stderr
+        outputs[fmt] = out.stdout
+    assert outputs["md"].startswith("# CRM digest 2026-11-23: 1 birthday")
+    assert "&lt;b&gt;Ann&lt;/b&gt;" in outputs["html"] and "turns 40" in outputs["html"]
+    assert outputs["txt"].startswith("CRM digest 2026-11-23: 1 birthday\n")

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import stat
+import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 from pathlib import Path
@@ -15,6 +16,7 @@ from urllib.parse import urlsplit
 import pytest
 from live_support import Crm, wait_until
 
+from plaintextcrm.errors import CrmError
 from plaintextcrm.live.serve import Site, etag_matches, load_token, vault_stamp
 
 TODAY = "2026-11-23"
@@ -99,7 +101,7 @@ def test_get_the_digest(server):
     status, headers, body = server.request("GET", server.digest_path)
     assert status == 200
     assert headers["Content-Type"] == "text/html; charset=utf-8"
-    assert b"Ada" in body
+    assert b"<html" in body.lower() and b"Ada" in body
     assert "default-src 'none'" in headers["Content-Security-Policy"]
 
 
@@ -260,16 +262,64 @@ def test_site_renders_once_per_vault_stamp_and_day(notes):
         renders.append((kind, today))
         return f"{kind} {today} {len(index.contacts)}".encode()
 
+    hour_ago = time.time() - 3600
+    for path in notes.rglob("*"):
+        os.utime(path, (hour_ago, hour_ago))
     days = iter([date(2026, 11, 23)] * 3 + [date(2026, 11, 24)] * 10)
-    site = Site(notes, lambda: next(days), render=render)
+    site = Site(notes, lambda: next(days), render=render, stamp_ttl=0)
     first = site.body("ics")
     assert site.body("ics") is first
     assert site.body("html").data == b"html 2026-11-23 2"
     assert site.builds == 1
     assert site.body("ics").data == b"ics 2026-11-24 2"  # a new day is a new feed
     stamp = vault_stamp(notes)
-    (notes / "People" / "Cy.md").write_text(person("Cy"), encoding="utf-8")
-    assert vault_stamp(notes) != stamp
+    cy = notes / "People" / "Cy.md"
+    cy.write_text(person("Cy"), encoding="utf-8")
+    assert vault_stamp(notes) is None  # too fresh to trust its mtime: render every time
     assert site.body("ics").data == b"ics 2026-11-24 3"
-    assert site.builds == 3
-    assert len(renders) == 4
+    assert site.body("ics").data == b"ics 2026-11-24 3"
+    assert site.builds == 4
+    os.utime(cy, (hour_ago, hour_ago))
+    assert vault_stamp(notes) not in (None, stamp)
+    site.body("ics")
+    site.body("ics")
+    assert site.builds == 5
+    assert len(renders) == 6
+
+
+def test_site_walks_the_vault_once_per_ttl(notes):
+    site = Site(notes, lambda: date(2026, 11, 23), render=lambda *a: b"x", stamp_ttl=60)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        bodies = list(pool.map(lambda _: site.body("ics"), range(40)))
+    assert {b.data for b in bodies} == {b"x"}
+    assert site._walks == 1 and site.builds == 1
+
+
+def test_a_broken_digest_template_is_a_500_and_the_feed_still_works(server, notes):
+    templates = notes / ".crm" / "templates"
+    templates.mkdir(parents=True, exist_ok=True)
+    (templates / "digest.html.j2").write_text("{% if %}\n", encoding="utf-8")
+    status, _, body = server.request("GET", server.digest_path)
+    assert status == 500 and str(notes).encode() not in body
+    assert server.request("GET", server.ics_path)[0] == 200
+    wait_until(lambda: server.proc.err_lines("template error"), what="the error line")
+    (templates / "digest.html.j2").unlink()
+    assert server.request("GET", server.digest_path)[0] == 200
+
+
+def test_load_token_in_a_read_only_vault_is_one_clear_error(tmp_path):
+    if os.geteuid() == 0:
+        pytest.skip("root ignores permissions")
+    os.chmod(tmp_path, 0o500)
+    try:
+        with pytest.raises(CrmError, match="cannot keep the feed token"):
+            load_token(tmp_path)
+    finally:
+        os.chmod(tmp_path, 0o700)
+
+
+def test_two_servers_starting_together_agree_on_one_token(tmp_path):
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        tokens = set(pool.map(lambda _: load_token(tmp_path), range(16)))
+    assert tokens == {(tmp_path / ".crm" / "token").read_text().strip()}
+    assert [p.name for p in (tmp_path / ".crm").iterdir() if p.name.endswith(".tmp")] == []

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
 import signal
+import subprocess
 import threading
 from pathlib import Path
 
@@ -272,3 +274,54 @@ def test_rebuild_reports_and_writes_only_changes(notes, tmp_path):
     assert second.written == ()
     assert "outputs unchanged" in second.log_line(__import__("datetime").datetime(2026, 1, 1))
     assert calls == ["ics", "md", "ics", "md"]
+
+
+def test_a_broken_config_is_one_error_line_and_watching_goes_on(notes, tmp_path):
+    ics = tmp_path / "feed.ics"
+    proc = start_watch(notes, "--ics", str(ics))
+    try:
+        (notes / "crm.toml").write_text("ignore = [\n", encoding="utf-8")
+        line = wait_until(lambda: proc.err_lines("crm: error:"), what="the config error")[0]
+        assert "crm.toml" in line and "outputs kept" in line
+        assert proc.proc.poll() is None
+        assert contains(ics, "Ada")()
+        (notes / "crm.toml").write_text("", encoding="utf-8")
+        save_atomically(notes / "People" / "Ada.md", person("Ana"))
+        wait_until(contains(ics, "Ana"), what="recovery after the config is fixed")
+    finally:
+        assert proc.stop() == 0
+    assert not any("Traceback" in line for line in proc.err)
+
+
+def test_a_broken_digest_template_keeps_the_feed_going(notes, tmp_path):
+    ics, html = tmp_path / "feed.ics", tmp_path / "digest.html"
+    proc = start_watch(notes, "--ics", str(ics), "--digest", str(html))
+    try:
+        good = html.read_bytes()
+        templates = notes / ".crm" / "templates"
+        templates.mkdir(parents=True)
+        (templates / "digest.html.j2").write_text("{% if %}\n", encoding="utf-8")
+        save_atomically(notes / "People" / "Ada.md", person("Abe"))
+        wait_until(contains(ics, "Abe"), what="the feed despite the template")
+        line = wait_until(lambda: proc.err_lines("template error"), what="the template error")
+        assert "digest.html" in line[0] and "previous file kept" in line[0]
+        assert html.read_bytes() == good
+    finally:
+        assert proc.stop() == 0
+
+
+@pytest.mark.skipif(shutil.which("vim") is None, reason="vim is not installed")
+def test_a_real_vim_save(notes, tmp_path):
+    ics = tmp_path / "feed.ics"
+    proc = start_watch(notes, "--ics", str(ics))
+    try:
+        ada = notes / "People" / "Ada.md"
+        subprocess.run(
+            ["vim", "-u", "NONE", "-i", "NONE", "-N", "-n", "-es",
+             "-c", "set writebackup backupcopy=no", "-c", "%s/name: Ada/name: Vic/", "-c", "wq", str(ada)],
+            check=True, timeout=30, stdin=subprocess.DEVNULL,
+        )  # fmt: skip
+        wait_until(contains(ics, "Vic"), what="the feed after vim's save")
+        assert sorted(p.name for p in ada.parent.iterdir()) == ["Ada.md", "Bob.md"]
+    finally:
+        assert proc.stop() == 0

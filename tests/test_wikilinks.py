@@ -48,3 +48,33 @@ def test_followup_title_and_due_line_show_link_text(vault, crm):
     assert item["title"] == "Matteo Ricci: send Matteo the sheet"
     assert item["text"] == "send [[Matteo Ricci|Matteo]] the sheet"  # as written, for scripts
     assert "send Matteo the sheet (53 days overdue)" in crm(root, "due").output
+
+
+def test_show_drops_a_note_title_that_only_repeats_the_date(vault, crm):
+    root = vault(
+        {
+            "People/Anna.md": "- 2026-11-02 lunch with [[Bob|Bobby]]\n",
+            "People/Bob.md": "",
+            "Daily/2026-11-02.md": "Saw [[Anna]].\n",
+            "Meetings/2026-09-18 Kickoff.md": "With [[Anna]].\n",
+        }
+    )
+    lines = crm(root, "show", "Anna").output.splitlines()
+    assert "  2026-11-02  lunch with Bobby  (People/Anna.md:1)" in lines
+    assert "  2026-11-02  (noted in Daily/2026-11-02.md)" in lines
+    assert "  2026-09-18  Kickoff  (Meetings/2026-09-18 Kickoff.md)" in lines
+
+
+@pytest.mark.parametrize(
+    ("typed", "name"),
+    [("soren", "Søren Lindqvist"), ("lukasz", "Łukasz Nowak"), ("ayse yilmaz", "Ayşe Yılmaz"),
+     ("AYSE YILMAZ", "Ayşe Yılmaz"), ("aeron", "Æron Œdipe"), ("nicolo", "Nicolò Bianchi")],
+)  # fmt: skip
+def test_lookup_folds_letters_without_a_decomposition(vault, crm, typed, name):
+    from plaintextcrm.index import fold
+
+    assert fold(name).isascii()
+    people = ["Søren Lindqvist", "Łukasz Nowak", "Ayşe Yılmaz", "Æron Œdipe", "Nicolò Bianchi"]
+    root = vault({f"People/{p}.md": "" for p in people})
+    result = crm(root, "show", typed)
+    assert result.exit_code == 0 and result.output.startswith(name), result.output

@@ -267,7 +267,7 @@ def test_create_note_does_not_follow_a_dangling_symlink(tmp_path):
         ("a/b", "a-b"),
         ("a\\b", "a-b"),
         ("CON", "CON_"),
-        ("lpt1.txt", "lpt1.txt_"),
+        ("lpt1.txt", "lpt1_.txt"),
         ("Nul", "Nul_"),
         ("a\x00b\x1fc", "a b c"),
         ("  ..hidden.  ", "hidden"),

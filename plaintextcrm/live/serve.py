@@ -10,6 +10,7 @@ to the access log.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import os
@@ -17,6 +18,7 @@ import re
 import secrets
 import sys
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
@@ -38,43 +40,75 @@ def load_token(root: Path, log: TextIO | None = None) -> str:
     """The feed token from `<vault>/.crm/token`, made (mode 0600) on first use.
 
     The same token is reused on every start so subscriptions keep working; delete the file
-    to revoke every subscribed URL at once.
+    to revoke every subscribed URL at once. Two servers starting together agree on one
+    token: the file is created with a hard link, which fails if the other got there first.
     """
-    path = ensure_state_dir(root) / TOKEN_FILE
+    try:
+        path = ensure_state_dir(root) / TOKEN_FILE
+        return _read_or_make_token(path, log or sys.stderr)
+    except OSError as exc:
+        raise CrmError(
+            f"cannot keep the feed token in {root / '.crm' / TOKEN_FILE}: {exc.strerror or exc}"
+        ) from None
+
+
+def _read_token(path: Path) -> str | None:
     try:
         token = path.read_text(encoding="ascii", errors="replace").strip()
     except FileNotFoundError:
-        token = ""
-    if TOKEN_RE.fullmatch(token):
-        if path.stat().st_mode & 0o077:
-            os.chmod(path, 0o600)
-        return token
-    if path.exists():
-        print(
-            f"crm: {path} did not hold a valid token; made a new one (subscribe again)",
-            file=log or sys.stderr,
-        )
-    token = secrets.token_urlsafe(24)
-    tmp = path.with_name(f".{TOKEN_FILE}.{os.getpid()}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="ascii") as handle:
-        handle.write(token + "\n")
-        handle.flush()
-        os.fsync(handle.fileno())
-    os.replace(tmp, path)
+        return None
+    if not TOKEN_RE.fullmatch(token):
+        return ""
+    if path.stat().st_mode & 0o077:
+        os.chmod(path, 0o600)
     return token
 
 
-def vault_stamp(root: Path) -> str:
+def _read_or_make_token(path: Path, log: TextIO) -> str:
+    token = _read_token(path)
+    if token:
+        return token
+    if token == "":
+        print(f"crm: {path} did not hold a valid token; made a new one (subscribe again)", file=log)
+    fresh = secrets.token_urlsafe(24)
+    tmp = path.with_name(f".{TOKEN_FILE}.{secrets.token_hex(4)}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="ascii") as handle:
+            handle.write(fresh + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+        if token == "":
+            os.replace(tmp, path)
+            return fresh
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            return _read_token(path) or fresh  # another server made it a moment ago
+        except OSError:  # a file system without hard links
+            os.replace(tmp, path)
+        return fresh
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+
+
+#: A file written this recently may be written again within the same mtime tick (Linux
+#: timestamps are coarse), unseen by a stamp; while one is, nothing is memoised.
+RACY_NS = 2_000_000_000
+
+
+def vault_stamp(root: Path) -> str | None:
     """A digest of everything an output depends on that can change on disk: each note's
-    (path, size, mtime_ns), crm.toml, and the template override files."""
+    (path, size, mtime_ns), crm.toml, and the template override files. None while a file
+    is too fresh to trust its mtime (then every request renders again)."""
     from plaintextcrm.config import CONFIG_NAME, load_config
     from plaintextcrm.templating import vault_template_dirs
     from plaintextcrm.vault import list_notes
 
     config = load_config(root)
     files, _ = list_notes(root, config.ignore)
-    facts = [f"{n.rel}\0{n.size}\0{n.mtime_ns}" for n in files]
+    facts = [(n.rel, n.size, n.mtime_ns) for n in files]
     extra = [root / CONFIG_NAME]
     for folder in vault_template_dirs(root, config.templates_dir):
         extra += sorted(folder.glob("*.j2"))
@@ -83,8 +117,12 @@ def vault_stamp(root: Path) -> str:
             st = path.stat()
         except OSError:
             continue
-        facts.append(f"{path}\0{st.st_size}\0{st.st_mtime_ns}")
-    return hashlib.sha256("\n".join(facts).encode("utf-8", "surrogateescape")).hexdigest()
+        facts.append((str(path), st.st_size, st.st_mtime_ns))
+    cutoff = time.time_ns() - RACY_NS
+    if any(mtime >= cutoff for _, _, mtime in facts):
+        return None
+    text = "\n".join(f"{rel}\0{size}\0{mtime}" for rel, size, mtime in facts)
+    return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -101,7 +139,13 @@ def make_body(kind: str, data: bytes) -> Body:
 
 
 class Site:
-    """The rendered outputs, memoised per (vault stamp, today); safe across threads."""
+    """The rendered outputs, memoised per (vault stamp, today); safe across threads.
+
+    The stamp itself (a walk of the vault) is reused for `stamp_ttl` seconds, so a burst
+    of requests, or many clients at once, cost one walk; an edit shows within that time.
+    While a file is too fresh for its mtime to be trusted, each new stamp counts as a
+    change.
+    """
 
     def __init__(
         self,
@@ -109,21 +153,37 @@ class Site:
         today: Callable[[], date],
         days: int | None = None,
         render: Callable[..., bytes] = render_output,
+        stamp_ttl: float = 1.0,
     ) -> None:
         self.root = root
         self.today = today
         self.days = days
         self.render = render
+        self.stamp_ttl = stamp_ttl
         self.builds = 0
         self._lock = threading.Lock()
+        self._stamp_lock = threading.Lock()
+        self._stamp: tuple[float, str] | None = None
+        self._walks = 0
         self._index: tuple[tuple[str, date], Any] | None = None
         self._bodies: dict[str, tuple[tuple[str, date], Body]] = {}
+
+    def stamp(self) -> str:
+        """The vault's current stamp, walked at most once per `stamp_ttl`."""
+        with self._stamp_lock:
+            now = time.monotonic()
+            if self._stamp is not None and now - self._stamp[0] < self.stamp_ttl:
+                return self._stamp[1]
+            self._walks += 1
+            stamp = vault_stamp(self.root) or f"fresh-{self._walks}"
+            self._stamp = (now, stamp)
+            return stamp
 
     def body(self, kind: str) -> Body:
         from plaintextcrm.config import load_config
         from plaintextcrm.load import load_index
 
-        key = (vault_stamp(self.root), self.today())
+        key = (self.stamp(), self.today())
         with self._lock:
             cached = self._bodies.get(kind)
             if cached and cached[0] == key:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from datetime import date
 
-from plaintextcrm.model import Contact, Index, Reminder
+from plaintextcrm.model import Contact, Index, Interaction, Reminder
 from plaintextcrm.render.jsonout import cadence_as_written
 from plaintextcrm.wikilinks import display_text
 
@@ -130,9 +130,26 @@ def show_lines(contact: Contact, today: date, nxt: Reminder | None) -> list[str]
             marks = "".join((" [gave]" if i.gave else "", " [got]" if i.got else ""))
             plan = " (planned)" if i.date > today else ""
             where = f"{i.path}:{i.line}" if i.line else i.path
-            text = display_text(i.text)
-            lines.append(f"  {i.date.isoformat()}{plan}  {text}{marks}  ({where})")
+            text = interaction_text(i)
+            if text:
+                lines.append(f"  {i.date.isoformat()}{plan}  {text}{marks}  ({where})")
+            else:
+                lines.append(f"  {i.date.isoformat()}{plan}  (noted in {where})")
     return lines
+
+
+def interaction_text(i: Interaction) -> str:
+    """What to show for an interaction: link text, without a title's repeated date.
+
+    A daily note `2026-11-02.md` gives an interaction whose text is its title, the date
+    itself; `2026-09-18 Acme kickoff` reads better as "Acme kickoff" next to the date.
+    """
+    text = display_text(i.text)
+    if i.line is None:
+        day = i.date.isoformat()
+        if text.startswith(day):
+            text = text[len(day) :].lstrip(" -–—_:")
+    return text
 
 
 def stats_lines(index: Index, today: date, overdue_reconnects: int) -> list[str]:

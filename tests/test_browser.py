@@ -1,0 +1,176 @@
+"""The HTML digest in a real browser (headless Chromium): what a reader actually gets.
+
+Chromium renders the page and we read back the DOM it built, plus a probe that reports
+what only a browser knows: whether any resource was fetched, whether the page is wider
+than a phone's screen, which colours dark mode gives. Skipped only when Chromium is
+missing on a developer's machine; in CI (env CI set) it must run.
+
+`CRM_UPDATE_SCREENSHOT=1 python3 -m pytest tests/test_browser.py` regenerates
+docs/digest.png (the README's picture) from example-vault.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import TODAY
+
+from plaintextcrm.config import load_config
+from plaintextcrm.load import load_index
+from plaintextcrm.render.digest import build_digest, render_digest
+
+REPO = Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+
+if not Path(CHROMIUM).exists():
+    if os.environ.get("CI"):
+        raise RuntimeError("CI needs Chromium: apt-get install -y --no-install-recommends chromium")
+    pytest.skip("chromium is not installed", allow_module_level=True)
+
+PAYLOAD = (
+    '<img src=x onerror="document.body.dataset.pwned=1">'
+    "<script>document.body.dataset.pwned=2</script>"
+)
+NOTES = {
+    "People/Ann Lee.md": (
+        "---\nbirthday: 1986-11-30\ncadence: 2w\n---\n"
+        "- 2026-10-01 talked about her move to Lisbon\n"
+        "- [ ] 2026-11-20 ask how the move went\n"
+    ),
+    "People/Evil.md": f"---\nname: 'Eve {PAYLOAD}'\ncadence: 1w\n---\n- 2026-11-01 said {PAYLOAD}\n",
+    "People/Dan Roe.md": "---\ncircle: outer\n---\n- 2026-11-20 sent me a book #got\n",
+}
+
+# Reported by the page itself once it has been laid out; our built-in template has no
+# script, so this is the only one, and only in the copy the browser test loads.
+PROBE = """<script id="probe">
+(() => {
+  const body = document.body;
+  const resources = performance.getEntriesByType("resource").map(e => e.name);
+  body.setAttribute("data-probe", JSON.stringify({
+    dark: matchMedia("(prefers-color-scheme: dark)").matches,
+    background: getComputedStyle(body).backgroundColor,
+    color: getComputedStyle(body).color,
+    scrollWidth: document.documentElement.scrollWidth,
+    innerWidth: window.innerWidth,
+    scripts: document.scripts.length,
+    resources: resources,
+    text: body.innerText,
+    sections: [...document.querySelectorAll("section")].map(s => s.id),
+    headings: [...document.querySelectorAll("h2")].map(h => h.firstChild.textContent.trim()),
+  }));
+})();
+</script>"""
+
+
+def chromium(*args: str, user_data: Path) -> subprocess.CompletedProcess[str]:
+    command = [
+        CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu",
+        "--disable-background-networking", "--disable-component-update", "--no-first-run",
+        "--hide-scrollbars", f"--user-data-dir={user_data}", *args,
+    ]  # fmt: skip
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, check=True)
+
+
+def render_html(root: Path) -> str:
+    config = load_config(root)
+    digest = build_digest(load_index(root, TODAY, config), TODAY, 14, config)
+    return render_digest(digest, "html")
+
+
+def probe(page: str, tmp_path: Path, *flags: str) -> tuple[str, dict]:
+    """Load `page` with the probe appended; returns the DOM and what the probe saw."""
+    assert "<script" not in page.lower()
+    target = tmp_path / "digest.html"
+    target.write_text(page.replace("</body>", PROBE + "\n</body>"), encoding="utf-8")
+    dom = chromium(
+        "--window-size=420,1200", *flags, "--dump-dom", target.as_uri(),
+        user_data=tmp_path / "profile",
+    ).stdout  # fmt: skip
+    found = re.search(r'data-probe="([^"]*)"', dom)
+    assert found, dom[:2000]
+    return dom, json.loads(html.unescape(found[1]))
+
+
+def test_a_reader_sees_every_section_and_no_injected_markup(vault, tmp_path):
+    page = render_html(vault(NOTES))
+    dom, seen = probe(page, tmp_path)
+    assert 'id="problems"' not in page  # a clean vault: no problems section
+    assert seen["sections"] == ["followups", "occasions", "reconnect", "give-first", "activity"]
+    assert seen["headings"] == [
+        "Follow-ups", "Birthdays and dates", "Reconnect", "Give first", "Recent activity",
+    ]  # fmt: skip
+    text = seen["text"]
+    for words in ("Ann Lee", "ask how the move went", "turns 40", "Dan Roe", "sent me a book",
+                  "talked about her move to Lisbon"):  # fmt: skip
+        assert words in text, words
+    # The hostile name and note text are shown as the characters they are, and never run.
+    assert f"Eve {PAYLOAD}" in text
+    assert f"said {PAYLOAD}" in text
+    assert "data-pwned" not in dom
+    assert seen["scripts"] == 1  # the probe only
+    assert "<img" not in dom
+
+
+def test_nothing_is_fetched_from_anywhere(tmp_path):
+    example = REPO / "example-vault"
+    if not example.is_dir():
+        pytest.skip("example-vault missing")
+    page = render_html(example)
+    dom, seen = probe(page, tmp_path)
+    assert seen["resources"] == []
+    for attr in re.findall(
+        r"""\b(?:src|href|srcset|action|background)\s*=\s*["']?([^"'\s>]+)""", dom
+    ):
+        assert not re.match(r"(?i)(https?:|//|ftp:)", attr), attr
+    assert not re.search(r"(?i)url\(|@import", dom)
+
+
+def test_fits_a_phone_screen_and_follows_dark_mode(tmp_path):
+    example = REPO / "example-vault"
+    if not example.is_dir():
+        pytest.skip("example-vault missing")
+    page = render_html(example)
+    _, light = probe(page, tmp_path)
+    _, dark = probe(page, tmp_path, "--force-dark-mode")
+    assert light["scrollWidth"] <= light["innerWidth"], light  # no sideways scrolling
+    assert not light["dark"] and dark["dark"]
+    assert light["background"] != dark["background"]
+    assert _luminance(light["background"]) > 0.7 > 0.2 > _luminance(dark["background"])
+    assert _luminance(dark["color"]) > 0.7  # light text on the dark background
+
+
+def _luminance(css_rgb: str) -> float:
+    r, g, b = (int(v) for v in re.findall(r"\d+", css_rgb)[:3])
+    return (0.2126 * r + 0.7152 * g + 0.0722 * b) / 255
+
+
+def test_screenshot_for_the_readme(tmp_path):
+    """A phone-sized picture of the example digest; kept in docs/digest.png."""
+    example = REPO / "example-vault"
+    if not example.is_dir():
+        pytest.skip("example-vault missing")
+    page = tmp_path / "digest.html"
+    page.write_text(render_html(example), encoding="utf-8")
+    shot = tmp_path / "digest.png"
+    chromium(
+        "--window-size=420,1200", f"--screenshot={shot}", page.as_uri(),
+        user_data=tmp_path / "profile",
+    )  # fmt: skip
+    data = shot.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = int.from_bytes(data[16:20], "big"), int.from_bytes(data[20:24], "big")
+    assert (width, height) == (420, 1200)
+    assert len(data) > 20_000  # a rendered page, not a blank one
+    if os.environ.get("CRM_UPDATE_SCREENSHOT"):
+        (REPO / "docs").mkdir(exist_ok=True)
+        shutil.copyfile(shot, REPO / "docs" / "digest.png")
+    else:
+        assert (REPO / "docs" / "digest.png").is_file(), "run with CRM_UPDATE_SCREENSHOT=1"
