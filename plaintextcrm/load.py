@@ -139,11 +139,13 @@ class Session:
         todo: list[tuple[int, NoteFile]] = []
         for f in self.files:
             hit = old.get(f.rel)
-            if hit is not None and hit[0] == f.size and hit[1] == f.mtime_ns and not hit[3]:
+            if hit is not None:
                 try:
-                    slots.append(cache.load_note(hit[2]))
-                    entries[f.rel] = hit
-                    continue
+                    size, mtime_ns, blob, racy = hit
+                    if size == f.size and mtime_ns == f.mtime_ns and not racy:
+                        slots.append(cache.load_note(blob))
+                        entries[f.rel] = hit
+                        continue
                 except (TypeError, ValueError, IndexError, OverflowError, EOFError):
                     pass  # an entry of the wrong shape: parse the note again
             todo.append((len(slots), f))

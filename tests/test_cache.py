@@ -195,11 +195,12 @@ def test_a_cache_entry_of_the_wrong_shape_is_parsed_again(vault):
     rel = "People/Anna Rossi.md"
     size, mtime, _, racy = payload[rel]
     payload[rel] = (size, mtime, b"\xffnonsense", racy)
+    payload["People/Bo Chen.md"] = 42
     cache.write(root / ".crm", cache.PARSED_FILE, s._stamp, payload)
     (root / ".crm" / cache.INDEX_FILE).unlink()
     s = session(root)
     assert s.index() == fresh_index(root)
-    assert s.parsed_count == 1
+    assert s.parsed_count == 2
 
 
 def test_unwritable_state_folder_works_without_cache(vault, crm):

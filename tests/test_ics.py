@@ -18,7 +18,7 @@ from urllib.request import url2pathname
 import icalendar
 import pytest
 import recurring_ical_events
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from icalendar.parser import Contentline
 
@@ -109,7 +109,10 @@ def feed_bytes(root: Path, today: date = TODAY) -> bytes:
 
 
 def parse(data: bytes) -> icalendar.Calendar:
-    return icalendar.Calendar.from_ical(data)
+    """Parse with icalendar; a value it could not read is an error, not a shrug."""
+    calendar = icalendar.Calendar.from_ical(data)
+    assert [c.errors for c in calendar.walk() if c.errors] == []
+    return calendar
 
 
 def _kind(event) -> str:
@@ -341,6 +344,7 @@ def test_escape_text_round_trip_through_icalendar(text):
     assert str(event["SUMMARY"]) == expected
 
 
+@settings(deadline=None)
 @given(st.text(alphabet=st.sampled_from("ab;,\\^ é€😀\u0301"), max_size=400))
 def test_fold_matches_icalendar(text):
     line = f"DESCRIPTION:{text}"
@@ -537,3 +541,91 @@ def test_feed_is_head_plus_contact_texts(feed_vault):
     assert text.count("BEGIN:VEVENT") == 1
     never_alarm = contact_events(dario, TODAY, parse_config({}), index.root)
     assert "VALARM" not in never_alarm
+
+
+# --- property: the feed and `crm due` agree on any vault --------------------------------
+
+_days = st.dates(min_value=date(1900, 1, 1), max_value=date(2100, 12, 31))
+_yearly = st.one_of(
+    _days.map(lambda d: d.isoformat()),
+    _days.map(lambda d: f"--{d.month:02d}-{d.day:02d}"),
+    st.sampled_from(["1992-02-29", "--02-29", "02-29", "2000-12-31", "--01-01"]),
+)
+_contact = st.fixed_dictionaries(
+    {
+        "birthday": st.none() | _yearly,
+        "dates": st.lists(_yearly, max_size=2),
+        "cadence": st.none() | st.sampled_from(["3d", "2w", "1m", "3m", "1y", "45"]),
+        "last": st.none() | _days,
+        "snooze": st.none() | _days,
+        "tasks": st.lists(st.tuples(st.sampled_from(["open", "done"]), st.none() | _days),
+                          max_size=3),
+        "seen": st.lists(_days, max_size=3),
+    }
+)  # fmt: skip
+
+
+def _model_contact(i: int, spec: dict):
+    from plaintextcrm.dates import parse_cadence, parse_yearly
+    from plaintextcrm.model import Contact, ContactFields, Interaction, Task
+
+    path = f"People/P{i}.md"
+    fields = ContactFields(
+        name=f"P{i}, ; \\ ü",
+        birthday=parse_yearly(spec["birthday"]) if spec["birthday"] else None,
+        birthday_raw=spec["birthday"],
+        dates=tuple(parse_yearly(d, f"day {n}") for n, d in enumerate(spec["dates"])),
+        cadence=parse_cadence(spec["cadence"]),
+        cadence_raw=spec["cadence"],
+        last_contact=spec["last"],
+        snooze=spec["snooze"],
+    )
+    tasks = tuple(
+        Task(path, line + 10, status, due, f"task {line}")
+        for line, (status, due) in enumerate(spec["tasks"])
+    )
+    interactions = tuple(Interaction(d, "talked", path, 1) for d in sorted(spec["seen"]))
+    return Contact(path, fields, fields.cadence, tasks, interactions)
+
+
+@settings(deadline=None, max_examples=60)
+@given(
+    contacts=st.lists(_contact, min_size=1, max_size=4),
+    today=st.dates(min_value=date(1990, 1, 1), max_value=date(2090, 12, 31)),
+    days=st.integers(min_value=0, max_value=364),
+)
+def test_feed_agrees_with_due_on_any_vault(contacts, today, days):
+    from plaintextcrm.model import Index
+    from plaintextcrm.reminders import due
+
+    index = Index("/vault", tuple(_model_contact(i, c) for i, c in enumerate(contacts)), ())
+    data = render_ics(index, today, parse_config({}))
+    occurrences = python_expand(data, today, today + timedelta(days=days + 1))
+    expected = sorted(
+        (max(r.date, today).isoformat(), r.kind, r.contact) for r in due(index, today, days)
+    )
+    assert feed_summary(occurrences) == expected
+
+
+@pytest.mark.parametrize("path", ["People/Anna Rossi.md", "a/b#c?d%e&f.md", "Zoë/ø 😀.md"])
+def test_file_url_quotes_like_pathlib(path, tmp_path):
+    from plaintextcrm.render.ics import note_url
+
+    root = str(tmp_path / "my vault")
+    assert note_url(root, path, parse_config({})) == (Path(root) / path).as_uri()
+
+
+def test_docs_name_real_config_keys():
+    """docs/calendar.md tells users which crm.toml keys shape the feed; they must exist."""
+    docs = (Path(__file__).parent.parent / "docs" / "calendar.md").read_text(encoding="utf-8")
+    for snippet in ('[ics] alarm = "09:00"', "[ics] calendar_name", 'links = "obsidian"'):
+        assert snippet in docs
+    config = parse_config(
+        {
+            "links": "obsidian",
+            "vault_name": "Notes",
+            "ics": {"alarm": "09:00", "calendar_name": "People"},
+        }
+    )
+    assert config.problems == ()
+    assert (config.alarm, config.calendar_name, config.vault_name) == ("09:00", "People", "Notes")
