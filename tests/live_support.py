@@ -19,17 +19,6 @@ from typing import TypeVar
 REPO = Path(__file__).resolve().parents[1]
 T = TypeVar("T")
 
-# Until the real feed renderer is merged, the feed is a stand-in that names every contact.
-FAKE = """
-from plaintextcrm.live import outputs
-def _fake(index, root, today, config, days):
-    return ('FAKE ' + str(today) + ' ' + ' '.join(c.name for c in index.contacts) + '\\n').encode()
-import importlib.util
-if importlib.util.find_spec('plaintextcrm.render.ics') is None:
-    outputs.RENDERERS['ics'] = _fake
-"""
-BOOT = FAKE + "import sys; from plaintextcrm.cli import main; sys.argv[0] = 'crm'; main()"
-
 
 def wait_until(check: Callable[[], T], timeout: float = 20.0, what: str = "condition") -> T:
     """Poll `check` until it returns something truthy; fail the test after `timeout`."""
@@ -52,7 +41,7 @@ class Crm:
         env.pop("CRM_VAULT", None)
         env.pop("CRM_TODAY", None)
         self.proc = subprocess.Popen(
-            [sys.executable, "-c", BOOT, *args],
+            [sys.executable, "-m", "plaintextcrm", *args],
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,

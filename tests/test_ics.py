@@ -109,7 +109,10 @@ def feed_bytes(root: Path, today: date = TODAY) -> bytes:
 
 
 def parse(data: bytes) -> icalendar.Calendar:
-    return icalendar.Calendar.from_ical(data)
+    """Parse with icalendar; a value it could not read is an error, not a shrug."""
+    calendar = icalendar.Calendar.from_ical(data)
+    assert [c.errors for c in calendar.walk() if c.errors] == []
+    return calendar
 
 
 def _kind(event) -> str:
@@ -602,3 +605,27 @@ def test_feed_agrees_with_due_on_any_vault(contacts, today, days):
         (max(r.date, today).isoformat(), r.kind, r.contact) for r in due(index, today, days)
     )
     assert feed_summary(occurrences) == expected
+
+
+@pytest.mark.parametrize("path", ["People/Anna Rossi.md", "a/b#c?d%e&f.md", "Zoë/ø 😀.md"])
+def test_file_url_quotes_like_pathlib(path, tmp_path):
+    from plaintextcrm.render.ics import note_url
+
+    root = str(tmp_path / "my vault")
+    assert note_url(root, path, parse_config({})) == (Path(root) / path).as_uri()
+
+
+def test_docs_name_real_config_keys():
+    """docs/calendar.md tells users which crm.toml keys shape the feed; they must exist."""
+    docs = (Path(__file__).parent.parent / "docs" / "calendar.md").read_text(encoding="utf-8")
+    for snippet in ('[ics] alarm = "09:00"', "[ics] calendar_name", 'links = "obsidian"'):
+        assert snippet in docs
+    config = parse_config(
+        {
+            "links": "obsidian",
+            "vault_name": "Notes",
+            "ics": {"alarm": "09:00", "calendar_name": "People"},
+        }
+    )
+    assert config.problems == ()
+    assert (config.alarm, config.calendar_name, config.vault_name) == ("09:00", "People", "Notes")

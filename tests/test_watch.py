@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import shutil
 import signal
@@ -9,6 +10,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+import icalendar
 import pytest
 from live_support import Crm, wait_until
 from watchdog.events import (
@@ -50,6 +52,13 @@ def contains(path: Path, text: str):
     return lambda: path.exists() and text.encode() in path.read_bytes()
 
 
+def summaries(path: Path) -> set[str]:
+    """The SUMMARY of every event in the feed at `path` (which must parse)."""
+    return {
+        str(e["SUMMARY"]) for e in icalendar.Calendar.from_ical(path.read_bytes()).walk("VEVENT")
+    }
+
+
 def save_atomically(path: Path, text: str) -> None:
     """What most editors do: write a temp file next to the note, then rename over it."""
     tmp = path.with_name(f".{path.name}.tmp-save")
@@ -62,10 +71,13 @@ def test_first_build_then_atomic_save_rewrites_both_outputs(notes, tmp_path):
     proc = start_watch(notes, "--ics", str(ics), "--digest", str(html))
     try:
         assert contains(ics, "Ada")() and contains(html, "Bob")()
+        assert {"Ada's birthday", "Bob's birthday"} <= summaries(ics)
+        assert "<html" in html.read_text(encoding="utf-8").lower()
         save_atomically(notes / "People" / "Bob.md", person("Zed"))
         wait_until(contains(ics, "Zed"), what="the feed to show the renamed contact")
         wait_until(contains(html, "Zed"), what="the digest to show the renamed contact")
-        assert not contains(ics, "Bob")()
+        assert "Zed's birthday" in summaries(ics)  # whole, never a half-written file
+        assert "Bob's birthday" not in summaries(ics)
         assert "wrote" in proc.err_lines("rebuilt")[-1]
     finally:
         assert proc.stop() == 0
@@ -88,7 +100,7 @@ def test_delete_then_create_and_vim_backup_dance(notes, tmp_path):
         ada.write_text(person("Una"), encoding="utf-8")
         backup.unlink()
         wait_until(contains(ics, "Una"), what="vim's save")
-        assert not contains(ics, "Ida")()
+        assert "Ida's birthday" not in summaries(ics)
     finally:
         assert proc.stop() == 0
 
@@ -102,7 +114,7 @@ def test_a_burst_of_a_thousand_writes_coalesces_into_few_rebuilds(notes, tmp_pat
         folder.mkdir()
         for i in range(1000):
             (folder / f"P{i:04d}.md").write_text(
-                f"---\ntype: person\nname: P{i:04d}\n---\n", encoding="utf-8"
+                f"---\ntype: person\nname: P{i:04d}\ncadence: 1w\n---\n", encoding="utf-8"
             )
         wait_until(contains(ics, "P0999"), what="the feed to include the last pulled note")
         wait_until(lambda: proc.err_lines("1002 notes"), what="a rebuild that saw every note")
@@ -325,3 +337,54 @@ def test_a_real_vim_save(notes, tmp_path):
         assert sorted(p.name for p in ada.parent.iterdir()) == ["Ada.md", "Bob.md"]
     finally:
         assert proc.stop() == 0
+
+
+def test_poll_mode_follows_an_atomic_save(notes, tmp_path):
+    ics = tmp_path / "feed.ics"
+    proc = Crm("--vault", str(notes), "--today", TODAY, "watch", "--poll", "--ics", str(ics))
+    try:
+        wait_until(lambda: proc.err_lines("rebuilt"), what="the first build")
+        save_atomically(notes / "People" / "Ada.md", person("Pia"))
+        wait_until(contains(ics, "Pia"), what="the polling observer to see the save")
+    finally:
+        assert proc.stop() == 0
+
+
+def test_a_vanished_vault_is_an_error_line_not_a_crash(tmp_path):
+    from datetime import date
+
+    root = tmp_path / "gone"
+    root.mkdir()
+    log = io.StringIO()
+    watcher = Watcher(root, [Target("ics", tmp_path / "f.ics", "f.ics")], lambda: None, log=log)
+    root.rmdir()
+    watcher.rebuild_once(date(2026, 11, 23))
+    assert log.getvalue().startswith("crm: error: cannot read the vault")
+    assert watcher.rebuilds == 0
+
+
+def test_docs_cover_every_watch_option(crm):
+    import re
+
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "live.md").read_text(encoding="utf-8")
+    options = set(re.findall(r"--[a-z][a-z-]+", crm(None, "watch", "--help").output)) - {"--help"}
+    assert options == {"--ics", "--digest", "--days", "--poll"}
+    assert [o for o in options if o not in docs] == []
+
+
+def test_a_failing_renderer_spoils_only_its_own_output(notes, tmp_path):
+    from datetime import date
+
+    def render(kind, index, root, today, config, days):
+        if kind == "html":
+            raise ValueError("boom")
+        return b"feed"
+
+    targets = [
+        Target("html", tmp_path / "d.html", "d.html"),
+        Target("ics", tmp_path / "f.ics", "f.ics"),
+    ]
+    result = rebuild(notes, date(2026, 11, 23), targets, None, render)
+    assert [t.shown for t in result.written] == ["f.ics"]
+    assert result.failed == ("d.html: internal error: ValueError: boom",)
+    assert not (tmp_path / "d.html").exists()

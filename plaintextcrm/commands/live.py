@@ -120,7 +120,8 @@ def serve(app: App, host: str, port: int, days: int | None, quiet: bool) -> None
 
         shown = socket.gethostname()
     urls = server.urls(shown)
-    click.echo(f"Serving {root} on {shown}:{server.server_address[1]} (Ctrl-C to stop)")
+    where = f"[{shown}]" if ":" in shown else shown
+    click.echo(f"Serving {root} on {where}:{server.server_address[1]} (Ctrl-C to stop)")
     click.echo(f"Calendar: {urls['ics']}")
     click.echo(f"Digest:   {urls['digest']}")
     sys.stdout.flush()

@@ -166,9 +166,8 @@ def rebuild(
             data = render(target.kind, index, root, today, config, days)
             if write_if_changed(target.path, data):
                 written.append(target)
-        except (CrmError, OSError) as exc:
-            message = exc.message if isinstance(exc, CrmError) else f"{exc.strerror}"
-            failed.append(f"{target.shown}: {message}")
+        except Exception as exc:  # one broken output must not stop the others, or the watch
+            failed.append(f"{target.shown}: {_describe(exc)}")
     return Rebuild(
         notes=index.notes,
         reminders=len(due(index, today, days if days is not None else 14)),
@@ -177,6 +176,14 @@ def rebuild(
         failed=tuple(failed),
         seconds=time.monotonic() - started,
     )
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, CrmError):
+        return exc.message
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return f"internal error: {type(exc).__name__}: {exc}"
 
 
 class Watcher:
@@ -226,8 +233,9 @@ class Watcher:
     def rebuild_once(self, today: date) -> None:
         try:
             result = rebuild(self.root, today, self.targets, self.days, self.render)
-        except CrmError as exc:
-            self._say(f"crm: error: {exc.message} (outputs kept; waiting for the next change)")
+        except (CrmError, OSError) as exc:
+            message = exc.message if isinstance(exc, CrmError) else f"cannot read the vault: {exc}"
+            self._say(f"crm: error: {message} (outputs kept; waiting for the next change)")
             return
         self.rebuilds += 1
         self._say(result.log_line(datetime.now()))

@@ -24,6 +24,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -131,11 +132,20 @@ def event_uid(contact_path: str, kind: str, *identity: str) -> str:
 
 def note_url(root: str, path: str, config: Config) -> str:
     """Where the event links to: the note in Obsidian, or the file itself."""
+    prefix = _url_prefix(root, config.links, config.vault_name)
     if config.links == "obsidian":
-        vault = config.vault_name or Path(root).name
         target = path[:-3] if path.lower().endswith(".md") else path
-        return f"obsidian://open?vault={quote(vault, safe='')}&file={quote(target, safe='')}"
-    return (Path(root) / path).absolute().as_uri()
+        return prefix + quote(target, safe="")
+    return prefix + quote(path)
+
+
+@lru_cache(maxsize=8)
+def _url_prefix(root: str, links: str, vault_name: str | None) -> str:
+    """The part of every note's URL that depends only on the vault (pathlib is slow)."""
+    if links == "obsidian":
+        return f"obsidian://open?vault={quote(vault_name or Path(root).name, safe='')}&file="
+    uri = Path(root).absolute().as_uri()
+    return uri if uri.endswith("/") else uri + "/"
 
 
 # --- the calendar ---------------------------------------------------------------------
