@@ -456,6 +456,23 @@ def _append_point(lines: Lines) -> int:
     return len(lines.text)
 
 
+def _refuse_open_fence(lines: Lines) -> None:
+    """A note that ends inside a never-closed code fence: whatever we add would be code,
+    invisible to the index, so the user must close the fence first."""
+    fence: tuple[str, int] | None = None
+    for i in range(_body_start(lines), len(lines.text)):
+        m = _FENCE.match(lines.text[i])
+        if m and fence is None:
+            fence = (m[1], i)
+        elif m and m[1][0] == fence[0][0] and len(m[1]) >= len(fence[0]):  # type: ignore[index]
+            fence = None
+    if fence is not None:
+        raise EditError(
+            f"line {fence[1] + 1} opens a {fence[0]} code block that is never closed;"
+            " close it first, then run the command again"
+        )
+
+
 def _width(indent: str) -> int:
     return len(indent.expandtabs(4))
 
@@ -535,6 +552,7 @@ def add_log_line(
     if got and not re.search(r"(?<![\w#])#got\b", text, re.IGNORECASE):
         text += " #got"
     lines = Lines.from_bytes(data)
+    _refuse_open_fence(lines)
     section = _section(lines, LOG_HEADINGS)
     if section is None:
         tail = [] if not lines.text or not lines.text[-1].strip() else [""]
@@ -628,6 +646,7 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
         sep = ": " if _NEEDS_SEPARATOR.match(text) else " "
         task = f"[ ] {due.isoformat()}{sep}{text}"
     lines = Lines.from_bytes(data)
+    _refuse_open_fence(lines)
     visible = _visible(lines)
     marker = "- "
     section = _section(lines, TASK_HEADINGS)
