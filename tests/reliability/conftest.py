@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import READ_COMMANDS, Problem, ReadRun, assert_clean_exit, snapshot
+from .helpers import (
+    OUTPUT_COMMANDS,
+    READ_COMMANDS,
+    Problem,
+    ReadRun,
+    assert_clean_exit,
+    has_command,
+    snapshot,
+)
 
 
 @pytest.fixture
@@ -33,6 +41,9 @@ def read_all(crm):
         for args in READ_COMMANDS:  # again, from a warm cache: the same answers
             result = crm(root, *args, **kwargs)
             assert result.stdout == outputs[args[0]], f"warm-cache {args[0]} differs"
+        for args in OUTPUT_COMMANDS:  # the outputs read the same hostile notes
+            if has_command(args[0]):
+                assert_clean_exit(crm(root, *args, **kwargs))
         assert snapshot(root) == before, "a read command changed a note"
         problems = [Problem(**p) for p in json.loads(outputs["check"])]
         return ReadRun(problems, json.loads(outputs["due"]), json.loads(outputs["list"]))
