@@ -70,7 +70,7 @@ def safe_filename(name: str) -> str:
     """A file name (without `.md`) for a contact called `name`, safe on every platform.
 
     Path separators, `:*?"<>|` and control characters become spaces or dashes, leading
-    dots and trailing dots and spaces go, Windows device names (`CON`, `lpt1`) get a `_`,
+    dots (and `#`, `~`) and trailing dots and spaces go, Windows device names (`CON`, `lpt1`) get a `_`,
     and the result is cut to MAX_NAME_BYTES of UTF-8 without splitting a character.
     Raises UsageError when nothing usable is left.
     """
@@ -79,7 +79,9 @@ def safe_filename(name: str) -> str:
     text = _UNSAFE_CHARS.sub(" ", text)
     text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cs", "Zl", "Zp"))
     text = " ".join(text.split())
-    text = text.lstrip(". -").rstrip(". ")
+    # A leading `#` or `~` marks an editor's scratch file, which the index skips
+    # (vault.is_editor_temp): a note named so would be invisible.
+    text = text.lstrip(". -#~").rstrip(". ")
     encoded = text.encode("utf-8")
     if len(encoded) > MAX_NAME_BYTES:
         text = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 import pytest
@@ -298,3 +300,11 @@ def test_lookup_of_an_nfd_file_name_and_an_alias_prefix(vault, crm):
     assert len(load_index(root, TODAY).contacts[1].interactions) == 3
     assert crm(root, "log", "trix", "via alias prefix").exit_code == 0
     assert "via alias prefix" in (root / "People/Bea.md").read_text()
+
+
+def test_new_note_named_like_a_scratch_file_is_still_indexed(vault, crm):
+    root = vault({"People/.keep": ""})
+    result = crm(root, "new", "#Ada")
+    assert result.exit_code == 0, result.output
+    listed = crm(root, "list", "--json")
+    assert [c["note"] for c in json.loads(listed.output)] == ["People/Ada.md"]

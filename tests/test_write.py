@@ -277,6 +277,8 @@ def test_create_note_does_not_follow_a_dangling_symlink(tmp_path):
         ("what? <yes>: *", "what yes"),
         ("Nicolo\u0300", "Nicolò"),
         ("Zoë 😀", "Zoë 😀"),
+        ("#hashtag", "hashtag"),  # the index skips `#…` and `~…` as editor scratch files
+        ("~Tilde", "Tilde"),
     ],
 )
 def test_safe_filename(name, expected):
