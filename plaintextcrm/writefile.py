@@ -70,8 +70,8 @@ def safe_filename(name: str) -> str:
     """A file name (without `.md`) for a contact called `name`, safe on every platform.
 
     Path separators, `:*?"<>|` and control characters become spaces or dashes, leading
-    dots (and `#`, `~`) and trailing dots and spaces go, Windows device names (`CON`, `lpt1`) get a `_`,
-    and the result is cut to MAX_NAME_BYTES of UTF-8 without splitting a character.
+    dots, `#` and `~` and trailing dots and spaces go, Windows device names (`CON`, `lpt1`)
+    get a `_`, and the result is cut to MAX_NAME_BYTES of UTF-8 without splitting a character.
     Raises UsageError when nothing usable is left.
     """
     text = unicodedata.normalize("NFC", name)
