@@ -487,14 +487,13 @@ def _items(lines: Lines, visible: list[int], start: int, stop: int) -> list[_Ite
             continue
         indent = _width(m[1])
         end = i + 1
-        for j in shown[pos + 1 :]:
-            text = lines.text[j]
-            if j != end or not text.strip():
+        for j in range(pos + 1, len(shown)):  # continuation lines: consecutive, indented
+            text = lines.text[shown[j]]
+            if shown[j] != end or not text.strip():
                 break
-            lead = _width(text[: len(text) - len(text.lstrip())])
-            if lead <= indent:
+            if _width(text[: len(text) - len(text.lstrip())]) <= indent:
                 break
-            end = j + 1
+            end += 1
         found.append(_Item(i, indent, lines.text[i][: m.end(3)], m[4], end))
     return found
 
