@@ -341,14 +341,15 @@ def main() -> None:
     if args.sizes:
         sizes = [int(s) for s in args.sizes.split(",")]
     OUT.mkdir(exist_ok=True)
+    load_before = "{:.1f} / {:.1f} / {:.1f}".format(*os.getloadavg())
     results = {}
     for n in sizes:
-        results[n] = measure(n, args.repeat if n <= 10_000 else max(1, args.repeat // 2 + 1))
+        results[n] = measure(n, args.repeat if n <= 10_000 else max(1, args.repeat // 2))
     report = "\n".join(
         [
             "# Benchmark results",
             "",
-            f"Machine: {machine()}.",
+            f"Machine: {machine()}; at the start {load_before}.",
             f"Command: `python3 bench/run.py {' '.join(sys.argv[1:])}` "
             f"({time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}).",
             "",

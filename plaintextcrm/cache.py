@@ -1,19 +1,22 @@
 """The on-disk cache in `<vault>/.crm/` (SPEC 10): parsed notes, and finished results.
 
-Two files, each written whole to a temporary file and renamed over the old one, so a
+Three files, each written whole to a temporary file and renamed over the old one, so a
 reader sees the old cache or the new one and never half of either, however many `crm`
 processes run at once (last writer wins; both wrote a correct cache):
 
 - `parsed.cache` — every note's `ParsedNote`, keyed by the note's path, size and
   `mtime_ns`. A note whose size or mtime changed, or that is new, is parsed again; a
   deleted note simply is not carried over.
-- `results.cache` — finished command output (the JSON of `crm due --json`, say), valid
-  only for one exact state of the vault (every path, size and mtime), one config and one
-  day. When nothing changed, a command prints this and never builds the index at all.
+- `index.cache` — the built index, valid only for one exact state of the vault (every
+  path, size and mtime, the config) and one day: every command of an unchanged vault
+  skips parsing and link resolution.
+- `results.cache` — finished command output (the JSON of `crm due --json`, say), for the
+  same exact state and day. When nothing changed, such a command prints this and never
+  builds the index at all.
 
-Both start with a magic line and a stamp (cache format, package version, Python version,
-the shape of the model's dataclasses, the config fingerprint), compared byte for byte,
-and a CRC of the payload.
+Each starts with a magic line and a stamp (cache format, package version, Python version,
+the shape of the model's dataclasses, the config fingerprint), compared byte for byte;
+then a sequence of marshalled objects, written and read one at a time, and a CRC.
 Anything that does not match — another version, a truncated or corrupt file, a file
 that is not ours — is treated as no cache and replaced; it is never trusted and never an
 error. If `.crm/` cannot be written (a read-only vault), everything works without it.
@@ -28,13 +31,15 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import io
+import itertools
 import marshal
 import os
 import sys
 import tempfile
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -54,7 +59,7 @@ from plaintextcrm.model import (
 )
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
-FORMAT = 1
+FORMAT = 2
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"
@@ -177,36 +182,30 @@ def _decode_task(t: tuple[Any, ...]) -> Task:
     return Task(a, b, c, _undo_day(d), e, f)
 
 
-def encode_index(index: Index) -> tuple[Any, ...]:
-    """A built Index as nested tuples: reusing it skips parsing and resolving links."""
-    return (
+def encode_index(index: Index) -> Iterator[Any]:
+    """A built Index as a stream of tuples: a header, then one per contact, so that
+    writing it never holds a second copy of the whole index in memory."""
+    yield (
         index.root,
-        tuple(
-            (
-                c.path,
-                _fields(c.fields),
-                _cadence(c.cadence),
-                tuple(_task(t) for t in c.tasks),
-                tuple(
-                    (i.date.toordinal(), i.text, i.path, i.line, i.gave, i.got)
-                    for i in c.interactions
-                ),
-            )
-            for c in index.contacts
-        ),
         tuple(_problem(p) for p in index.problems),
         index.notes,
         index.skipped_notes,
+        len(index.contacts),
     )
+    for c in index.contacts:
+        seen = tuple((i.date.toordinal(), i.text, i.path, i.line, i.gave, i.got)
+                     for i in c.interactions)  # fmt: skip
+        yield (c.path, _fields(c.fields), _cadence(c.cadence), tuple(map(_task, c.tasks)), seen)
 
 
-def decode_index(t: tuple[Any, ...]) -> Index:
-    """The inverse of `encode_index`."""
-    root, contacts, problems, notes, skipped = t
+def decode_index(stream: Iterable[Any]) -> Index:
+    """The inverse of `encode_index`; ValueError when the stream is short or long."""
+    objects = iter(stream)
+    root, problems, notes, skipped, count = next(objects)
     fromordinal = date.fromordinal
-    return Index(
-        root,
-        tuple(
+    contacts = []
+    for path, fields, cadence, tasks, interactions in itertools.islice(objects, count):
+        contacts.append(
             Contact(
                 path,
                 _decode_fields(fields),  # type: ignore[arg-type]
@@ -214,12 +213,10 @@ def decode_index(t: tuple[Any, ...]) -> Index:
                 tuple(_decode_task(x) for x in tasks),
                 tuple(Interaction(fromordinal(i[0]), *i[1:]) for i in interactions),
             )
-            for path, fields, cadence, tasks, interactions in contacts
-        ),
-        tuple(Problem(*p) for p in problems),
-        notes,
-        skipped,
-    )
+        )
+    if len(contacts) != count or next(objects, None) is not None:
+        raise ValueError("index cache: wrong number of contacts")
+    return Index(root, tuple(contacts), tuple(Problem(*p) for p in problems), notes, skipped)
 
 
 # ---------------------------------------------------------------- files
@@ -248,8 +245,10 @@ def _head(stamp_: bytes) -> bytes:
     return MAGIC + len(stamp_).to_bytes(4, "big") + stamp_
 
 
-def read(state: Path, name: str, expect: bytes) -> Any | None:
-    """The payload of `state/name` if its stamp is `expect` and its CRC checks, else None."""
+def read(state: Path, name: str, expect: bytes) -> Iterator[Any] | None:
+    """The objects stored in `state/name`, lazily, if its stamp is `expect` and its CRC
+    checks; else None. A consumer must still treat ValueError, EOFError and TypeError
+    while iterating as "no cache" (a payload of the wrong shape)."""
     try:
         data = (state / name).read_bytes()
     except OSError:
@@ -257,33 +256,51 @@ def read(state: Path, name: str, expect: bytes) -> Any | None:
     head = _head(expect)
     if not data.startswith(head) or len(data) < len(head) + 4:
         return None
-    crc = int.from_bytes(data[len(head) : len(head) + 4], "big")
-    body = memoryview(data)[len(head) + 4 :]
-    if zlib.crc32(body) != crc:
+    crc = int.from_bytes(data[-4:], "big")
+    if zlib.crc32(memoryview(data)[len(head) : -4]) != crc:
+        return None
+    return _objects(data, len(head), len(data) - 4)
+
+
+def _objects(data: bytes, start: int, end: int) -> Iterator[Any]:
+    stream = io.BytesIO(data)
+    stream.seek(start)
+    while stream.tell() < end:
+        yield marshal.load(stream)
+
+
+def read_one(state: Path, name: str, expect: bytes) -> Any | None:
+    """The first object of `state/name` (see `read`), or None."""
+    objects = read(state, name, expect)
+    if objects is None:
         return None
     try:
-        with no_gc():
-            return marshal.loads(body)
+        return next(objects, None)
     except (ValueError, EOFError, TypeError):
         return None
 
 
-def write(state: Path, name: str, stamp_: bytes, payload: Any) -> bool:
-    """Atomically replace `state/name`; False (and no error) when it cannot be written."""
-    try:
-        body = marshal.dumps(payload)
-    except ValueError:
-        return False
-    head = _head(stamp_) + zlib.crc32(body).to_bytes(4, "big")
+def write(state: Path, name: str, stamp_: bytes, objects: Iterable[Any]) -> bool:
+    """Atomically replace `state/name` with `objects`, one after another.
+
+    Each object is marshalled and written as it comes, so a large cache never exists
+    twice in memory (as objects and as one big bytes). The CRC trails the payload.
+    False (and no error) when it cannot be written.
+    """
     tmp = None
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=state)
         with os.fdopen(fd, "wb") as f:
-            f.write(head)
-            f.write(body)
+            f.write(_head(stamp_))
+            crc = 0
+            for obj in objects:
+                chunk = marshal.dumps(obj)
+                crc = zlib.crc32(chunk, crc)
+                f.write(chunk)
+            f.write(crc.to_bytes(4, "big"))
         os.replace(tmp, state / name)
         return True
-    except OSError:
+    except (OSError, ValueError):
         if tmp is not None:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)

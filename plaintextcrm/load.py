@@ -12,6 +12,7 @@ command's finished output is reused from the cache and the index is never built.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -106,12 +107,14 @@ class Session:
         key = self._index_key()
         if key is None or self._state is None:
             return None
-        payload = cache.read(self._state, cache.INDEX_FILE, self._stamp)
-        if not (isinstance(payload, tuple) and len(payload) == 2 and payload[0] == key):
+        objects = cache.read(self._state, cache.INDEX_FILE, self._stamp)
+        if objects is None:
             return None
         try:
-            return cache.decode_index(payload[1])
-        except (TypeError, ValueError, IndexError, OverflowError):
+            if next(objects, None) != key:
+                return None  # checked before decoding anything else
+            return cache.decode_index(objects)
+        except (TypeError, ValueError, IndexError, OverflowError, EOFError, StopIteration):
             return None
 
     def _build_index(self) -> Index:
@@ -119,19 +122,16 @@ class Session:
 
         parsed, problems = self._parsed_notes()
         index = build_index(str(self.root), parsed, self.config, self.today, problems)
+        del parsed  # before encoding the index: the peak memory of a large vault is here
         key = self._index_key()
         if key is not None and self._state is not None:
-            payload = (key, cache.encode_index(index))
-            cache.write(self._state, cache.INDEX_FILE, self._stamp, payload)
+            objects = itertools.chain([key], cache.encode_index(index))
+            cache.write(self._state, cache.INDEX_FILE, self._stamp, objects)
         return index
 
     def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:
         state = self.state()
-        old: dict[str, Any] = {}
-        if state is not None:
-            payload = cache.read(state, cache.PARSED_FILE, self._stamp)
-            if isinstance(payload, dict):
-                old = payload
+        old = read_parsed(state, self._stamp) if state is not None else {}
         cutoff = cache.racy_cutoff()
         problems = list(self.walk_problems)
         entries: dict[str, tuple[int, int, Any]] = {}
@@ -163,7 +163,7 @@ class Session:
                 slots[slot] = note
                 entries[f.rel] = (f.size, f.mtime_ns, blob, f.mtime_ns >= cutoff)
         if state is not None and (todo or len(entries) != len(old)):
-            cache.write(state, cache.PARSED_FILE, self._stamp, entries)
+            write_parsed(state, self._stamp, entries)
         return [n for n in slots if n is not None], problems
 
     # -- finished results ------------------------------------------------------------
@@ -181,7 +181,7 @@ class Session:
         if state is None or vault is None:
             return compute(), None
         memo: dict[str, Any] = {}
-        payload = cache.read(state, cache.RESULTS_FILE, self._stamp)
+        payload = cache.read_one(state, cache.RESULTS_FILE, self._stamp)
         if (
             isinstance(payload, tuple)
             and len(payload) == 3
@@ -196,8 +196,29 @@ class Session:
             return hit[1], hit[0]
         value = compute()
         memo[k] = (self.index().problem_notes(), value)
-        cache.write(state, cache.RESULTS_FILE, self._stamp, (vault, self.today.toordinal(), memo))
+        payload = (vault, self.today.toordinal(), memo)
+        cache.write(state, cache.RESULTS_FILE, self._stamp, [payload])
         return value, None
+
+
+def read_parsed(state: Path, stamp: bytes) -> dict[str, tuple[int, int, bytes, bool]]:
+    """`parsed.cache` as {path: (size, mtime_ns, entry, too fresh)}; {} when unusable."""
+    objects = cache.read(state, cache.PARSED_FILE, stamp)
+    if objects is None:
+        return {}
+    entries = {}
+    try:
+        for obj in objects:
+            if isinstance(obj, tuple) and len(obj) == 5:  # else: skip, parse that note
+                entries[obj[0]] = obj[1:]
+    except (TypeError, ValueError, EOFError):
+        return {}
+    return entries
+
+
+def write_parsed(state: Path, stamp: bytes, entries: dict[str, tuple[Any, ...]]) -> bool:
+    """Replace `parsed.cache`, one note's entry at a time."""
+    return cache.write(state, cache.PARSED_FILE, stamp, ((k, *v) for k, v in entries.items()))
 
 
 def _read_parse(rel: str, path: Path, config: Config) -> Any:
