@@ -14,6 +14,7 @@ variables.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
@@ -294,11 +295,19 @@ def note_url(config: Config, root: str, note: str) -> str | None:
 
     `file://` links are left out on purpose: in a mail they point at nothing.
     """
+    prefix = _url_prefix(config, root)
+    if prefix is None:
+        return None
+    target = note[:-3] if note.endswith(".md") else note
+    return prefix + quote(target, safe="")
+
+
+def _url_prefix(config: Config, root: str) -> str | None:
+    """What every note's URL starts with; built once per digest (pathlib is slow)."""
     if config.links != "obsidian":
         return None
     vault = config.vault_name or Path(root).name
-    target = note[:-3] if note.endswith(".md") else note
-    return f"obsidian://open?vault={quote(vault, safe='')}&file={quote(target, safe='')}"
+    return f"obsidian://open?vault={quote(vault, safe='')}&file="
 
 
 def _cadence_days(contact: Contact, last: date | None) -> int:
@@ -329,13 +338,23 @@ def _occasion(r: Reminder, today: date, url: str | None) -> OccasionItem:
     )
 
 
+def _score(r: Reminder, contact: Contact, today: date, last: date | None) -> float:
+    """How overdue relative to the cadence: 10 days late on a 2-week cadence matters more
+    than 10 days late on a yearly one. Not yet due (still in the window) is negative."""
+    return (today - r.date).days / _cadence_days(contact, last)
+
+
+def _reconnect_rank(r: Reminder, contact: Contact, today: date) -> tuple[float, int, str]:
+    """The order reconnects are listed in: most overdue for their cadence first."""
+    score = _score(r, contact, today, contact.last_contact_on(today))
+    return (-score, -r.overdue_days, contact.name.casefold())
+
+
 def _reconnect(r: Reminder, contact: Contact, today: date, url: str | None) -> ReconnectItem:
     last = contact.last_contact_on(today)
     past = [i for i in contact.interactions if i.date <= today]
     latest = max(past, key=lambda i: i.date, default=None)
-    # How overdue relative to the cadence: 10 days late on a 2-week cadence matters more
-    # than 10 days late on a yearly one. Not yet due (still in the window) is negative.
-    score = (today - r.date).days / _cadence_days(contact, last)
+    score = _score(r, contact, today, last)
     return ReconnectItem(
         contact=contact.name,
         note=contact.path,
@@ -409,9 +428,12 @@ def _activity(contacts: Sequence[Contact], today: date, since: date) -> list[Act
 def build_digest(index: Index, today: date, days: int, config: Config) -> Digest:
     """Everything the digest says for `today` and a window of `days` days. Pure."""
     by_path = {c.path: c for c in index.contacts}
+    prefix = _url_prefix(config, index.root)
 
     def url(note: str) -> str | None:
-        return note_url(config, index.root, note)
+        if prefix is None:
+            return None
+        return prefix + quote(note[:-3] if note.endswith(".md") else note, safe="")
 
     reminders = due(index, today, days)
     followups = tuple(
@@ -431,12 +453,14 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
     occasions = tuple(
         _occasion(r, today, url(r.note)) for r in reminders if r.kind in ("birthday", "date")
     )
-    reconnects = [
-        _reconnect(r, by_path[r.note], today, url(r.note))
+    # Ranked on the score alone; only the few shown are worded (topic, tasks, links).
+    ranked = [
+        (_reconnect_rank(r, by_path[r.note], today), r)
         for r in reminders
         if r.kind == "reconnect" and r.note in by_path
     ]
-    reconnects.sort(key=lambda x: (-x.score, -x.overdue_days, x.contact.casefold()))
+    top = heapq.nsmallest(RECONNECT_LIMIT, ranked, key=lambda x: x[0])
+    reconnects = [_reconnect(r, by_path[r.note], today, url(r.note)) for _, r in top]
     give_first = _give_first(index.contacts, today, url)
     since = today - timedelta(days=max(days, MIN_ACTIVITY_DAYS))
     activity = _activity(index.contacts, today, since)
@@ -449,8 +473,8 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
         contacts=len(index.contacts),
         followups=followups,
         occasions=occasions,
-        reconnects=tuple(reconnects[:RECONNECT_LIMIT]),
-        reconnects_more=max(0, len(reconnects) - RECONNECT_LIMIT),
+        reconnects=tuple(reconnects),
+        reconnects_more=max(0, len(ranked) - RECONNECT_LIMIT),
         give_first=tuple(give_first[:GIVE_FIRST_LIMIT]),
         give_first_more=max(0, len(give_first) - GIVE_FIRST_LIMIT),
         activity=tuple(activity[:ACTIVITY_LIMIT]),
