@@ -376,28 +376,37 @@ def _reconnect(r: Reminder, contact: Contact, today: date, url: str | None) -> R
     )
 
 
-def _give_first(contacts: Iterable[Contact], today: date, url) -> list[GiveFirstItem]:
-    found = []
+def _give_first(
+    contacts: Iterable[Contact], today: date, url, limit: int
+) -> tuple[list[GiveFirstItem], int]:
+    """The `limit` people most in your debt, worded, and how many there are in all.
+
+    Ranked first and worded after, so a large vault words five people, not thousands.
+    """
+    ranked = []
     for contact in contacts:
-        if contact.got <= contact.gave:
+        gave, got_count = contact.gave, contact.got
+        if got_count <= gave:
             continue
         got = [i for i in contact.interactions if i.got and i.date <= today]
         latest = max(got, key=lambda i: i.date, default=None)
-        found.append(
-            GiveFirstItem(
-                contact=contact.name,
-                note=contact.path,
-                url=url(contact.path),
-                gave=contact.gave,
-                got=contact.got,
-                last_got=topic(latest) if latest else None,
-                last_got_date=latest.date if latest else None,
-            )
+        # Most in your debt first; among equals, whoever gave to you most recently.
+        last = (latest.date if latest else date.min).toordinal()
+        ranked.append(((gave - got_count, -last, contact.name.casefold()), contact, latest))
+    top = heapq.nsmallest(limit, ranked, key=lambda x: x[0])
+    items = [
+        GiveFirstItem(
+            contact=contact.name,
+            note=contact.path,
+            url=url(contact.path),
+            gave=contact.gave,
+            got=contact.got,
+            last_got=topic(latest) if latest else None,
+            last_got_date=latest.date if latest else None,
         )
-    # Most in your debt first; among equals, whoever gave to you most recently.
-    found.sort(key=lambda g: (g.gave - g.got, -(g.last_got_date or date.min).toordinal(),
-                              g.contact.casefold()))  # fmt: skip
-    return found
+        for _, contact, latest in top
+    ]
+    return items, len(ranked)
 
 
 def _activity(contacts: Sequence[Contact], today: date, since: date) -> list[ActivityItem]:
@@ -461,7 +470,7 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
     ]
     top = heapq.nsmallest(RECONNECT_LIMIT, ranked, key=lambda x: x[0])
     reconnects = [_reconnect(r, by_path[r.note], today, url(r.note)) for _, r in top]
-    give_first = _give_first(index.contacts, today, url)
+    give_first, give_first_count = _give_first(index.contacts, today, url, GIVE_FIRST_LIMIT)
     since = today - timedelta(days=max(days, MIN_ACTIVITY_DAYS))
     activity = _activity(index.contacts, today, since)
     errors = sum(1 for p in index.problems if p.level == "error")
@@ -475,8 +484,8 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
         occasions=occasions,
         reconnects=tuple(reconnects),
         reconnects_more=max(0, len(ranked) - RECONNECT_LIMIT),
-        give_first=tuple(give_first[:GIVE_FIRST_LIMIT]),
-        give_first_more=max(0, len(give_first) - GIVE_FIRST_LIMIT),
+        give_first=tuple(give_first),
+        give_first_more=max(0, give_first_count - GIVE_FIRST_LIMIT),
         activity=tuple(activity[:ACTIVITY_LIMIT]),
         activity_more=max(0, len(activity) - ACTIVITY_LIMIT),
         problems=ProblemSummary(
