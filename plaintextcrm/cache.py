@@ -59,7 +59,7 @@ from plaintextcrm.model import (
 )
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
-FORMAT = 2
+FORMAT = 3
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"
@@ -67,6 +67,9 @@ RESULTS_FILE = "results.cache"
 #: A file modified this recently may be modified again within the same mtime tick
 #: (git's "racily clean" problem): its cache entry is not trusted on the next run.
 RACY_NS = 2_000_000_000
+#: Entries per marshalled object in a cache file: few calls, yet never the whole cache
+#: as one object.
+CHUNK = 1000
 
 
 def _model_shape() -> str:
@@ -183,7 +186,7 @@ def _decode_task(t: tuple[Any, ...]) -> Task:
 
 
 def encode_index(index: Index) -> Iterator[Any]:
-    """A built Index as a stream of tuples: a header, then one per contact, so that
+    """A built Index as a stream: a header, then lists of up to CHUNK contacts, so that
     writing it never holds a second copy of the whole index in memory."""
     yield (
         index.root,
@@ -192,10 +195,18 @@ def encode_index(index: Index) -> Iterator[Any]:
         index.skipped_notes,
         len(index.contacts),
     )
+    chunk = []
     for c in index.contacts:
         seen = tuple((i.date.toordinal(), i.text, i.path, i.line, i.gave, i.got)
                      for i in c.interactions)  # fmt: skip
-        yield (c.path, _fields(c.fields), _cadence(c.cadence), tuple(map(_task, c.tasks)), seen)
+        chunk.append(
+            (c.path, _fields(c.fields), _cadence(c.cadence), tuple(map(_task, c.tasks)), seen)
+        )
+        if len(chunk) == CHUNK:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
 
 
 def decode_index(stream: Iterable[Any]) -> Index:
@@ -204,7 +215,7 @@ def decode_index(stream: Iterable[Any]) -> Index:
     root, problems, notes, skipped, count = next(objects)
     fromordinal = date.fromordinal
     contacts = []
-    for path, fields, cadence, tasks, interactions in itertools.islice(objects, count):
+    for path, fields, cadence, tasks, interactions in itertools.chain.from_iterable(objects):
         contacts.append(
             Contact(
                 path,
@@ -214,7 +225,7 @@ def decode_index(stream: Iterable[Any]) -> Index:
                 tuple(Interaction(fromordinal(i[0]), *i[1:]) for i in interactions),
             )
         )
-    if len(contacts) != count or next(objects, None) is not None:
+    if len(contacts) != count:
         raise ValueError("index cache: wrong number of contacts")
     return Index(root, tuple(contacts), tuple(Problem(*p) for p in problems), notes, skipped)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import os
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -208,17 +208,24 @@ def read_parsed(state: Path, stamp: bytes) -> dict[str, tuple[int, int, bytes, b
         return {}
     entries = {}
     try:
-        for obj in objects:
-            if isinstance(obj, tuple) and len(obj) == 5:  # else: skip, parse that note
-                entries[obj[0]] = obj[1:]
+        for chunk in objects:
+            for obj in chunk:
+                if isinstance(obj, tuple) and len(obj) == 5:  # else: skip, parse that note
+                    entries[obj[0]] = obj[1:]
     except (TypeError, ValueError, EOFError):
         return {}
     return entries
 
 
+def _chunks(entries: dict[str, tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
+    items = [(k, *v) for k, v in entries.items()]
+    for start in range(0, len(items), cache.CHUNK):
+        yield items[start : start + cache.CHUNK]
+
+
 def write_parsed(state: Path, stamp: bytes, entries: dict[str, tuple[Any, ...]]) -> bool:
     """Replace `parsed.cache`, one note's entry at a time."""
-    return cache.write(state, cache.PARSED_FILE, stamp, ((k, *v) for k, v in entries.items()))
+    return cache.write(state, cache.PARSED_FILE, stamp, _chunks(entries))
 
 
 def _read_parse(rel: str, path: Path, config: Config) -> Any:

@@ -197,7 +197,7 @@ def test_a_cache_entry_of_the_wrong_shape_is_parsed_again(vault):
     payload[rel] = (size, mtime, b"\xffnonsense", racy)
     payload["People/Bo Chen.md"] = 42
     objects = [(k, *v) if isinstance(v, tuple) else (k, v) for k, v in payload.items()]
-    cache.write(root / ".crm", cache.PARSED_FILE, s._stamp, objects)
+    cache.write(root / ".crm", cache.PARSED_FILE, s._stamp, [objects[:2], objects[2:]])
     (root / ".crm" / cache.INDEX_FILE).unlink()
     s = session(root)
     assert s.index() == fresh_index(root)
@@ -277,11 +277,16 @@ def test_process_pool_gives_the_same_index_as_serial(vault, monkeypatch):
     root = make(vault, files)
     serial = fresh_index(root)
     monkeypatch.setattr(load, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(cache, "CHUNK", 7)  # cache files of many chunks read back whole
     monkeypatch.setattr(os, "cpu_count", lambda: 3)
     s = session(root)
     assert s.index() == serial
     assert s.parsed_count == len(files)
     assert session(root).index() == serial  # and what the pool cached reads back the same
+    (root / ".crm" / cache.INDEX_FILE).unlink()
+    again = session(root)
+    assert again.index() == serial
+    assert again.parsed_count == 0
 
 
 def test_concurrent_runs_never_corrupt_the_cache(vault):
