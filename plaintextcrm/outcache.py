@@ -173,7 +173,11 @@ def contact_keys(index: Index) -> list[bytes]:
     objects = cache.encode_index(index)
     next(objects)  # the header: root, problems, counts
     blake2b, dumps = hashlib.blake2b, marshal.dumps
-    return [blake2b(dumps(obj), digest_size=16).digest() for obj in objects]
+    keys = []
+    for obj in objects:  # one tuple per contact, or lists of them (chunks)
+        for one in obj if isinstance(obj, list) else (obj,):
+            keys.append(blake2b(dumps(one), digest_size=16).digest())
+    return keys
 
 
 def ics_feed(index: Index, today: date, config: Config, state: Path | None) -> bytes:

@@ -308,3 +308,14 @@ def test_write_if_changed_follows_symlinks_and_names_the_file(tmp_path):
     with pytest.raises(WriteError, match=r"cannot write .*missing.*: "):
         write_if_changed(tmp_path / "missing" / "f.ics", b"x")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.ics", "real.ics"]
+
+
+def test_contact_keys_are_one_per_contact_and_follow_the_data(root):
+    config = load_config(root)
+    index = load_index(root, TODAY, config, use_cache=False)
+    keys = outcache.contact_keys(index)
+    assert len(keys) == len(index.contacts) == len(set(keys))
+    edit(root, "People/Chen Wei.md", "---\ncadence: 1w\n---\n")
+    again = outcache.contact_keys(load_index(root, TODAY, config, use_cache=False))
+    changed = [c.path for c, a, b in zip(index.contacts, keys, again, strict=True) if a != b]
+    assert changed == ["People/Chen Wei.md"]
