@@ -92,8 +92,20 @@ def _day(d: date | None) -> int | None:
     return d.toordinal() if d is not None else None
 
 
+class _Days(dict[int, date]):
+    """Ordinal → one shared `date` object: a vault has ~150k dated lines but only a few
+    thousand distinct days, and sharing the (immutable) objects saves memory."""
+
+    def __missing__(self, ordinal: int) -> date:
+        day = self[ordinal] = date.fromordinal(ordinal)
+        return day
+
+
+_DAYS = _Days()
+
+
 def _undo_day(n: int | None) -> date | None:
-    return date.fromordinal(n) if n is not None else None
+    return _DAYS[n] if n is not None else None
 
 
 def _yearly(y: YearlyDate) -> tuple[Any, ...]:
@@ -151,7 +163,7 @@ def _decode_fields(t: tuple[Any, ...] | None) -> ContactFields | None:
 def decode_note(t: tuple[Any, ...]) -> ParsedNote:
     """The inverse of `encode_note`."""
     path, stem, is_contact, fields, note_date, links, items, tasks, problems, skipped = t
-    fromordinal = date.fromordinal
+    fromordinal = _DAYS.__getitem__
     return ParsedNote(
         path,
         stem,
@@ -213,7 +225,7 @@ def decode_index(stream: Iterable[Any]) -> Index:
     """The inverse of `encode_index`; ValueError when the stream is short or long."""
     objects = iter(stream)
     root, problems, notes, skipped, count = next(objects)
-    fromordinal = date.fromordinal
+    fromordinal = _DAYS.__getitem__
     contacts = []
     for path, fields, cadence, tasks, interactions in itertools.chain.from_iterable(objects):
         contacts.append(

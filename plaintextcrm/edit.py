@@ -456,6 +456,23 @@ def _append_point(lines: Lines) -> int:
     return len(lines.text)
 
 
+def _refuse_open_fence(lines: Lines) -> None:
+    """A note that ends inside a never-closed code fence: whatever we add would be code,
+    invisible to the index, so the user must close the fence first."""
+    fence: tuple[str, int] | None = None
+    for i in range(_body_start(lines), len(lines.text)):
+        m = _FENCE.match(lines.text[i])
+        if m and fence is None:
+            fence = (m[1], i)
+        elif m and m[1][0] == fence[0][0] and len(m[1]) >= len(fence[0]):  # type: ignore[index]
+            fence = None
+    if fence is not None:
+        raise EditError(
+            f"line {fence[1] + 1} opens a {fence[0]} code block that is never closed;"
+            " close it first, then run the command again"
+        )
+
+
 def _width(indent: str) -> int:
     return len(indent.expandtabs(4))
 
@@ -470,14 +487,13 @@ def _items(lines: Lines, visible: list[int], start: int, stop: int) -> list[_Ite
             continue
         indent = _width(m[1])
         end = i + 1
-        for j in shown[pos + 1 :]:
-            text = lines.text[j]
-            if j != end or not text.strip():
+        for j in range(pos + 1, len(shown)):  # continuation lines: consecutive, indented
+            text = lines.text[shown[j]]
+            if shown[j] != end or not text.strip():
                 break
-            lead = _width(text[: len(text) - len(text.lstrip())])
-            if lead <= indent:
+            if _width(text[: len(text) - len(text.lstrip())]) <= indent:
                 break
-            end = j + 1
+            end += 1
         found.append(_Item(i, indent, lines.text[i][: m.end(3)], m[4], end))
     return found
 
@@ -536,6 +552,7 @@ def add_log_line(
     if got and not re.search(r"(?<![\w#])#got\b", text, re.IGNORECASE):
         text += " #got"
     lines = Lines.from_bytes(data)
+    _refuse_open_fence(lines)
     section = _section(lines, LOG_HEADINGS)
     if section is None:
         tail = [] if not lines.text or not lines.text[-1].strip() else [""]
@@ -629,6 +646,7 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
         sep = ": " if _NEEDS_SEPARATOR.match(text) else " "
         task = f"[ ] {due.isoformat()}{sep}{text}"
     lines = Lines.from_bytes(data)
+    _refuse_open_fence(lines)
     visible = _visible(lines)
     marker = "- "
     section = _section(lines, TASK_HEADINGS)

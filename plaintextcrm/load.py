@@ -255,13 +255,30 @@ def _parse_chunk(job: tuple[list[tuple[str, str]], Config]) -> list[Any]:
 
 def _parse_files(files: list[NoteFile], config: Config) -> list[Any]:
     """Read and parse `files`, in parallel when there are many and several cores."""
-    workers = min(os.cpu_count() or 1, 8)
+    workers = _workers()
     if len(files) < POOL_THRESHOLD or workers < 2:
         return [_read_parse(f.rel, f.path, config) for f in files]
     try:
         return _parse_parallel(files, config, workers)
     except (OSError, ImportError, RuntimeError):  # no fork, no semaphores: do it here
         return [_read_parse(f.rel, f.path, config) for f in files]
+
+
+def _workers() -> int:
+    """Processes for a cold parse: the cores we may use, or `CRM_JOBS` (1: no pool).
+
+    Virtual machines sometimes show cores they cannot run at once; there the pool only
+    adds its overhead, and `CRM_JOBS=1` turns it off.
+    """
+    try:
+        return max(1, int(os.environ["CRM_JOBS"]))
+    except (KeyError, ValueError):
+        pass
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):
+        cores = os.cpu_count() or 1
+    return min(cores, 8)
 
 
 def _parse_parallel(files: list[NoteFile], config: Config, workers: int) -> list[Any]:

@@ -72,9 +72,9 @@ _DATAVIEW_DUE = re.compile(
 )
 _DONE_MARK = re.compile(r"[✅➕⏳🛫]\ufe0f?[ \t]*\d{4}-\d{2}-\d{2}")
 _WIKILINK = re.compile(r"(!?)\[\[([^\[\]|#^]*)(?:#[^\[\]|]*)?(?:\^[^\[\]|]*)?(?:\|[^\[\]]*)?\]\]")
-_MDLINK = re.compile(
-    r"(?<!!)\[[^\]]*\]\((?:<([^<>\n]+?\.md)(?:#[^<>\n]*)?>|([^)<>\s]+\.md)(?:#[^)]*)?)\)"
-)
+# Link text and target never span a bracket: each match attempt stops at the next `[`, so
+# a line of 100,000 `[` costs linear time, not quadratic (a hostile or broken note).
+_MDLINK = re.compile(r"(?<!!)\[[^\[\]]*\]\((?:<([^<>\n]*)>|([^()\[\]<>\s]*))\)")
 _HASHTAG_GAVE = re.compile(r"(?<![\w#])#gave\b", re.IGNORECASE)
 _HASHTAG_GOT = re.compile(r"(?<![\w#])#got\b", re.IGNORECASE)
 _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
@@ -478,9 +478,9 @@ def _links_in(text: str) -> list[str]:
         if target:
             found.append(target)
     for m in _MDLINK.finditer(text):
-        target = unquote(m[1] or m[2])
-        if "://" not in target:
-            found.append(target)
+        target = (m[1] if m[1] is not None else m[2]).split("#", 1)[0]
+        if target.lower().endswith(".md") and "://" not in target:
+            found.append(unquote(target))
     return [t[:-3] if t.lower().endswith(".md") else t for t in found]
 
 

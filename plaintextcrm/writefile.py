@@ -70,8 +70,8 @@ def safe_filename(name: str) -> str:
     """A file name (without `.md`) for a contact called `name`, safe on every platform.
 
     Path separators, `:*?"<>|` and control characters become spaces or dashes, leading
-    dots and trailing dots and spaces go, Windows device names (`CON`, `lpt1`) get a `_`,
-    and the result is cut to MAX_NAME_BYTES of UTF-8 without splitting a character.
+    dots, `#` and `~` and trailing dots and spaces go, Windows device names (`CON`, `lpt1`)
+    get a `_`, and the result is cut to MAX_NAME_BYTES of UTF-8 without splitting a character.
     Raises UsageError when nothing usable is left.
     """
     text = unicodedata.normalize("NFC", name)
@@ -79,7 +79,9 @@ def safe_filename(name: str) -> str:
     text = _UNSAFE_CHARS.sub(" ", text)
     text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cs", "Zl", "Zp"))
     text = " ".join(text.split())
-    text = text.lstrip(". -").rstrip(". ")
+    # A leading `#` or `~` marks an editor's scratch file, which the index skips
+    # (vault.is_editor_temp): a note named so would be invisible.
+    text = text.lstrip(". -#~").rstrip(". ")
     encoded = text.encode("utf-8")
     if len(encoded) > MAX_NAME_BYTES:
         text = encoded[:MAX_NAME_BYTES].decode("utf-8", "ignore")
@@ -149,8 +151,11 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _write_temp(folder: Path, note_name: str, data: bytes, mode: int | None) -> Path:
-    """Write `data` to a new temporary file next to the note, flushed and fsynced."""
+def _write_temp(
+    folder: Path, note_name: str, data: bytes, mode: int | None, owner: os.stat_result | None = None
+) -> Path:
+    """Write `data` to a new temporary file next to the note, flushed and fsynced, with the
+    note's mode (and owner, when we may set it: a root cron job must not take over notes)."""
     temp = folder / temp_name(note_name)
     fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
@@ -158,6 +163,9 @@ def _write_temp(folder: Path, note_name: str, data: bytes, mode: int | None) -> 
         while view:
             written = os.write(fd, view)
             view = view[written:]
+        if owner is not None and hasattr(os, "fchown"):
+            with contextlib.suppress(OSError):
+                os.fchown(fd, owner.st_uid, owner.st_gid)
         if mode is not None:
             os.fchmod(fd, mode)
         os.fsync(fd)
@@ -216,7 +224,7 @@ def write_note(
                 ):
                     raise WriteError(f"cannot write {shown}: permission denied")
                 _clean_stale_temps(folder, note_name)
-                temp = _write_temp(folder, note_name, new, stat.S_IMODE(st.st_mode))
+                temp = _write_temp(folder, note_name, new, stat.S_IMODE(st.st_mode), st)
             except OSError as exc:
                 raise WriteError(f"cannot write {shown}: {_describe(exc)}") from None
             try:
@@ -241,7 +249,7 @@ def write_note(
                     old.seek(0)
                     late = old.read()
                 if late != data:
-                    restore = _write_temp(folder, note_name, late, stat.S_IMODE(st.st_mode))
+                    restore = _write_temp(folder, note_name, late, stat.S_IMODE(st.st_mode), st)
                     os.replace(restore, target)
                     continue
             except OSError as exc:

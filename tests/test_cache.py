@@ -278,7 +278,7 @@ def test_process_pool_gives_the_same_index_as_serial(vault, monkeypatch):
     serial = fresh_index(root)
     monkeypatch.setattr(load, "POOL_THRESHOLD", 1)
     monkeypatch.setattr(cache, "CHUNK", 7)  # cache files of many chunks read back whole
-    monkeypatch.setattr(os, "cpu_count", lambda: 3)
+    monkeypatch.setenv("CRM_JOBS", "3")
     s = session(root)
     assert s.index() == serial
     assert s.parsed_count == len(files)
@@ -287,6 +287,17 @@ def test_process_pool_gives_the_same_index_as_serial(vault, monkeypatch):
     again = session(root)
     assert again.index() == serial
     assert again.parsed_count == 0
+
+
+def test_crm_jobs_1_turns_the_pool_off(vault, monkeypatch):
+    files = {f"People/P{i}.md": "---\ncadence: 1w\n---\n" for i in range(5)}
+    root = make(vault, files)
+    monkeypatch.setattr(load, "POOL_THRESHOLD", 1)
+    monkeypatch.setenv("CRM_JOBS", "1")
+    monkeypatch.setattr(load, "_parse_parallel", lambda *a: pytest.fail("pool used"))
+    assert session(root).index() == fresh_index(root)
+    monkeypatch.setenv("CRM_JOBS", "many")  # not a number: the cores decide
+    assert load._workers() >= 1
 
 
 def test_concurrent_runs_never_corrupt_the_cache(vault):

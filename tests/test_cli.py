@@ -211,3 +211,16 @@ def test_console_script_runs():
     out = subprocess.run(["crm", "--help"], capture_output=True, text=True)
     assert out.returncode == 0 and "due" in out.stdout
     assert cli.name
+
+
+def test_show_marks_give_and_get_once(vault, crm):
+    root = vault(
+        {
+            "People/Ada.md": "---\nname: Ada\n---\n## Log\n- 2026-11-01 lent her a book #gave\n",
+            "Journal/Book club.md": "- 2026-11-05 [[Ada]] brought cake #got\n",
+        }
+    )
+    out = crm(root, "show", "Ada").output
+    assert "lent her a book #gave  (People/Ada.md:5)" in out
+    assert "Ada brought cake #got  (Journal/Book club.md:1)" in out
+    assert "[gave]" not in out and "[got]" not in out

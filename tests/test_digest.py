@@ -326,3 +326,26 @@ def test_the_documented_example_template_works(vault, crm):
         "- Ann Lee: ask how the move went (3 days overdue)",
         "- call <script>alert('x')</script>, ask about: said <b>hi</b> & <img src=x onerror=alert(1)>",
     ]
+
+
+def test_long_lists_are_capped_but_counted(vault, crm):
+    notes = {
+        f"People/P{n:02d}.md": f"---\ncadence: 1w\nbirthday: --11-{24 + n % 5}\n---\n"
+        f"- 2026-10-{n % 28 + 1:02d} call\n- [ ] 2026-11-{n % 20 + 1:02d} task {n}\n"
+        for n in range(40)
+    }
+    d, _ = digest_for(vault(notes))
+    assert len(d.followups) == 25 and d.more()["followups"] == 15
+    assert len(d.occasions) == 25 and d.more()["occasions"] == 15
+    assert len(d.reconnects) == 10 and d.more()["reconnects"] == 30
+    assert (
+        d.subject()
+        == "CRM digest 2026-11-23: 40 follow-ups (40 overdue), 40 birthdays, 40 to reconnect with"
+    )
+    # The ones shown are the first in order: the oldest follow-ups, the nearest birthdays.
+    assert [f.date for f in d.followups] == sorted(f.date for f in d.followups)
+    assert max(f.date for f in d.followups) <= date(2026, 11, 13)
+    for fmt, line in (("txt", "... and 15 more: crm due --kind followup"),
+                      ("md", "- …and 15 more: `crm due --kind followup`"),
+                      ("html", "…and 15 more: <code>crm due --kind followup</code>")):  # fmt: skip
+        assert line in render_digest(d, fmt), fmt

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -283,3 +284,26 @@ def test_init_refuses_a_file(tmp_path, crm):
     (tmp_path / "f").write_text("x")
     result = crm(None, "init", str(tmp_path / "f"))
     assert result.exit_code == 1 and "is a file" in result.output
+
+
+def test_lookup_of_an_nfd_file_name_and_an_alias_prefix(vault, crm):
+    root = vault(
+        {
+            "People/Rene\u0301 Dupont.md": "## Log\n",
+            "People/Bea.md": "---\naliases: [Trixie]\n---\n",
+        }
+    )
+    for name in ("René Dupont", "rene", "RENE\u0301 d"):
+        result = crm(root, "log", name, f"hello {name}")
+        assert result.exit_code == 0, (name, result.output)
+    assert len(load_index(root, TODAY).contacts[1].interactions) == 3
+    assert crm(root, "log", "trix", "via alias prefix").exit_code == 0
+    assert "via alias prefix" in (root / "People/Bea.md").read_text()
+
+
+def test_new_note_named_like_a_scratch_file_is_still_indexed(vault, crm):
+    root = vault({"People/.keep": ""})
+    result = crm(root, "new", "#Ada")
+    assert result.exit_code == 0, result.output
+    listed = crm(root, "list", "--json")
+    assert [c["note"] for c in json.loads(listed.output)] == ["People/Ada.md"]

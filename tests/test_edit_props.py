@@ -18,6 +18,7 @@ from plaintextcrm.edit import (
     add_log_line,
     add_task_line,
     mark_task_done,
+    one_line,
     open_task_at,
     set_front_matter_value,
     set_snooze,
@@ -195,7 +196,7 @@ def test_log_line_adds_one_interaction(data, day, text, gave, got):
     assert body_items(data) - body_items(after) == Counter()
     [(kind, when, written)] = list(new_items)
     assert (kind, when) == ("item", day)
-    assert written.startswith(" ".join(text.split())[:5].strip())
+    assert written.startswith(one_line(text)[:5].strip())
     note = parsed(after)
     item = next(i for i in note.items if i.date == day and i.text == written)
     assert item.line - 1 in added and item.gave >= gave and item.got >= got

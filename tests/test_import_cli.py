@@ -241,3 +241,30 @@ def test_import_into_the_configured_first_contact_folder(vault, crm):
     root = vault({"crm.toml": '[contacts]\nfolders = ["Friends/People", "Other"]\n'})
     crm(root, "import", "linkedin", str(MADE / "linkedin-Connections.csv"))
     assert (root / "Friends" / "People" / "Anna Rossi.md").exists()
+
+
+def test_names_the_scanner_would_ignore_still_land_in_a_readable_note(vault, crm, tmp_path):
+    cards = tmp_path / "odd.vcf"
+    cards.write_text(
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:#hashtag Person\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:~tilde\r\nEND:VCARD\r\n"
+        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:../../outside\r\nEND:VCARD\r\n",
+        encoding="utf-8",
+    )
+    root = vault({})
+    assert crm(root, "import", "vcard", str(cards)).exit_code == 0
+    import json
+
+    names = sorted(c["name"] for c in json.loads(crm(root, "list", "--json").stdout))
+    assert names == ["#hashtag Person", "../../outside", "~tilde"]
+    assert all(p.parent == root / "People" for p in root.rglob("*.md"))
+    again = crm(root, "import", "vcard", str(cards))
+    assert again.stdout.splitlines()[-1] == "0 new, 0 merged, 3 unchanged, 0 skipped"
+
+
+def test_without_contact_folders_new_notes_say_type_person(vault, crm):
+    root = vault({"crm.toml": "[contacts]\nfolders = []\n"})
+    crm(root, "import", "linkedin", str(MADE / "linkedin-Connections.csv"))
+    assert (root / "Anna Rossi.md").read_text(encoding="utf-8").startswith("---\ntype: person\n")
+    again = crm(root, "import", "linkedin", str(MADE / "linkedin-Connections.csv"))
+    assert again.stdout.splitlines()[-1] == "0 new, 0 merged, 4 unchanged, 1 skipped"

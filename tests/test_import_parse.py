@@ -262,3 +262,19 @@ def test_yearly_forms():
     assert yearly("2000-02-29") == "2000-02-29"
     assert yearly("2001-02-29") is None
     assert yearly("--13-01") is None
+
+
+def test_google_older_export_columns():
+    text = (
+        "Name,Given Name,Family Name,Group Membership,E-mail 1 - Type,E-mail 1 - Value,"
+        "Phone 1 - Type,Phone 1 - Value,Organization 1 - Name,Organization 1 - Title\n"
+        "Anna Rossi,Anna,Rossi,* myContacts ::: Family,* Home,anna@x.it,Mobile,333 1234567,Acme,CTO\n"
+    )
+    (r,) = parse_google(text, "old.csv").records
+    assert r.name == "Anna Rossi" and r.emails == ("anna@x.it",) and r.phones == ("333 1234567",)
+    assert r.company == "Acme" and r.role == "CTO" and r.tags == ("Family", "google")
+
+
+def test_a_card_cut_short_is_still_tried():
+    data = card("FN:Whole") + b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Cut Short\r\nEMAIL:c@x"
+    assert [r.name for r in parse_vcards(data, "x.vcf").records] == ["Whole", "Cut Short"]

@@ -7,10 +7,13 @@ import os
 import stat
 import subprocess
 import sys
+import unicodedata
 from datetime import date
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from plaintextcrm.config import Config, parse_config
 from plaintextcrm.edit import add_log_line
@@ -19,7 +22,7 @@ from plaintextcrm.load import load_index
 from plaintextcrm.parse import parse_note
 from plaintextcrm.render.person import render_person
 from plaintextcrm.vault import is_editor_temp, list_notes
-from plaintextcrm.writefile import create_note, safe_filename, write_note
+from plaintextcrm.writefile import RESERVED_NAMES, create_note, safe_filename, write_note
 
 D = date(2026, 11, 23)
 NOTE = "---\nname: Anna\n---\n## Log\n- 2026-01-01 a\n"
@@ -274,6 +277,8 @@ def test_create_note_does_not_follow_a_dangling_symlink(tmp_path):
         ("what? <yes>: *", "what yes"),
         ("Nicolo\u0300", "Nicolò"),
         ("Zoë 😀", "Zoë 😀"),
+        ("#hashtag", "hashtag"),  # the index skips `#…` and `~…` as editor scratch files
+        ("~Tilde", "Tilde"),
     ],
 )
 def test_safe_filename(name, expected):
@@ -339,3 +344,19 @@ def test_render_person_vault_override_and_broken_override(tmp_path):
     (bad / "person.md.j2").write_text("{{ nope }}")
     with pytest.raises(CrmError, match=r"person\.md\.j2"):
         render_person("Anna", {}, None, [bad])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(max_size=300))
+def test_safe_filename_never_leaves_the_folder(name):
+    try:
+        safe = safe_filename(name)
+    except UsageError:
+        return
+    assert safe and not safe.startswith((".", " ")) and not safe.endswith((".", " "))
+    assert not set(safe) & set('/\\:*?"<>|')
+    assert not any(unicodedata.category(c) in ("Cc", "Cs") for c in safe)
+    assert len(safe.encode("utf-8")) <= 200
+    assert safe.split(".")[0].casefold() not in RESERVED_NAMES
+    folder = Path("/vault/People")
+    assert os.path.normpath(folder / f"{safe}.md").startswith("/vault/People/")

@@ -52,7 +52,7 @@ def _vault_task_style(root: Path) -> str:
 
 
 def _changes(rel: str, old: bytes, new: bytes) -> list[str]:
-    """`path:line: + text` for each added or changed line, as git diff would show it."""
+    """`path:line: text` for each added or changed line (blank ones left out)."""
     from plaintextcrm.edit import Lines
 
     before, after = Lines.from_bytes(old).text, Lines.from_bytes(new).text
@@ -60,7 +60,7 @@ def _changes(rel: str, old: bytes, new: bytes) -> list[str]:
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for tag, _, _, j1, j2 in matcher.get_opcodes():
         if tag in ("insert", "replace"):
-            out.extend(f"{rel}:{j + 1}: {after[j]}" for j in range(j1, j2))
+            out.extend(f"{rel}:{j + 1}: {after[j]}" for j in range(j1, j2) if after[j].strip())
     return out
 
 

@@ -151,11 +151,18 @@ def _run(app: App, result, dry_run: bool, as_json: bool, region: str | None) -> 
 
 
 def _safe_filename():
-    try:
-        from plaintextcrm.edit import safe_filename
-    except ImportError:  # the writer branch not merged yet: planning still works
-        return None
-    return safe_filename
+    """The writer's `safe_filename`, minus the leading `#` and `~` that the vault scanner
+    takes for an editor's temporary file (a note `#0.md` would never be read back)."""
+    from plaintextcrm.vault import is_editor_temp
+    from plaintextcrm.writefile import safe_filename
+
+    def filename(name: str) -> str:
+        stem = safe_filename(name)
+        if is_editor_temp(stem + ".md"):
+            stem = safe_filename(stem.lstrip("#~. ") or "_" + stem)
+        return stem
+
+    return filename
 
 
 def _apply(app: App, plan, apply_plan) -> list[tuple[str, str]]:

@@ -146,7 +146,7 @@ def _date_key(entry: str) -> tuple[int, int, str] | None:
 # --- planning --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(eq=False)  # identity: two people with the same values are still two people
 class _Target:
     """A contact as the plan sees it: what it has now, plus what the plan adds."""
 
@@ -319,7 +319,7 @@ def plan_import(
     so a new note never lands on them; `filename` turns a name into a safe file stem."""
     planner = _Planner(index, region, folder, taken, filename or _default_filename)
     skips = list(skipped)
-    touched: list[_Target] = []
+    touched: dict[int, _Target] = {}
     for record in records:
         target, problem = planner.match(record)
         if problem:
@@ -332,13 +332,12 @@ def plan_import(
                 skips.append(Skipped(record.origin, exc.message, record.name))
                 continue
         planner.merge(target, record)
-        if target not in touched:
-            touched.append(target)
+        touched.setdefault(id(target), target)
     new, merged, unchanged = [], [], []
-    for target in touched:
+    for target in touched.values():
         origins = tuple(unique(target.origins, key=str))
         if not target.existing:
-            new.append(_new_contact(target, origins))
+            new.append(_new_contact(target, origins, typed=not planner.folder))
         elif target.additions:
             merged.append(
                 Merge(
@@ -350,8 +349,10 @@ def plan_import(
     return Plan(tuple(new), tuple(merged), tuple(unchanged), tuple(skips), tuple(notices))
 
 
-def _new_contact(target: _Target, origins: tuple[str, ...]) -> NewContact:
-    fields: list[tuple[str, str | tuple[str, ...]]] = []
+def _new_contact(target: _Target, origins: tuple[str, ...], typed: bool) -> NewContact:
+    """`typed`: no contact folder is configured, so `type: person` is what makes the new
+    note a contact (and what lets the next import find it again)."""
+    fields: list[tuple[str, str | tuple[str, ...]]] = [("type", "person")] if typed else []
     for key in ("aliases", "birthday", "dates", "emails", "phones", "company", "role",
                 "location", "url", "linkedin", "met", "tags"):  # fmt: skip
         if key in LIST_KEYS:

@@ -9,7 +9,6 @@ sees a control character, a formula or a folded line.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -70,10 +69,11 @@ class ImportResult:
 
 
 def clean_line(value: object) -> str:
-    """One line of text: NFC, no control characters, whitespace collapsed."""
+    """One line of text: no control characters, whitespace collapsed. Unicode is kept as
+    written (not normalised): matching folds it, and the card's text is the user's."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value))
+    text = str(value)
     text = _CONTROL.sub(" ", text.replace("\r", " ").replace("\n", " ").replace("\t", " "))
     return " ".join(text.split())
 
@@ -83,7 +83,7 @@ def clean_text(value: object) -> str:
     no trailing spaces and no runs of blank lines."""
     if value is None:
         return ""
-    text = unicodedata.normalize("NFC", str(value)).replace("\r\n", "\n").replace("\r", "\n")
+    text = str(value).replace("\r\n", "\n").replace("\r", "\n")
     text = re.sub(r"[\x00-\x08\x0b-\x1f\x7f]", " ", text.replace("\t", "    "))
     lines = [line.rstrip() for line in text.split("\n")]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()

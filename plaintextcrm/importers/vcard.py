@@ -87,6 +87,8 @@ def _split_cards(text: str):
             depth -= 1
             if depth == 0:
                 yield start, lines
+    if depth:  # a file cut short: the last card without END:VCARD is still tried
+        yield start, [*lines, *["END:VCARD"] * depth]
 
 
 def normalise(lines: list[str]) -> str:
@@ -160,12 +162,27 @@ def _decode_qp(line: str, name: str) -> str:
 def _read_card(lines: list[str], origin: str, number: int) -> ImportResult:
     import vobject
 
+    text = normalise(lines)
     try:
-        card = vobject.readOne(normalise(lines), ignoreUnreadable=True)
+        card = vobject.readOne(text, ignoreUnreadable=True)
     except Exception as exc:  # vobject raises many kinds; every one means "this card"
         reason = " ".join(str(exc).split()) or type(exc).__name__
         return ImportResult(skipped=(Skipped(origin, f"cannot parse this card: {reason}"),))
-    return _record(card, origin)
+    return _record(card, origin, _nicknames(text))
+
+
+_NICKNAME = re.compile(r"^(?:[\w-]+\.)?NICKNAME(?:;[^:]*)?:(.*)$", re.IGNORECASE | re.MULTILINE)
+
+
+def _nicknames(text: str) -> list[str]:
+    r"""NICKNAME is a comma-separated list with `\,` for a literal comma; vobject 0.9.9
+    drops every item after the first, so the raw lines are read here."""
+    out: list[str] = []
+    for m in _NICKNAME.finditer(text):
+        for item in re.split(r"(?<!\\),", m[1].rstrip("\r")):
+            value = re.sub(r"\\([\\,;])", r"\1", item).replace("\\n", " ").replace("\\N", " ")
+            out.append(clean_line(value))
+    return out
 
 
 def _values(card, name: str) -> list:
@@ -229,7 +246,7 @@ def _address(value) -> str:
     return ", ".join(clean_line(p) for p in pieces if clean_line(p))
 
 
-def _record(card, origin: str) -> ImportResult:
+def _record(card, origin: str, nicknames: list[str]) -> ImportResult:
     notices: list[str] = []
     name = _name(card)
     orgs = [
@@ -306,10 +323,7 @@ def _record(card, origin: str) -> ImportResult:
     for child in _values(card, "CATEGORIES"):
         values = child.value if isinstance(child.value, list) else str(child.value).split(",")
         tags.extend(clean_tag(v) for v in values)
-    aliases: list[str] = []
-    for child in _values(card, "NICKNAME"):
-        values = child.value if isinstance(child.value, list) else str(child.value).split(",")
-        aliases.extend(clean_line(v) for v in values)
+    aliases = nicknames
 
     record = ImportRecord(
         name=name,

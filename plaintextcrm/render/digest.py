@@ -34,8 +34,12 @@ from plaintextcrm.wikilinks import display_text
 Format = Literal["md", "html", "txt"]
 FORMATS: tuple[Format, ...] = ("md", "html", "txt")
 
-#: Sections that could grow with the vault are capped, so a digest stays a short read; the
-#: rest is one `crm due` away. Follow-ups and occasions are never cut: they are promises.
+#: Every section is capped, so a digest stays a short read and a mail stays under the size
+#: where clients clip it (Gmail: 102 kB); the rest is one `crm due` away, and the counts
+#: (and the subject) always tell the whole number. Follow-ups and occasions get the most
+#: room: they are promises and days that will not come back.
+FOLLOWUP_LIMIT = 25
+OCCASION_LIMIT = 25
 RECONNECT_LIMIT = 10
 GIVE_FIRST_LIMIT = 5
 ACTIVITY_LIMIT = 15
@@ -141,6 +145,20 @@ class ProblemSummary:
 
 
 @dataclass(frozen=True)
+class Totals:
+    """Whole counts, before the lists are capped: what the subject and `counts` report."""
+
+    followups: int
+    overdue_followups: int
+    birthdays: int
+    dates: int
+    reconnects: int
+    give_first: int
+    activity: int
+    problems: int
+
+
+@dataclass(frozen=True)
 class Digest:
     """Every section of the digest for one day, decided and ranked; templates only lay it out."""
 
@@ -149,14 +167,12 @@ class Digest:
     horizon: date
     activity_since: date
     contacts: int
+    totals: Totals
     followups: tuple[FollowupItem, ...]
     occasions: tuple[OccasionItem, ...]
     reconnects: tuple[ReconnectItem, ...]
-    reconnects_more: int
     give_first: tuple[GiveFirstItem, ...]
-    give_first_more: int
     activity: tuple[ActivityItem, ...]
-    activity_more: int
     problems: ProblemSummary
 
     @property
@@ -169,16 +185,17 @@ class Digest:
         return not (self.followups or self.occasions or self.reconnects)
 
     def counts(self) -> dict[str, int]:
-        overdue = sum(1 for f in self.followups if f.overdue_days > 0)
+        return _plain(self.totals)
+
+    def more(self) -> dict[str, int]:
+        """How many items each capped list leaves out."""
+        t = self.totals
         return {
-            "followups": len(self.followups),
-            "overdue_followups": overdue,
-            "birthdays": sum(1 for o in self.occasions if o.kind == "birthday"),
-            "dates": sum(1 for o in self.occasions if o.kind == "date"),
-            "reconnects": len(self.reconnects) + self.reconnects_more,
-            "give_first": len(self.give_first) + self.give_first_more,
-            "activity": len(self.activity) + self.activity_more,
-            "problems": self.problems.count,
+            "followups": t.followups - len(self.followups),
+            "occasions": t.birthdays + t.dates - len(self.occasions),
+            "reconnects": t.reconnects - len(self.reconnects),
+            "give_first": t.give_first - len(self.give_first),
+            "activity": t.activity - len(self.activity),
         }
 
     def subject(self) -> str:
@@ -204,6 +221,7 @@ class Digest:
 
     def context(self) -> dict[str, Any]:
         """The template variables: plain data only (see docs/digest.md)."""
+        more = self.more()
         return {
             "today": self.today.isoformat(),
             "today_long": _long_date(self.today),
@@ -216,13 +234,15 @@ class Digest:
             "is_empty": self.is_empty,
             "counts": self.counts(),
             "followups": _plain(self.followups),
+            "followups_more": more["followups"],
             "occasions": _plain(self.occasions),
+            "occasions_more": more["occasions"],
             "reconnects": _plain(self.reconnects),
-            "reconnects_more": self.reconnects_more,
+            "reconnects_more": more["reconnects"],
             "give_first": _plain(self.give_first),
-            "give_first_more": self.give_first_more,
+            "give_first_more": more["give_first"],
             "activity": _plain(self.activity),
-            "activity_more": self.activity_more,
+            "activity_more": more["activity"],
             "problems": _plain(self.problems),
         }
 
@@ -295,19 +315,15 @@ def note_url(config: Config, root: str, note: str) -> str | None:
 
     `file://` links are left out on purpose: in a mail they point at nothing.
     """
-    prefix = _url_prefix(config, root)
-    if prefix is None:
-        return None
-    target = note[:-3] if note.endswith(".md") else note
-    return prefix + quote(target, safe="")
-
-
-def _url_prefix(config: Config, root: str) -> str | None:
-    """What every note's URL starts with; built once per digest (pathlib is slow)."""
     if config.links != "obsidian":
         return None
     vault = config.vault_name or Path(root).name
-    return f"obsidian://open?vault={quote(vault, safe='')}&file="
+    return _obsidian_url(quote(vault, safe=""), note)
+
+
+def _obsidian_url(quoted_vault: str, note: str) -> str:
+    target = note[:-3] if note.endswith(".md") else note
+    return f"obsidian://open?vault={quoted_vault}&file={quote(target, safe='')}"
 
 
 def _cadence_days(contact: Contact, last: date | None) -> int:
@@ -338,23 +354,18 @@ def _occasion(r: Reminder, today: date, url: str | None) -> OccasionItem:
     )
 
 
-def _score(r: Reminder, contact: Contact, today: date, last: date | None) -> float:
+def reconnect_score(r: Reminder, contact: Contact, today: date) -> float:
     """How overdue relative to the cadence: 10 days late on a 2-week cadence matters more
     than 10 days late on a yearly one. Not yet due (still in the window) is negative."""
-    return (today - r.date).days / _cadence_days(contact, last)
+    return (today - r.date).days / _cadence_days(contact, r.last_contact)
 
 
-def _reconnect_rank(r: Reminder, contact: Contact, today: date) -> tuple[float, int, str]:
-    """The order reconnects are listed in: most overdue for their cadence first."""
-    score = _score(r, contact, today, contact.last_contact_on(today))
-    return (-score, -r.overdue_days, contact.name.casefold())
-
-
-def _reconnect(r: Reminder, contact: Contact, today: date, url: str | None) -> ReconnectItem:
+def _reconnect(
+    r: Reminder, contact: Contact, today: date, score: float, url: str | None
+) -> ReconnectItem:
     last = contact.last_contact_on(today)
     past = [i for i in contact.interactions if i.date <= today]
     latest = max(past, key=lambda i: i.date, default=None)
-    score = _score(r, contact, today, last)
     return ReconnectItem(
         contact=contact.name,
         note=contact.path,
@@ -437,39 +448,24 @@ def _activity(contacts: Sequence[Contact], today: date, since: date) -> list[Act
 def build_digest(index: Index, today: date, days: int, config: Config) -> Digest:
     """Everything the digest says for `today` and a window of `days` days. Pure."""
     by_path = {c.path: c for c in index.contacts}
-    prefix = _url_prefix(config, index.root)
+    vault = quote(config.vault_name or Path(index.root).name, safe="")
 
     def url(note: str) -> str | None:
-        if prefix is None:
-            return None
-        return prefix + quote(note[:-3] if note.endswith(".md") else note, safe="")
+        return _obsidian_url(vault, note) if config.links == "obsidian" else None
 
     reminders = due(index, today, days)
-    followups = tuple(
-        FollowupItem(
-            contact=r.contact,
-            note=r.note,
-            url=url(r.note),
-            line=r.line,
-            date=r.date,
-            when=when(r.date, today),
-            overdue_days=r.overdue_days,
-            text=readable(r.text) or "follow up",
-        )
-        for r in reminders
-        if r.kind == "followup"
+    followups = [r for r in reminders if r.kind == "followup"]
+    occasions = [r for r in reminders if r.kind in ("birthday", "date")]
+    # Rank every reconnect, then build the full item (last topic, open tasks) only for the
+    # ones shown: in a big vault hundreds may be due.
+    ranked = sorted(
+        (
+            (reconnect_score(r, by_path[r.note], today), r)
+            for r in reminders
+            if r.kind == "reconnect" and r.note in by_path
+        ),
+        key=lambda sr: (-sr[0], -sr[1].overdue_days, sr[1].contact.casefold()),
     )
-    occasions = tuple(
-        _occasion(r, today, url(r.note)) for r in reminders if r.kind in ("birthday", "date")
-    )
-    # Ranked on the score alone; only the few shown are worded (topic, tasks, links).
-    ranked = [
-        (_reconnect_rank(r, by_path[r.note], today), r)
-        for r in reminders
-        if r.kind == "reconnect" and r.note in by_path
-    ]
-    top = heapq.nsmallest(RECONNECT_LIMIT, ranked, key=lambda x: x[0])
-    reconnects = [_reconnect(r, by_path[r.note], today, url(r.note)) for _, r in top]
     give_first, give_first_count = _give_first(index.contacts, today, url, GIVE_FIRST_LIMIT)
     since = today - timedelta(days=max(days, MIN_ACTIVITY_DAYS))
     activity = _activity(index.contacts, today, since)
@@ -480,14 +476,36 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
         horizon=today + timedelta(days=days),
         activity_since=since,
         contacts=len(index.contacts),
-        followups=followups,
-        occasions=occasions,
-        reconnects=tuple(reconnects),
-        reconnects_more=max(0, len(ranked) - RECONNECT_LIMIT),
+        totals=Totals(
+            followups=len(followups),
+            overdue_followups=sum(1 for r in followups if r.overdue_days > 0),
+            birthdays=sum(1 for r in occasions if r.kind == "birthday"),
+            dates=sum(1 for r in occasions if r.kind == "date"),
+            reconnects=len(ranked),
+            give_first=give_first_count,
+            activity=len(activity),
+            problems=len(index.problems),
+        ),
+        followups=tuple(
+            FollowupItem(
+                contact=r.contact,
+                note=r.note,
+                url=url(r.note),
+                line=r.line,
+                date=r.date,
+                when=when(r.date, today),
+                overdue_days=r.overdue_days,
+                text=readable(r.text) or "follow up",
+            )
+            for r in followups[:FOLLOWUP_LIMIT]
+        ),
+        occasions=tuple(_occasion(r, today, url(r.note)) for r in occasions[:OCCASION_LIMIT]),
+        reconnects=tuple(
+            _reconnect(r, by_path[r.note], today, score, url(r.note))
+            for score, r in ranked[:RECONNECT_LIMIT]
+        ),
         give_first=tuple(give_first),
-        give_first_more=max(0, give_first_count - GIVE_FIRST_LIMIT),
         activity=tuple(activity[:ACTIVITY_LIMIT]),
-        activity_more=max(0, len(activity) - ACTIVITY_LIMIT),
         problems=ProblemSummary(
             count=len(index.problems),
             errors=errors,

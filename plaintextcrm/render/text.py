@@ -127,10 +127,16 @@ def show_lines(contact: Contact, today: date, nxt: Reminder | None) -> list[str]
     if contact.interactions:
         lines += ["", "Interactions (newest first):"]
         for i in reversed(contact.interactions):
-            marks = "".join((" [gave]" if i.gave else "", " [got]" if i.got else ""))
+            text = interaction_text(i)
+            # A `#gave` tag written in the text already says it; mark only the ones that
+            # came from elsewhere (e.g. a daily note's tags).
+            marks = "".join(
+                f" [{kind}]"
+                for kind, flag in (("gave", i.gave), ("got", i.got))
+                if flag and f"#{kind}" not in text.casefold()
+            )
             plan = " (planned)" if i.date > today else ""
             where = f"{i.path}:{i.line}" if i.line else i.path
-            text = interaction_text(i)
             if text:
                 lines.append(f"  {i.date.isoformat()}{plan}  {text}{marks}  ({where})")
             else:

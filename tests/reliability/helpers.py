@@ -15,6 +15,15 @@ READ_COMMANDS: tuple[tuple[str, ...], ...] = (
     ("stats", "--json"),
     ("search", "a"),
 )
+#: Outputs built from the same notes (run when their branch is merged).
+OUTPUT_COMMANDS: tuple[tuple[str, ...], ...] = (
+    ("ics",),
+    ("digest", "--format", "html", "--days", "60"),
+    ("digest", "--format", "txt"),
+    ("export", "json"),
+    ("export", "csv"),
+    ("export", "vcard"),
+)
 
 
 def snapshot(root: Path) -> dict[str, bytes]:

@@ -36,7 +36,17 @@ def every_file(root):
         ("a = 1\na = 2\n", 2),
     ],
 )
-@pytest.mark.parametrize("args", ALL_READ, ids=lambda a: a[0])
+@pytest.mark.parametrize(
+    "args",
+    [
+        *ALL_READ,
+        pytest.param(("log", "Anna", "x"), marks=needs("log", "writer")),
+        pytest.param(("new", "Carla"), marks=needs("new", "writer")),
+        pytest.param(("ics",), marks=needs("ics", "ics")),
+        pytest.param(("digest",), marks=needs("digest", "digest")),
+    ],
+    ids=lambda a: a[0],
+)
 def test_case_38_toml_syntax_error_exits_1_naming_the_line(vault, crm, toml, line, args):
     root = vault({**NOTES, "crm.toml": toml})
     before = every_file(root)

@@ -215,3 +215,61 @@ def test_reminder_engine_never_raises_on_arbitrary_valid_indexes(index, today, d
 
 def test_latest_today_leaves_room_for_the_window_and_next_year():
     assert LATEST_TODAY + timedelta(days=MAX_DAYS) < date.max.replace(year=9999, month=1, day=1)
+
+
+# --- the whole command line on arbitrary vaults ----------------------------------------
+
+CLI_COMMANDS = (
+    ("check", "--json"),
+    ("due", "--json", "--days", "3660"),
+    ("list", "--json"),
+    ("stats", "--json"),
+    ("stats",),
+    ("due",),
+    ("list",),
+    ("search", "a"),
+    ("ics",),
+    ("digest", "--format", "html", "--days", "60"),
+    ("digest", "--format", "md"),
+    ("export", "csv"),
+    ("export", "vcard"),
+    ("export", "json"),
+)
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(st.tuples(paths, note_text), min_size=1, max_size=5),
+    st.dates(date(1900, 1, 1), LATEST_TODAY),
+)
+def test_every_command_finishes_on_arbitrary_vaults(tmp_path_factory, notes, today):
+    import json
+
+    from click.testing import CliRunner
+
+    from plaintextcrm.cli import cli
+
+    from .helpers import assert_clean_exit, has_command, snapshot
+
+    root = tmp_path_factory.mktemp("v")
+    for rel, text in notes:
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(text.encode("utf-8", "surrogatepass"))
+    before = snapshot(root)
+    runner = CliRunner()
+    base = ["--vault", str(root), "--today", today.isoformat()]
+    names = []
+    for args in CLI_COMMANDS:
+        if not has_command(args[0]):
+            continue
+        result = runner.invoke(cli, [*base, *args], catch_exceptions=False)
+        assert_clean_exit(result, (0, 1) if args[0] == "check" else (0,))
+        if args[:2] == ("list", "--json"):
+            names = [c["name"] for c in json.loads(result.stdout)]
+    for name in names[:3]:
+        assert_clean_exit(runner.invoke(cli, [*base, "show", name], catch_exceptions=False), (0, 2))
+    assert snapshot(root) == before

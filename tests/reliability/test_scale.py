@@ -169,3 +169,31 @@ def test_case_08_deep_nesting_and_symlink_loops_with_bounded_memory(tmp_path):
     assert len(warnings) == 22 and all(p["level"] == "warning" for p in warnings)
     code, _, out, _ = run_measured(root, "list", "--json")
     assert [(c["name"], c["last_contact"]) for c in json.loads(out)] == [("Deep", "2026-11-03")]
+
+
+PATHOLOGICAL = [
+    "[[" * 250_000,
+    "[" * 500_000,
+    "[x](" * 125_000,
+    "[a](<" + "x.md#" * 100_000,
+    "- [[2026-01-01" * 40_000,
+    "- [ ] " + "due:: " * 80_000,
+    "> " * 250_000 + "- 2026-11-01 quoted",
+]
+
+
+def test_pathological_lines_finish_in_linear_time(tmp_path):
+    """Half-megabyte lines built to make regular expressions backtrack (each was minutes
+    before the link pattern stopped at brackets); the timeout only guards against that."""
+    root = tmp_path / "v"
+    (root / "People").mkdir(parents=True)
+    (root / "crm.toml").write_text("")
+    body = "\n".join(PATHOLOGICAL) + "\n- 2026-11-02 after the noise [[Anna]]\n"
+    (root / "People" / "Noise.md").write_text(body)
+    (root / "People" / "Anna.md").write_text("- 2026-11-01 coffee\n")
+    code, peak, out, _ = run_measured(root, "list", "--json", timeout=120)
+    assert code == 0 and peak < PEAK_LIMIT_MIB
+    assert {c["name"]: c["last_contact"] for c in json.loads(out)} == {
+        "Anna": "2026-11-02",
+        "Noise": "2026-11-02",
+    }
