@@ -319,3 +319,50 @@ def _shown(vault: Path, target: Path) -> str:
         return target.relative_to(vault.resolve()).as_posix()
     except ValueError:
         return str(target)
+
+
+def write_if_changed(path: Path, data: bytes) -> bool:
+    """Write `data` to the output file `path` unless it already holds exactly that; True
+    when written. For generated outputs (feed, digest), not notes: no conflict check.
+
+    Readers (a calendar app, a web server, a sync tool) see the old file or the new one,
+    never half of one: a temporary dot-file in the same folder (which the vault scan
+    skips), fsynced, then renamed over the target with the target's permissions (a new
+    file gets what `open()` would give). An unchanged output keeps its mtime, so nothing
+    downstream re-syncs for nothing. A symlink is followed: the file it points to is
+    replaced and the link is kept. Failures are one WriteError naming the file.
+    """
+    if path.is_symlink():
+        path = path.resolve()
+    mode = None
+    try:
+        if path.read_bytes() == data:
+            return False
+    except FileNotFoundError:
+        pass
+    except IsADirectoryError:
+        raise WriteError(f"cannot write {path}: it is a folder") from None
+    except OSError:
+        pass  # unreadable: try to replace it; the write below reports a real failure
+    with contextlib.suppress(OSError):
+        mode = path.stat().st_mode & 0o7777
+    folder = path.parent if str(path.parent) else Path(".")
+    import tempfile  # here, not at the top: only generated outputs need it
+
+    tmp: str | None = None
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp, mode if mode is not None else 0o666 & ~_umask())
+        os.replace(tmp, path)
+        tmp = None
+    except OSError as exc:
+        raise WriteError(f"cannot write {path}: {_describe(exc)}") from None
+    finally:
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+    return True

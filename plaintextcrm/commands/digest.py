@@ -7,14 +7,11 @@ to do. With `--mail-to` the digest is mailed (text + HTML) instead of printed.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from plaintextcrm.cli import App, days_option, pass_app
-from plaintextcrm.errors import CrmError
 
 
 @click.command()
@@ -42,63 +39,78 @@ def digest(
     mail_to: str | None,
 ) -> None:
     """Follow-ups, birthdays, who to reconnect with, give-first ideas, recent activity."""
-    from plaintextcrm.render.digest import build_digest, render_digest
-    from plaintextcrm.templating import vault_template_dirs
-
     if mail_to:
         from plaintextcrm.mail import check_address
 
         mail_to = check_address(mail_to)
-    index = app.index(quiet=True)
-    result = build_digest(index, app.today, days, app.config)
-    if quiet_if_empty and result.is_empty:
-        # Still keep a file output true to the vault: a stale digest would say things are
-        # due that are not. Stdout and mail stay silent, which is what cron listens to.
-        if output:
-            templates = vault_template_dirs(app.root, app.config.templates_dir)
-            _write_file(Path(output), render_digest(result, fmt, templates))
+        _mail_digest(app, fmt, days, output, quiet_if_empty, mail_to)
         return
-    count = index.problem_notes()
-    if count:
-        noun = "note has" if count == 1 else "notes have"
-        click.echo(f"crm: {count} {noun} problems; run `crm check`", err=True)
-    templates = vault_template_dirs(app.root, app.config.templates_dir)
-    rendered = render_digest(result, fmt, templates)
-    if mail_to:
-        from plaintextcrm.mail import send_mail
-
-        text = rendered if fmt == "txt" else render_digest(result, "txt", templates)
-        html = rendered if fmt == "html" else render_digest(result, "html", templates)
-        send_mail(app.config.smtp, mail_to, result.subject(), text, html)
+    is_empty, count, rendered = _rendered(app, fmt, days)
+    if quiet_if_empty and is_empty:
+        # Still keep a file output true to the vault: a stale digest would say things are
+        # due that are not. Stdout stays silent, which is what cron listens to.
+        if output:
+            _write_file(Path(output), rendered)
+        return
+    _warn(count)
     if output:
         _write_file(Path(output), rendered)
-    elif not mail_to:
+    else:
         click.echo(rendered, nl=not rendered.endswith("\n"))
 
 
+def _rendered(app: App, fmt: str, days: int) -> tuple[bool, int, str]:
+    """(nothing due?, notes with problems, the digest as text), reused from `.crm/`
+    while the vault, the day, the templates and the renderer are unchanged."""
+    from plaintextcrm.outcache import files_stamp, memo_for
+    from plaintextcrm.templating import builtin_templates_dir, vault_template_dirs
+
+    templates = vault_template_dirs(app.root, app.config.templates_dir)
+
+    def compute() -> tuple[bool, int, str]:
+        from plaintextcrm.render.digest import build_digest, render_digest
+
+        index = app.index(quiet=True)
+        result = build_digest(index, app.today, days, app.config)
+        return result.is_empty, index.problem_notes(), render_digest(result, fmt, templates)
+
+    key = ("digest", fmt, days, files_stamp([*templates, builtin_templates_dir()]))
+    return memo_for(app.session()).get_or_compute("digest", key, compute)
+
+
+def _mail_digest(
+    app: App, fmt: str, days: int, output: str | None, quiet_if_empty: bool, mail_to: str
+) -> None:
+    """Mail the digest (text + HTML), and write `output` too when asked; never cached."""
+    from plaintextcrm.mail import send_mail
+    from plaintextcrm.render.digest import build_digest, render_digest
+    from plaintextcrm.templating import vault_template_dirs
+
+    index = app.index(quiet=True)
+    result = build_digest(index, app.today, days, app.config)
+    templates = vault_template_dirs(app.root, app.config.templates_dir)
+    rendered = render_digest(result, fmt, templates)
+    if quiet_if_empty and result.is_empty:
+        if output:
+            _write_file(Path(output), rendered)
+        return
+    _warn(index.problem_notes())
+    text = rendered if fmt == "txt" else render_digest(result, "txt", templates)
+    html = rendered if fmt == "html" else render_digest(result, "html", templates)
+    send_mail(app.config.smtp, mail_to, result.subject(), text, html)
+    if output:
+        _write_file(Path(output), rendered)
+
+
+def _warn(count: int) -> None:
+    if count:
+        noun = "note has" if count == 1 else "notes have"
+        click.echo(f"crm: {count} {noun} problems; run `crm check`", err=True)
+
+
 def _write_file(path: Path, text: str) -> None:
-    """Replace `path` atomically, so a browser or a feed server never reads half a digest."""
-    folder = path.parent if str(path.parent) else Path(".")
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=folder)
-    except OSError as exc:
-        raise CrmError(f"cannot write {path}: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        if path.exists():
-            os.chmod(tmp, path.stat().st_mode & 0o7777)
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        raise CrmError(f"cannot write {path}: {exc.strerror or exc}") from None
+    """Replace `path` atomically (and only when it changed), so a browser or a feed
+    server never reads half a digest."""
+    from plaintextcrm.writefile import write_if_changed
 
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+    write_if_changed(path, text.encode("utf-8"))

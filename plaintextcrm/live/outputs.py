@@ -1,4 +1,5 @@
-"""One door to the renderers for the long-running commands, and the atomic output writer.
+"""One door to the renderers for the long-running commands (and the atomic output writer,
+`plaintextcrm.writefile.write_if_changed`, re-exported).
 
 `watch` and `serve` only need "the bytes of output KIND for this index today"; keeping that
 behind `render_output` means they never know how the feed or the digest is built, and tests
@@ -7,9 +8,6 @@ can swap a renderer in `RENDERERS` without touching the vault machinery.
 
 from __future__ import annotations
 
-import contextlib
-import os
-import tempfile
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
@@ -17,6 +15,9 @@ from pathlib import Path
 from plaintextcrm.config import Config
 from plaintextcrm.errors import UsageError
 from plaintextcrm.model import Index
+from plaintextcrm.writefile import write_if_changed
+
+__all__ = ["KINDS", "RENDERERS", "digest_format", "render_output", "write_if_changed"]
 
 DEFAULT_DAYS = 14
 
@@ -32,9 +33,13 @@ Renderer = Callable[[Index, Path, date, Config, int], bytes]
 
 
 def _render_ics(index: Index, root: Path, today: date, config: Config, days: int) -> bytes:
-    from plaintextcrm.render.ics import render_ics
+    from plaintextcrm.outcache import ics_feed
+    from plaintextcrm.vault import STATE_DIR
 
-    return render_ics(index, today, config)
+    # Each rebuild re-renders only the contacts that changed (outcache), when the vault
+    # has its `.crm/` (load_index made it if it could).
+    state = root / STATE_DIR
+    return ics_feed(index, today, config, state if state.is_dir() else None)
 
 
 def _digest_renderer(fmt: str) -> Renderer:
@@ -74,33 +79,3 @@ def digest_format(path: Path) -> str:
             " use a name ending in .html, .md or .txt"
         )
     return formats[suffix]
-
-
-def write_if_changed(path: Path, data: bytes) -> bool:
-    """Write `data` to `path` atomically unless it already holds exactly these bytes.
-
-    Readers (a calendar app, a web server, a sync tool) see the old file or the new one,
-    never half of one: a temporary file in the same folder, fsync, then rename over. An
-    unchanged output keeps its mtime, so nothing downstream re-syncs for nothing.
-    """
-    try:
-        if path.read_bytes() == data:
-            return False
-        mode = path.stat().st_mode & 0o7777
-    except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(FileNotFoundError):
-            os.unlink(tmp)
-        raise
-    return True

@@ -14,6 +14,7 @@ variables.
 
 from __future__ import annotations
 
+import heapq
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
@@ -386,28 +387,37 @@ def _reconnect(
     )
 
 
-def _give_first(contacts: Iterable[Contact], today: date, url) -> list[GiveFirstItem]:
-    found = []
+def _give_first(
+    contacts: Iterable[Contact], today: date, url, limit: int
+) -> tuple[list[GiveFirstItem], int]:
+    """The `limit` people most in your debt, worded, and how many there are in all.
+
+    Ranked first and worded after, so a large vault words five people, not thousands.
+    """
+    ranked = []
     for contact in contacts:
-        if contact.got <= contact.gave:
+        gave, got_count = contact.gave, contact.got
+        if got_count <= gave:
             continue
         got = [i for i in contact.interactions if i.got and i.date <= today]
         latest = max(got, key=lambda i: i.date, default=None)
-        found.append(
-            GiveFirstItem(
-                contact=contact.name,
-                note=contact.path,
-                url=url(contact.path),
-                gave=contact.gave,
-                got=contact.got,
-                last_got=topic(latest) if latest else None,
-                last_got_date=latest.date if latest else None,
-            )
+        # Most in your debt first; among equals, whoever gave to you most recently.
+        last = (latest.date if latest else date.min).toordinal()
+        ranked.append(((gave - got_count, -last, contact.name.casefold()), contact, latest))
+    top = heapq.nsmallest(limit, ranked, key=lambda x: x[0])
+    items = [
+        GiveFirstItem(
+            contact=contact.name,
+            note=contact.path,
+            url=url(contact.path),
+            gave=contact.gave,
+            got=contact.got,
+            last_got=topic(latest) if latest else None,
+            last_got_date=latest.date if latest else None,
         )
-    # Most in your debt first; among equals, whoever gave to you most recently.
-    found.sort(key=lambda g: (g.gave - g.got, -(g.last_got_date or date.min).toordinal(),
-                              g.contact.casefold()))  # fmt: skip
-    return found
+        for _, contact, latest in top
+    ]
+    return items, len(ranked)
 
 
 def _activity(contacts: Sequence[Contact], today: date, since: date) -> list[ActivityItem]:
@@ -456,7 +466,7 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
         ),
         key=lambda sr: (-sr[0], -sr[1].overdue_days, sr[1].contact.casefold()),
     )
-    give_first = _give_first(index.contacts, today, url)
+    give_first, give_first_count = _give_first(index.contacts, today, url, GIVE_FIRST_LIMIT)
     since = today - timedelta(days=max(days, MIN_ACTIVITY_DAYS))
     activity = _activity(index.contacts, today, since)
     errors = sum(1 for p in index.problems if p.level == "error")
@@ -472,7 +482,7 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
             birthdays=sum(1 for r in occasions if r.kind == "birthday"),
             dates=sum(1 for r in occasions if r.kind == "date"),
             reconnects=len(ranked),
-            give_first=len(give_first),
+            give_first=give_first_count,
             activity=len(activity),
             problems=len(index.problems),
         ),
@@ -494,7 +504,7 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
             _reconnect(r, by_path[r.note], today, score, url(r.note))
             for score, r in ranked[:RECONNECT_LIMIT]
         ),
-        give_first=tuple(give_first[:GIVE_FIRST_LIMIT]),
+        give_first=tuple(give_first),
         activity=tuple(activity[:ACTIVITY_LIMIT]),
         problems=ProblemSummary(
             count=len(index.problems),
