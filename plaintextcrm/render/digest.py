@@ -28,7 +28,7 @@ from plaintextcrm.dates import add_cadence
 from plaintextcrm.errors import CrmError
 from plaintextcrm.model import Contact, Index, Interaction, Reminder
 from plaintextcrm.reminders import due
-from plaintextcrm.render.text import cadence_phrase
+from plaintextcrm.render.text import cadence_phrase, when
 from plaintextcrm.wikilinks import display_text
 
 Format = Literal["md", "html", "txt"]
@@ -289,20 +289,6 @@ def topic(interaction: Interaction) -> str:
         return text
     where = interaction.path[:-3] if interaction.path.endswith(".md") else interaction.path
     return f"noted in {where}"
-
-
-def when(day: date, today: date) -> str:
-    """`today`, `tomorrow`, `in 5 days`, `3 days overdue`: what matters at a glance."""
-    delta = (day - today).days
-    if delta == 0:
-        return "today"
-    if delta == 1:
-        return "tomorrow"
-    if delta == -1:
-        return "1 day overdue"
-    if delta < 0:
-        return f"{-delta} days overdue"
-    return f"in {delta} days"
 
 
 def _ago(day: date, today: date) -> str:
