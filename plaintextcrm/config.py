@@ -46,6 +46,7 @@ class Config:
     calendar_name: str = "plaintextcrm"
     alarm: str | None = None
     default_region: str | None = None
+    digest_days: int = 14
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     problems: tuple[Problem, ...] = ()
 
@@ -190,6 +191,13 @@ def parse_config(table: dict[str, Any]) -> Config:
         password_env=_opt_str(smtp_t.get("password_env"), "smtp.password_env"),
         sender=_opt_str(smtp_t.get("from"), "smtp.from"),
     )
+    digest_days = sections["digest"].get("days", 14)
+    if (
+        not isinstance(digest_days, int)
+        or isinstance(digest_days, bool)
+        or not (0 <= digest_days <= 3660)
+    ):
+        raise _type_error("digest.days", "a number of days from 0 to 3660")
     alarm = _opt_str(sections["ics"].get("alarm"), "ics.alarm")
     if alarm is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", alarm):
         raise _type_error("ics.alarm", 'a time of day such as "09:00"')
@@ -208,6 +216,7 @@ def parse_config(table: dict[str, Any]) -> Config:
         alarm=alarm,
         default_region=_opt_str(sections["import"].get("default_region"), "import.default_region"),
         smtp=smtp,
+        digest_days=digest_days,
         problems=tuple(problems),
     )
 
@@ -238,6 +247,9 @@ outer = "1y"
 [ics]
 # calendar_name = "plaintextcrm"
 # alarm = "09:00"           # a reminder alert on the day, at this local time
+
+# [digest]
+# days = 14                 # the window of `crm digest`, `crm watch` and `crm serve`
 
 # [smtp]                    # for `crm digest --mail-to`
 # host = "localhost"

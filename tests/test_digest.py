@@ -349,3 +349,23 @@ def test_long_lists_are_capped_but_counted(vault, crm):
                       ("md", "- …and 15 more: `crm due --kind followup`"),
                       ("html", "…and 15 more: <code>crm due --kind followup</code>")):  # fmt: skip
         assert line in render_digest(d, fmt), fmt
+
+
+def test_digest_window_defaults_to_config_days(vault, crm):
+    from datetime import timedelta
+
+    from conftest import TODAY
+
+    soon = (TODAY + timedelta(days=20)).strftime("%m-%d")
+    files = {"People/Ada.md": f"---\nbirthday: --{soon}\n---\n"}
+    narrow = vault({**files, "crm.toml": ""})
+    assert "Ada" not in crm(narrow, "digest", "--format", "txt").output
+    (narrow / "crm.toml").write_text("[digest]\ndays = 30\n")
+    assert "Ada" in crm(narrow, "digest", "--format", "txt").output
+    assert "Ada" not in crm(narrow, "digest", "--format", "txt", "--days", "7").output
+
+
+def test_config_digest_days_must_be_a_number(vault, crm):
+    root = vault({"crm.toml": '[digest]\ndays = "often"\n'})
+    result = crm(root, "digest")
+    assert result.exit_code == 1 and "digest.days" in result.output

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import App, days_option, pass_app
+from plaintextcrm.cli import MAX_DAYS, App, pass_app
 
 
 @click.command()
@@ -19,7 +19,10 @@ from plaintextcrm.cli import App, days_option, pass_app
     "--format", "fmt", type=click.Choice(["md", "html", "txt"]), default="md", show_default=True,
     help="Markdown, HTML (self-contained, for a browser or a mail) or plain text.",
 )  # fmt: skip
-@days_option
+@click.option(
+    "--days", type=click.IntRange(0, MAX_DAYS), default=None,
+    help="The window in days (default: [digest] days in crm.toml, else 14).",
+)  # fmt: skip
 @click.option("-o", "--output", metavar="FILE", help="Write to FILE instead of stdout.")
 @click.option(
     "--quiet-if-empty", is_flag=True,
@@ -33,12 +36,14 @@ from plaintextcrm.cli import App, days_option, pass_app
 def digest(
     app: App,
     fmt: str,
-    days: int,
+    days: int | None,
     output: str | None,
     quiet_if_empty: bool,
     mail_to: str | None,
 ) -> None:
     """Follow-ups, birthdays, who to reconnect with, give-first ideas, recent activity."""
+    if days is None:
+        days = app.config.digest_days
     if mail_to:
         from plaintextcrm.mail import check_address
 

@@ -16,7 +16,7 @@ from plaintextcrm.errors import CrmError, UsageError
 
 live_days_option = click.option(
     "--days", type=click.IntRange(0, MAX_DAYS), default=None,
-    help="The digest's window in days (default: 14).",
+    help="The digest's window in days (default: [digest] days in crm.toml, else 14).",
 )  # fmt: skip
 
 

@@ -19,7 +19,6 @@ from plaintextcrm.writefile import write_if_changed
 
 __all__ = ["KINDS", "RENDERERS", "digest_format", "render_output", "write_if_changed"]
 
-DEFAULT_DAYS = 14
 
 # kind → (file extension it is written to, HTTP content type)
 KINDS: dict[str, str] = {
@@ -66,7 +65,9 @@ def render_output(
     kind: str, index: Index, root: Path, today: date, config: Config, days: int | None = None
 ) -> bytes:
     """The bytes of output `kind` ("ics", "html", "md" or "txt") for `index` as of `today`."""
-    return RENDERERS[kind](index, root, today, config, days if days is not None else DEFAULT_DAYS)
+    return RENDERERS[kind](
+        index, root, today, config, days if days is not None else config.digest_days
+    )
 
 
 def digest_format(path: Path) -> str:

@@ -170,7 +170,7 @@ def rebuild(
             failed.append(f"{target.shown}: {_describe(exc)}")
     return Rebuild(
         notes=index.notes,
-        reminders=len(due(index, today, days if days is not None else 14)),
+        reminders=len(due(index, today, days if days is not None else config.digest_days)),
         problem_notes=index.problem_notes(),
         written=tuple(written),
         failed=tuple(failed),
