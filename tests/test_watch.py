@@ -388,3 +388,14 @@ def test_a_failing_renderer_spoils_only_its_own_output(notes, tmp_path):
     assert [t.shown for t in result.written] == ["f.ics"]
     assert result.failed == ("d.html: internal error: ValueError: boom",)
     assert not (tmp_path / "d.html").exists()
+
+
+def test_watch_turns_off_the_fork_pool_for_its_threaded_process(monkeypatch, tmp_path):
+    from click.testing import CliRunner
+
+    from plaintextcrm.cli import cli
+
+    monkeypatch.delenv("CRM_JOBS", raising=False)
+    (tmp_path / "crm.toml").write_text("")
+    CliRunner().invoke(cli, ["--vault", str(tmp_path), "watch"])  # no output: exits 2 at once
+    assert os.environ.get("CRM_JOBS") == "1"
