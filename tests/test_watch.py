@@ -395,7 +395,8 @@ def test_watch_turns_off_the_fork_pool_for_its_threaded_process(monkeypatch, tmp
 
     from plaintextcrm.cli import cli
 
-    monkeypatch.delenv("CRM_JOBS", raising=False)
+    monkeypatch.setenv("CRM_JOBS", "")  # recorded, so teardown restores the real state
+    monkeypatch.delenv("CRM_JOBS")
     (tmp_path / "crm.toml").write_text("")
     CliRunner().invoke(cli, ["--vault", str(tmp_path), "watch"])  # no output: exits 2 at once
     assert os.environ.get("CRM_JOBS") == "1"
