@@ -27,6 +27,7 @@ from typing import Any, Literal
 import yaml
 
 from plaintextcrm.errors import CrmError
+from plaintextcrm.parse import LEADING_DATE
 
 try:  # the same parser parse.py uses, so marks and readings agree
     from yaml import CSafeLoader as _Loader
@@ -48,10 +49,7 @@ _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)(.*)$")
 _TASK_BOX = re.compile(r"^\[([ xX\-/>])\]")
-_DATED = re.compile(
-    r"^(\[\[)?(\d{4}-\d{2}-\d{2})(?:(?:T|[ ])\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    r"(?(1)(?:\|[^\]]*)?\]\])(?=$|[\s:\-—–,.])([ \t]*[:\-—–]?[ \t]*)"
-)
+#: How an existing task shows its style (a due date in Obsidian Tasks or Dataview form).
 _TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*\d{4}-\d{2}-\d{2}")
 _DATAVIEW_DUE = re.compile(r"\[due::[ \t]*\d{4}-\d{2}-\d{2}[ \t]*\]|(?<![\w\[])due::")
 #: Text that would be read as part of the date (`10:00`) or as its separator (`: x`).
@@ -528,7 +526,7 @@ def _last_content(lines: Lines, start: int, stop: int) -> int:
 def _dated(item: _Item) -> tuple[date, re.Match[str]] | None:
     if _TASK_BOX.match(item.content):
         return None
-    m = _DATED.match(item.content)
+    m = LEADING_DATE.match(item.content)
     if not m:
         return None
     try:
@@ -577,8 +575,8 @@ def _log_line(dated: list[tuple[_Item, tuple[date, re.Match[str]]]], when: date,
 
     linked = most(["y" if m[1] else "" for _, (_, m) in dated])
     day = f"[[{when.isoformat()}]]" if linked else when.isoformat()
-    sep = {"": " ", ":": ": "}.get(most([m[3].strip() for _, (_, m) in dated]))
-    sep = sep or f" {most([m[3].strip() for _, (_, m) in dated])} "  # ` — `, ` - `
+    sep = {"": " ", ":": ": "}.get(most([m[4].strip() for _, (_, m) in dated]))
+    sep = sep or f" {most([m[4].strip() for _, (_, m) in dated])} "  # ` — `, ` - `
     marker = most([item.marker for item, _ in dated])
     if re.match(r"[ \t]*\d", marker):  # an ordered list: let Markdown number it
         marker = re.sub(r"\d+", "1", marker, count=1)
@@ -623,7 +621,7 @@ def task_style(data: bytes) -> TaskStyle | None:
             return "tasks"
         if _DATAVIEW_DUE.search(rest):
             return "dataview"
-        if _DATED.match(rest):
+        if LEADING_DATE.match(rest):
             return "plain"
     return None
 

@@ -62,12 +62,14 @@ _SAFE_TAGS = frozenset(
 
 _LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])[ \t]+(.*)$")
 _TASK = re.compile(r"^\[([ xX\-/>])\][ \t]*(.*)$")
-_LEADING_DATE = re.compile(
+#: A dated list item's prefix: groups 1 `[[`, 2 the date, 3 the time, 4 the separator.
+#: The writer (edit.py) uses this same pattern, so what it writes is what the index reads.
+LEADING_DATE = re.compile(
     r"^(\[\[)?(\d{4}-\d{2}-\d{2})((?:T|[ ])\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    r"(?(1)(?:\|[^\]]*)?\]\])(?=$|[\s:\-—–,.])[ \t]*[:\-—–]?[ \t]*"
+    r"(?(1)(?:\|[^\]]*)?\]\])(?=$|[\s:\-—–,.])([ \t]*[:\-—–]?[ \t]*)"
 )
-_TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})")
-_DATAVIEW_DUE = re.compile(
+TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})")
+DATAVIEW_DUE = re.compile(
     r"\[due::[ \t]*(\d{4}-\d{2}-\d{2})[ \t]*\]|(?<![\w\[])due::[ \t]*(\d{4}-\d{2}-\d{2})"
 )
 _DONE_MARK = re.compile(r"[✅➕⏳🛫]\ufe0f?[ \t]*\d{4}-\d{2}-\d{2}")
@@ -517,7 +519,7 @@ def _scan_body(
             continue
         if content[:1] not in "[0123456789":
             continue
-        dated = _LEADING_DATE.match(content)
+        dated = LEADING_DATE.match(content)
         if not dated:
             continue
         try:
@@ -547,11 +549,11 @@ def _task(mark: str, content: str, rel: str, number: int, links: list[str], note
     status: TaskStatus = _STATUS.get(mark, "cancelled")
     due_text: str | None = None
     text = content
-    leading = _LEADING_DATE.match(text)
+    leading = LEADING_DATE.match(text)
     if leading and text[:1] in "[0123456789":
         due_text = leading[2]
         text = text[leading.end() :]
-    for pattern in (_TASKS_DUE, _DATAVIEW_DUE):
+    for pattern in (TASKS_DUE, DATAVIEW_DUE):
         m = pattern.search(text)
         if m:
             due_text = due_text or next(g for g in m.groups() if g)
