@@ -71,5 +71,16 @@ def rows(
     return header, generate()
 
 
+def table(
+    text: str, is_header: Callable[[list[str]], bool], missing: str
+) -> Iterator[tuple[int, dict[str, str]]]:
+    """The rows after the header `is_header` accepts; CrmError(`missing`) when there is no
+    such header (the file is not the export the user named)."""
+    found = rows(text, is_header)
+    if found is None:
+        raise CrmError(missing)
+    return found[1]
+
+
 def is_formula(value: str) -> bool:
     return value.lstrip().startswith(FORMULA_START)

@@ -11,8 +11,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from plaintextcrm.errors import CrmError
-from plaintextcrm.importers.csvfile import is_formula, read_text, rows
+from plaintextcrm.importers.csvfile import is_formula, read_text, table
 from plaintextcrm.importers.record import (
     ImportRecord,
     ImportResult,
@@ -50,23 +49,19 @@ def _family(row: dict[str, str], prefix: str, suffix: str) -> list[tuple[str, st
 
 
 def parse_google(text: str, display: str) -> ImportResult:
-    found = rows(
+    found = table(
         text,
         lambda f: (
             ("First Name" in f or "Given Name" in f or "Name" in f)
             and any(c.startswith(("E-mail", "Phone")) for c in f)
         ),
+        f"{display}: no Google Contacts header (`First Name`, `E-mail 1 - Value`, ...): "
+        "is this a Google CSV export?",
     )
-    if found is None:
-        raise CrmError(
-            f"{display}: no Google Contacts header (`First Name`, `E-mail 1 - Value`, ...): "
-            "is this a Google CSV export?"
-        )
-    _, table = found
     records: list[ImportRecord] = []
     skipped: list[Skipped] = []
     notices: list[str] = []
-    for line, raw in table:
+    for line, raw in found:
         origin = f"{display}:{line}"
         row: dict[str, str] = {}
         for column, value in raw.items():

@@ -11,8 +11,7 @@ import re
 from datetime import date, datetime
 from pathlib import Path
 
-from plaintextcrm.errors import CrmError
-from plaintextcrm.importers.csvfile import is_formula, read_text, rows
+from plaintextcrm.importers.csvfile import is_formula, read_text, table
 from plaintextcrm.importers.record import (
     ImportRecord,
     ImportResult,
@@ -50,17 +49,16 @@ def read_linkedin(path: Path, display: str | None = None) -> ImportResult:
 
 
 def parse_linkedin(text: str, display: str) -> ImportResult:
-    found = rows(text, lambda f: {"First Name", "Last Name", "Connected On"} <= set(f))
-    if found is None:
-        raise CrmError(
-            f"{display}: no `First Name,Last Name,...,Connected On` header: "
-            "is this LinkedIn's Connections.csv?"
-        )
-    _, table = found
+    found = table(
+        text,
+        lambda f: {"First Name", "Last Name", "Connected On"} <= set(f),
+        f"{display}: no `First Name,Last Name,...,Connected On` header: "
+        "is this LinkedIn's Connections.csv?",
+    )
     records: list[ImportRecord] = []
     skipped: list[Skipped] = []
     notices: list[str] = []
-    for line, row in table:
+    for line, row in found:
         origin = f"{display}:{line}"
 
         def cell(column: str, row: dict[str, str] = row, origin: str = origin) -> str:
