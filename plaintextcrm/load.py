@@ -268,8 +268,14 @@ def _workers() -> int:
     """Processes for a cold parse: the cores we may use, or `CRM_JOBS` (1: no pool).
 
     Virtual machines sometimes show cores they cannot run at once; there the pool only
-    adds its overhead, and `CRM_JOBS=1` turns it off.
+    adds its overhead, and `CRM_JOBS=1` turns it off. A process that already runs threads
+    (`crm watch`'s observer, `crm serve`'s handlers) never forks a pool: a fork copies
+    locks another thread may hold, and the child can deadlock.
     """
+    import threading
+
+    if threading.active_count() > 1:
+        return 1
     try:
         return max(1, int(os.environ["CRM_JOBS"]))
     except (KeyError, ValueError):

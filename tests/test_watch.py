@@ -390,13 +390,18 @@ def test_a_failing_renderer_spoils_only_its_own_output(notes, tmp_path):
     assert not (tmp_path / "d.html").exists()
 
 
-def test_watch_turns_off_the_fork_pool_for_its_threaded_process(monkeypatch, tmp_path):
-    from click.testing import CliRunner
+def test_a_threaded_process_never_forks_a_parse_pool(monkeypatch):
+    import threading
 
-    from plaintextcrm.cli import cli
+    from plaintextcrm import load
 
-    monkeypatch.setenv("CRM_JOBS", "")  # recorded, so teardown restores the real state
-    monkeypatch.delenv("CRM_JOBS")
-    (tmp_path / "crm.toml").write_text("")
-    CliRunner().invoke(cli, ["--vault", str(tmp_path), "watch"])  # no output: exits 2 at once
-    assert os.environ.get("CRM_JOBS") == "1"
+    monkeypatch.setenv("CRM_JOBS", "4")
+    assert load._workers() == 4
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait)  # what watch's observer or serve's handler is
+    thread.start()
+    try:
+        assert load._workers() == 1
+    finally:
+        stop.set()
+        thread.join()

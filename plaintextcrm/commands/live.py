@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import sys
 import threading
@@ -63,7 +62,6 @@ def watch(
     app: App, ics_file: str | None, digest_file: str | None, days: int | None, poll: bool
 ) -> None:
     """Rewrite the feed and digest files whenever the vault changes (Ctrl-C to stop)."""
-    _no_fork_pool()
     from plaintextcrm.live.outputs import digest_format
     from plaintextcrm.live.watch import Target, Watcher
     from plaintextcrm.vault import is_ignored
@@ -105,7 +103,6 @@ def watch(
 @pass_app
 def serve(app: App, host: str, port: int, days: int | None, quiet: bool) -> None:
     """Serve the feed and the HTML digest over HTTP at a secret URL (Ctrl-C to stop)."""
-    _no_fork_pool()
     from plaintextcrm.live.serve import FeedServer, Site, load_token, serve_until_stopped
 
     root = app.root
@@ -129,9 +126,3 @@ def serve(app: App, host: str, port: int, days: int | None, quiet: bool) -> None
     click.echo(f"Digest:   {urls['digest']}")
     sys.stdout.flush()
     serve_until_stopped(server, stop)
-
-
-def _no_fork_pool() -> None:
-    """watch and serve run threads (the observer, the HTTP handlers); forking a process pool
-    from a threaded process can deadlock, so their cold parses stay in one process."""
-    os.environ.setdefault("CRM_JOBS", "1")
