@@ -27,7 +27,8 @@ from typing import Any, Literal
 import yaml
 
 from plaintextcrm.errors import CrmError
-from plaintextcrm.parse import LEADING_DATE
+from plaintextcrm.model import Task
+from plaintextcrm.parse import LEADING_DATE, read_task
 
 try:  # the same parser parse.py uses, so marks and readings agree
     from yaml import CSafeLoader as _Loader
@@ -686,48 +687,36 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
     return lines.to_bytes()
 
 
-def open_task_at(data: bytes, line_no: int) -> str | None:
-    """The text of line `line_no` (1-based, as the index counts) if it is an open task."""
-    lines = Lines.from_bytes(data)
-    if not 1 <= line_no <= len(lines.text) or line_no - 1 not in set(_visible(lines)):
-        return None
-    line = lines.text[line_no - 1]
-    m = _LIST_ITEM.match(line)
-    if not m or not re.match(r"^\[[ />]\]", m[4]):
-        return None
-    return line
+def mark_task_done(data: bytes, task: Task, *, today: date, stamp: bool | None = None) -> bytes:
+    """Tick the open task `task` (as the index read it): `[ ]` → `[x]`.
 
-
-def mark_task_done(
-    data: bytes, line_no: int, expected_old: str, *, done_on: date | None = None
-) -> bytes:
-    """Tick the open task `expected_old` (the whole line as read) at `line_no`: `[ ]` → `[x]`.
-
-    If another writer moved it, the same line is looked for elsewhere and ticked when it is
-    there exactly once; otherwise the edit stops. `done_on` appends Obsidian Tasks'
-    `✅ YYYY-MM-DD` (before a trailing `^block-id`).
+    The task is found by what it says (status, due date, text), never by its indexed line
+    number alone: an editor or a sync may have inserted lines above it since the index was
+    read, and the line number would then point at a neighbour. Of several identical tasks,
+    the one nearest its indexed line is ticked (they say the same thing). `stamp` appends
+    Obsidian Tasks' `✅ today` (before a trailing `^block-id`); None: when the note already
+    uses that style (`📅` on the line, `✅` in the note).
     """
     lines = Lines.from_bytes(data)
-    index = line_no - 1
-    if not (0 <= index < len(lines.text) and lines.text[index] == expected_old):
-        same = [i for i in range(len(lines.text)) if lines.text[i] == expected_old]
-        if len(same) != 1:
-            raise EditError("the task is no longer in the note as it was read; not edited")
-        index = same[0]
-    if open_task_at(data, index + 1) is None:
-        raise EditError(f"line {index + 1} is not an open task; not edited")
+    wanted = ("open", task.due, task.text)
+    found = [i for i in _visible(lines) if read_task(lines.text[i]) == wanted]
+    if not found:
+        raise EditError(f"the task {task.text!r} is no longer open in the note; not edited")
+    index = min(found, key=lambda i: abs(i + 1 - task.line))
     line = lines.text[index]
     m = _LIST_ITEM.match(line)
     assert m is not None
     box = m.start(4)
     new = line[:box] + "[x]" + line[box + 3 :]
-    if done_on is not None:
-        stamp = f" ✅ {done_on.isoformat()}"
+    if stamp is None:
+        stamp = "📅" in line or "✅" in "".join(lines.text) or task_style(data) == "tasks"
+    if stamp:
+        mark = f" ✅ {today.isoformat()}"
         block = _BLOCK_ID.search(new)
         trailing = new[len(new.rstrip()) :]
         if block:
-            new = new[: block.start()] + stamp + new[block.start() :]
+            new = new[: block.start()] + mark + new[block.start() :]
         else:
-            new = new.rstrip() + stamp + trailing
+            new = new.rstrip() + mark + trailing
     lines.text[index] = new
     return lines.to_bytes()

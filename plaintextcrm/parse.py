@@ -541,6 +541,19 @@ def _scan_body(
     return items, tasks, links
 
 
+def read_task(line: str) -> tuple[TaskStatus, date | None, str] | None:
+    """What a body line says as a task (status, due date, text), or None when it is none.
+
+    The writer finds a task again by this rather than by its line number, which shifts
+    whenever a line is inserted above it."""
+    item = _LIST_ITEM.match(line)
+    box = _TASK.match(item[1]) if item else None
+    if box is None:
+        return None
+    task = _task(box[1], box[2], "", 0, [], _Notes(""))
+    return task.status, task.due, task.text
+
+
 _STATUS: dict[str, TaskStatus] = {" ": "open", "/": "open", ">": "open", "x": "done", "X": "done"}
 
 

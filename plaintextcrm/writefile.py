@@ -1,28 +1,33 @@
 """The one way plaintextcrm writes a file: atomic, conflict-checked, never outside the vault.
 
-`write_note` follows the etag pattern of vdirsyncer and khal: remember what the note was
-when it was read (its bytes and its stat), write the edited version to a temporary file in
-the same folder, fsync it, and rename it over the note only if the note is still what was
-read. If an editor or a sync tool changed the note meanwhile, the edit is re-applied to
-the new bytes once; if the note keeps changing, we stop (exit 1) and leave the other
-writer's version in place. Our own concurrent runs are serialised by a lock in `.crm/`.
+`write_note` follows the etag pattern of vdirsyncer and khal, hardened against editors
+that save while we write: read the note only when no other program is writing it (a read
+lease on Linux), write the edited version to a temporary file in the same folder, fsync it,
+and swap it in with an atomic exchange that shows exactly what it replaced. If an editor or
+a sync tool saved the note meanwhile, their version is put back and the edit re-applied to
+it; if the note keeps changing, we stop (exit 1) and leave the other writer's version in
+place. Our own concurrent runs are serialised by a lock in `.crm/`. docs/reliability.md
+("Editors saving while crm writes") has the races and the figures.
 
 Temporary files are dot-files (`.<note>.md.crm-<random>.tmp`), which the vault scanner
-already skips, and a later write to the same note removes any left by a killed run.
-"""
+already skips, and a later write to the same note removes any left by a killed run."""
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import os
 import re
 import secrets
 import stat
+import sys
+import time
 import unicodedata
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from plaintextcrm.errors import ConflictError, CrmError, UsageError, WriteError
 
@@ -121,14 +126,6 @@ def vault_lock(vault: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def _snapshot(path: Path) -> tuple[bytes, tuple[int, int, int]]:
-    """The note's bytes and the stat facts that change when anyone rewrites it."""
-    with open(path, "rb") as handle:
-        st = os.fstat(handle.fileno())
-        data = handle.read()
-    return data, (st.st_ino, st.st_size, st.st_mtime_ns)
-
-
 def _describe(exc: OSError) -> str:
     if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
         return "permission denied"
@@ -192,80 +189,288 @@ def write_note(
     edit: Callable[[bytes], bytes],
     *,
     vault: Path,
-    retries: int = 1,
-    before_rename: Callable[[], None] | None = None,
+    retries: int = 3,
 ) -> WriteResult:
     """Apply `edit` (old bytes → new bytes) to the note at `path`, atomically.
 
-    The note is re-read just before the rename; if it changed since it was read, `edit` is
-    applied again to the new bytes (up to `retries` times), else ConflictError. Errors of
-    the file system (permissions, full disk) become WriteError; the note is left intact.
-    `edit` may raise a CrmError to refuse; nothing is written then. `before_rename` is a
-    test seam (simulate a crash or another writer between the write and the rename).
+    The note is read only once no other program has it open for writing (see `_settled`),
+    and the new version is swapped in only if nobody saved the note meanwhile (see
+    `_swap_in`). When somebody did, `edit` is applied again to their version, up to
+    `retries` times, else ConflictError with their version in place. Errors of the file
+    system (permissions, full disk) become WriteError; the note is left intact. `edit` may
+    raise a CrmError to refuse; nothing is written then.
     """
     target = inside_vault(vault, path)
     shown = _shown(vault, target)
     folder, note_name = target.parent, target.name
     with vault_lock(vault.resolve()):
         for attempt in range(1, retries + 2):
-            try:
-                data, _ = _snapshot(target)
-            except FileNotFoundError:
-                raise CrmError(f"{shown} no longer exists; not edited") from None
-            except OSError as exc:
-                raise WriteError(f"cannot read {shown}: {_describe(exc)}") from None
-            new = edit(data)
-            if new == data:
-                return WriteResult(target, False, attempt)
-            try:
-                st = target.stat()
-                if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(
-                    target, os.W_OK
-                ):
-                    raise WriteError(f"cannot write {shown}: permission denied")
-                _clean_stale_temps(folder, note_name)
-                temp = _write_temp(folder, note_name, new, stat.S_IMODE(st.st_mode), st)
-            except OSError as exc:
-                raise WriteError(f"cannot write {shown}: {_describe(exc)}") from None
-            try:
-                if before_rename is not None:
-                    before_rename()
+            with _settled(target, shown) as base:
+                new = edit(base.data)
+                if new == base.data:
+                    return WriteResult(target, False, attempt)
                 try:
-                    # Kept open across the rename: see the check after it.
-                    old = open(target, "rb")  # noqa: SIM115
-                except FileNotFoundError:
-                    raise ConflictError(
-                        f"{shown} was deleted or renamed while editing; nothing written"
-                    ) from None
-                with old:
-                    if old.read() != data:
+                    st = os.fstat(base.fd)
+                    if not st.st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or (
+                        not os.access(target, os.W_OK)
+                    ):
+                        if not os.path.lexists(target):
+                            continue  # gone meanwhile: the next attempt waits or says so
+                        raise WriteError(f"cannot write {shown}: permission denied")
+                    _clean_stale_temps(folder, note_name)
+                    temp = _write_temp(folder, note_name, new, stat.S_IMODE(st.st_mode), st)
+                except OSError as exc:
+                    raise WriteError(f"cannot write {shown}: {_describe(exc)}") from None
+                try:
+                    swapped = _swap_in(temp, target, base)
+                except OSError as exc:
+                    raise WriteError(f"cannot write {shown}: {_describe(exc)}") from None
+                finally:
+                    with contextlib.suppress(OSError):
                         temp.unlink()
-                        continue
-                    os.replace(temp, target)
-                    # An editor that saves in place (truncate and write, as Obsidian and
-                    # VS Code do) between our check and the rename wrote into the file we
-                    # just replaced; its bytes would be lost with it. Put them back and
-                    # apply the edit again on top of them.
-                    old.seek(0)
-                    late = old.read()
-                if late != data:
-                    restore = _write_temp(folder, note_name, late, stat.S_IMODE(st.st_mode), st)
-                    os.replace(restore, target)
-                    continue
-            except OSError as exc:
-                with contextlib.suppress(OSError):
-                    temp.unlink()
-                raise WriteError(f"cannot write {shown}: {_describe(exc)}") from None
-            except BaseException:
-                with contextlib.suppress(OSError):
-                    temp.unlink()
-                raise
-            _fsync_dir(folder)
-            return WriteResult(target, True, attempt)
+            if swapped:
+                _fsync_dir(folder)
+                return WriteResult(target, True, attempt)
     raise ConflictError(
         f"{shown} changed on disk while editing (another program is writing it); "
         "nothing written, run the command again"
     )
+
+
+# --- reading a note nobody is writing, and swapping a new version in ------------------
+
+
+#: How long to wait for another program to finish writing a note (an editor's save takes
+#: milliseconds; a sync client on a slow disk or a network folder can take seconds).
+SETTLE_SECONDS = 10.0
+#: Without leases, a note modified less than this long ago may still be mid-save.
+QUIET_NS = 200_000_000
+#: How long a missing note is waited for (vim renames the old file away, then writes anew).
+MISSING_SECONDS = 1.0
+_POLL = 0.01
+
+
+@dataclass
+class _Base:
+    """The note as read: an open descriptor (holding a read lease where the system gives
+    one), its bytes, and which file it is."""
+
+    fd: int
+    data: bytes
+    ident: tuple[int, int]
+    leased: bool
+
+
+@contextlib.contextmanager
+def _settled(target: Path, shown: str) -> Iterator[_Base]:
+    """The note's bytes once no other program is writing it, held so until the swap.
+
+    Editors that save in place (Obsidian, VS Code, nano) truncate the note and then write
+    it; a note read in that gap is empty or half written, and an edit of it would wipe the
+    note. On Linux a read lease (fcntl F_SETLEASE) is granted only while nobody has the
+    file open for writing, and while we hold it any open for writing is held back by the
+    kernel and shows as a pending break (`_lease_broken`), so the read is never of a
+    half-written note and a save that starts before our swap is seen. Where leases are
+    not available (other systems, network file systems, notes owned by another user), a
+    note modified in the last QUIET_NS is left to settle first: a heuristic, not a proof.
+    A note briefly missing (vim renames the old file away before writing the new one) is
+    waited for too.
+    """
+    deadline = time.monotonic() + SETTLE_SECONDS
+    missing_deadline = time.monotonic() + MISSING_SECONDS
+    while True:
+        try:
+            fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+        except FileNotFoundError:
+            if time.monotonic() < missing_deadline:
+                time.sleep(_POLL)
+                continue
+            raise CrmError(
+                f"{shown} no longer exists (deleted or renamed?); nothing written"
+            ) from None
+        except OSError as exc:
+            raise WriteError(f"cannot read {shown}: {_describe(exc)}") from None
+        try:
+            leased = _take_lease(fd)
+            st = os.fstat(fd)
+            quiet = leased or not 0 <= time.time_ns() - st.st_mtime_ns < QUIET_NS
+            if leased is None or not quiet or _ident(os.stat(target)) != _ident(st):
+                # Open for writing by someone, or just written, or replaced since we opened it.
+                if time.monotonic() >= deadline:
+                    raise ConflictError(
+                        f"{shown} is being written by another program; "
+                        "nothing written, run the command again"
+                    )
+                _release(fd, bool(leased))
+                fd = -1
+                time.sleep(_POLL)
+                continue
+            with open(fd, "rb", closefd=False) as handle:
+                data = handle.read()
+        except FileNotFoundError:
+            _release(fd, False)
+            continue
+        except OSError as exc:
+            _release(fd, False)
+            raise WriteError(f"cannot read {shown}: {_describe(exc)}") from None
+        except BaseException:
+            if fd >= 0:
+                _release(fd, False)
+            raise
+        break
+    try:
+        yield _Base(fd, data, _ident(st), bool(leased))
+    finally:
+        _release(fd, bool(leased))
+
+
+def _ident(st: os.stat_result) -> tuple[int, int]:
+    return st.st_dev, st.st_ino
+
+
+def _take_lease(fd: int) -> bool | None:
+    """True: we hold a read lease on `fd`; None: someone has the file open for writing;
+    False: this system or file system gives no leases (we cannot know)."""
+    try:
+        import fcntl
+        import signal
+
+        setlease, rdlck = fcntl.F_SETLEASE, fcntl.F_RDLCK
+        # A broken lease signals its holder, SIGIO by default, which would kill us;
+        # SIGURG is ignored unless handled, and the pending break is read back instead.
+        fcntl.fcntl(fd, fcntl.F_SETSIG, signal.SIGURG)
+    except (ImportError, AttributeError, OSError):
+        return False
+    try:
+        fcntl.fcntl(fd, setlease, rdlck)
+    except OSError as exc:
+        return None if exc.errno == errno.EAGAIN else False
+    return True
+
+
+def _lease_broken(base: _Base) -> bool:
+    """Whether another program has started to open the note for writing since we read it
+    (its open waits for us; the lease reports the break as pending)."""
+    if not base.leased:
+        return False
+    import fcntl
+
+    return fcntl.fcntl(base.fd, fcntl.F_GETLEASE) != fcntl.F_RDLCK
+
+
+def _release(fd: int, leased: bool) -> None:
+    if fd < 0:
+        return
+    if leased:
+        import fcntl
+
+        with contextlib.suppress(OSError):
+            fcntl.fcntl(fd, fcntl.F_SETLEASE, fcntl.F_UNLCK)
+    with contextlib.suppress(OSError):
+        os.close(fd)
+
+
+def _swap_in(temp: Path, target: Path, base: _Base) -> bool:
+    """Put `temp` in place of the note if the note is still `base`; False (nothing lost,
+    the other writer's version in place) if someone saved it meanwhile.
+
+    An atomic exchange (`_exchange`) swaps our file in and leaves what it replaced at the
+    temporary name, so we see exactly what we replaced instead of trusting a check made
+    an instant before a plain rename: if it is not the file we read (an editor's
+    temp-file-and-rename save landed, as vim, Sublime, Syncthing and Dropbox do), or an
+    in-place save started on it (a pending lease break), we exchange back and try again.
+    Without an exchange primitive, the older check-then-rename is the best available.
+    """
+    ours = _ident(os.lstat(temp))
+    try:
+        if _lease_broken(base) or _ident(os.stat(target)) != base.ident:
+            return False  # a save already landed: never show our version, even for an instant
+        exchanged = _exchange(temp, target)
+    except FileNotFoundError:
+        return False  # the note is gone for a moment (a rename-save): read it again
+    if not exchanged:
+        return _replace_checked(temp, target, base)
+    replaced = temp  # now holds what stood at the note's name
+    mine = _ident(os.lstat(replaced)) == base.ident and not _lease_broken(base)
+    if mine and not base.leased:
+        mine = _read_or_none(replaced) == base.data  # an in-place save that already ended
+    if mine:
+        return True  # the caller removes `temp`, which now holds the old note
+    _exchange(replaced, target)  # put the other writer's version back
+    if _ident(os.lstat(replaced)) != ours:
+        # A third save renamed over ours in between: it is the newest, keep it in place.
+        _exchange(replaced, target)
+    return False
+
+
+def _replace_checked(temp: Path, target: Path, base: _Base) -> bool:
+    """Check, then rename: for systems without an atomic exchange. An in-place save landing
+    between the check and the rename wrote into the file we replaced; it is put back."""
+    try:
+        old = open(target, "rb")  # noqa: SIM115 - kept open across the rename
+    except FileNotFoundError:
+        return False
+    with old:
+        if _ident(os.fstat(old.fileno())) != base.ident or old.read() != base.data:
+            return False
+        os.replace(temp, target)
+        old.seek(0)
+        late = old.read()
+    if late != base.data:
+        restore = _write_temp(
+            target.parent, target.name, late, stat.S_IMODE(os.stat(target).st_mode)
+        )
+        os.replace(restore, target)
+        return False
+    return True
+
+
+def _read_or_none(path: Path) -> bytes | None:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return None
+
+
+_RENAME_EXCHANGE = 2
+_AT_FDCWD = -100
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap the files at `a` and `b` (Linux renameat2 RENAME_EXCHANGE); False
+    when this system or file system cannot. Python has no binding, and the call is one
+    line of ctypes, so no package is pulled in for it."""
+    libc = _libc()
+    if libc is None:
+        return False
+    import ctypes
+
+    if libc.renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
+
+
+@functools.cache
+def _libc() -> Any:
+    if not sys.platform.startswith("linux"):
+        return None
+    import ctypes
+
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.renameat2.argtypes = [
+            ctypes.c_int,
+            ctypes.c_char_p,
+            ctypes.c_int,
+            ctypes.c_char_p,
+            ctypes.c_uint,
+        ]
+    except (OSError, AttributeError):  # a libc older than glibc 2.28
+        return None
+    return libc
 
 
 def create_note(vault: Path, relative: str | Path, data: bytes) -> Path:

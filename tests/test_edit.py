@@ -16,12 +16,12 @@ from plaintextcrm.edit import (
     add_log_line,
     add_task_line,
     mark_task_done,
-    open_task_at,
     set_front_matter_value,
     set_snooze,
     task_style,
     yaml_value,
 )
+from plaintextcrm.model import Task
 from plaintextcrm.parse import parse_note
 
 D = date(2026, 11, 23)
@@ -271,21 +271,28 @@ def test_task_line_styles_and_placement():
     assert note.tasks[0].due == date(2026, 12, 5)
 
 
+def _task(line: int, text: str, due: date | None = None) -> Task:
+    return Task("People/A.md", line, "open", due, text)
+
+
 def test_mark_task_done_plain_and_tasks_style():
     before = b"- [ ] 2026-12-01 call\n- [ ] x \xf0\x9f\x93\x85 2026-12-01 ^abc\n"
-    assert open_task_at(before, 1) == "- [ ] 2026-12-01 call"
-    after = mark_task_done(before, 1, "- [ ] 2026-12-01 call")
+    after = mark_task_done(before, _task(1, "call", date(2026, 12, 1)), today=D)
     assert changed(before, after) == ["-- [ ] 2026-12-01 call\n", "+- [x] 2026-12-01 call\n"]
-    after = mark_task_done(before, 2, "- [ ] x 📅 2026-12-01 ^abc", done_on=D)
+    after = mark_task_done(before, _task(2, "x ^abc", date(2026, 12, 1)), today=D)
     assert after.decode().splitlines()[1] == "- [x] x 📅 2026-12-01 ✅ 2026-11-23 ^abc"
     note = parse_note("People/A.md", after, Config())
     assert [t.status for t in note.tasks] == ["open", "done"]
 
 
-def test_mark_task_done_follows_a_moved_line_and_refuses_a_changed_one():
+def test_mark_task_done_finds_the_task_by_what_it_says_not_its_line():
     before = b"new first line\n- [ ] call\n"
-    assert mark_task_done(before, 1, "- [ ] call") == b"new first line\n- [x] call\n"
-    with pytest.raises(EditError, match="no longer"):
-        mark_task_done(before, 2, "- [ ] call Anna")
-    with pytest.raises(EditError, match="not an open task"):
-        mark_task_done(b"- [x] call\n", 1, "- [x] call")
+    assert mark_task_done(before, _task(1, "call"), today=D) == b"new first line\n- [x] call\n"
+    # Line 2 once held "call Ben"; a line inserted above shifted it: never tick the neighbour.
+    shifted = b"- [ ] call Anna\ninserted\n- [ ] call Ben\n"
+    after = mark_task_done(shifted, _task(2, "call Ben"), today=D)
+    assert after == b"- [ ] call Anna\ninserted\n- [x] call Ben\n"
+    with pytest.raises(EditError, match="no longer open"):
+        mark_task_done(before, _task(2, "call Anna"), today=D)
+    with pytest.raises(EditError, match="no longer open"):
+        mark_task_done(b"- [x] call\n", _task(1, "call"), today=D)

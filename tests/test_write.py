@@ -106,13 +106,17 @@ def test_disk_full_leaves_the_note_intact_and_no_temp(tmp_path, monkeypatch):
     assert others(note.parent) == []
 
 
-def test_failed_rename_leaves_the_note_intact(tmp_path, monkeypatch):
+@pytest.mark.parametrize("exchange", [True, False], ids=["exchange", "check-then-rename"])
+def test_failed_rename_leaves_the_note_intact(tmp_path, monkeypatch, exchange):
+    import plaintextcrm.writefile as writefile
+
     root, note = make(tmp_path)
 
     def broken(src, dst):
         raise OSError(errno.EIO, "Input/output error")
 
     monkeypatch.setattr(os, "replace", broken)
+    monkeypatch.setattr(writefile, "_exchange", broken if exchange else lambda a, b: False)
     with pytest.raises(WriteError, match="Input/output error"):
         write_note(note, log("b"), vault=root)
     assert note.read_text() == NOTE
@@ -131,23 +135,32 @@ def test_edit_refusal_writes_nothing(tmp_path):
 
 
 def _other_process_appends(note: Path, line: str) -> None:
-    """Another program (an editor, a sync client) rewrites the note in its own process."""
+    """Another program (vim, a sync client) saves the note its way: a new file renamed over it."""
     code = (
-        f"import pathlib; p = pathlib.Path({str(note)!r}); p.write_text(p.read_text() + {line!r})"
+        "import os, pathlib, sys; p = pathlib.Path(sys.argv[1]); t = p.with_name('.4913')\n"
+        "t.write_text(p.read_text() + sys.argv[2]); os.replace(t, p)"
     )
-    subprocess.run([sys.executable, "-c", code], check=True)
+    subprocess.run([sys.executable, "-c", code, str(note), line], check=True)
+
+
+def _racing(action, times: int = 1):
+    """An edit that lets another program save the note right after our read (the first
+    `times` reads), then appends our line: the interleaving a real race produces."""
+    calls = []
+
+    def edit(data: bytes) -> bytes:
+        calls.append(1)
+        if len(calls) <= times:
+            action(len(calls))
+        return data + b"- 2026-11-23 ours\n"
+
+    return edit
 
 
 def test_other_process_writes_between_read_and_rename_nothing_is_lost(tmp_path):
     root, note = make(tmp_path)
-    calls = []
-
-    def between():
-        if not calls:
-            _other_process_appends(note, "editor line\n")
-        calls.append(1)
-
-    result = write_note(note, log("ours"), vault=root, before_rename=between)
+    edit = _racing(lambda n: _other_process_appends(note, "editor line\n"))
+    result = write_note(note, edit, vault=root)
     text = note.read_text()
     assert "editor line" in text and "- 2026-11-23 ours" in text
     assert result.attempts == 2
@@ -158,14 +171,9 @@ def test_other_process_writes_between_read_and_rename_nothing_is_lost(tmp_path):
 
 def test_other_process_keeps_writing_conflict_and_its_change_survives(tmp_path):
     root, note = make(tmp_path)
-    count = []
-
-    def between():
-        count.append(1)
-        _other_process_appends(note, f"editor {len(count)}\n")
-
+    edit = _racing(lambda n: _other_process_appends(note, f"editor {n}\n"), times=99)
     with pytest.raises(ConflictError, match="changed on disk while editing"):
-        write_note(note, log("ours"), vault=root, before_rename=between)
+        write_note(note, edit, vault=root, retries=1)
     text = note.read_text()
     assert "editor 1" in text and "editor 2" in text and "ours" not in text
     assert others(note.parent) == []
@@ -173,8 +181,8 @@ def test_other_process_keeps_writing_conflict_and_its_change_survives(tmp_path):
 
 def test_note_deleted_while_editing_is_a_conflict(tmp_path):
     root, note = make(tmp_path)
-    with pytest.raises(ConflictError, match="deleted or renamed"):
-        write_note(note, log("x"), vault=root, before_rename=note.unlink)
+    with pytest.raises(CrmError, match="deleted or renamed"):
+        write_note(note, _racing(lambda n: note.unlink()), vault=root)
     assert others(note.parent, keep="") == []
 
 
@@ -183,10 +191,11 @@ import os, sys
 from datetime import date
 from pathlib import Path
 from plaintextcrm.edit import add_log_line
-from plaintextcrm.writefile import write_note
 root = Path(sys.argv[1])
-write_note(root / "People" / "Anna.md", lambda d: add_log_line(d, date(2026, 11, 23), "lost"),
-           vault=root, before_rename=lambda: os._exit(9))
+import plaintextcrm.writefile as writefile
+writefile._swap_in = lambda *args: os._exit(9)  # killed after the temp file, before the swap
+writefile.write_note(root / "People" / "Anna.md",
+                     lambda d: add_log_line(d, date(2026, 11, 23), "lost"), vault=root)
 """
 
 

@@ -300,7 +300,7 @@ def todo(app: App, name: str, text: str, due_when: str) -> None:
 @pass_app
 def done(app: App, name: str, match: str | None) -> None:
     """Mark an open task done: the one matching MATCH, or the only one."""
-    from plaintextcrm.edit import mark_task_done, open_task_at, task_style
+    from plaintextcrm.edit import mark_task_done
     from plaintextcrm.index import fold
 
     contact = _contact(app, name)
@@ -323,21 +323,10 @@ def done(app: App, name: str, match: str | None) -> None:
             candidates,
         )
     task = chosen[0]
-    path = app.root / task.path
-    try:
-        current = path.read_bytes()
-    except OSError as exc:
-        raise CrmError(f"cannot read {task.path}: {exc.strerror}") from None
-    line = open_task_at(current, task.line)
-    if line is None:
-        raise CrmError(f"{task.path}:{task.line} is no longer an open task; run the command again")
-    stamp = None
-    tasks_emoji = "📅" in line or "✅".encode() in current
-    if tasks_emoji or task_style(current) == "tasks" or _vault_task_style(app.root) == "tasks":
-        stamp = app.today
+    stamp = True if _vault_task_style(app.root) == "tasks" else None
 
     def edit(data: bytes) -> bytes:
-        return mark_task_done(data, task.line, line, done_on=stamp)
+        return mark_task_done(data, task, today=app.today, stamp=stamp)
 
     _echo(_apply(app, task.path, edit), "Nothing to change.")
 

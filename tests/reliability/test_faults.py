@@ -23,12 +23,10 @@ PATH = "People/Anna Rossi.md"
 #: Runs `crm` and SIGKILLs itself at the moment the writer renames its temporary file.
 _KILLED_AT_RENAME = """
 import os, signal, sys
-real_replace = os.replace
-def replace(src, dst, *args, **kwargs):
-    if str(dst).endswith(".md"):
-        os.kill(os.getpid(), signal.SIGKILL)
-    return real_replace(src, dst, *args, **kwargs)
-os.replace = replace
+import plaintextcrm.writefile as writefile
+def swap_in(*args):  # the temporary file is written and fsynced; the swap is next
+    os.kill(os.getpid(), signal.SIGKILL)
+writefile._swap_in = swap_in
 from plaintextcrm.cli import main
 sys.argv = ["crm", *sys.argv[1:]]
 main()
@@ -88,6 +86,10 @@ def _fail_writes(monkeypatch, error: int, where: str) -> None:
             raise OSError(error, os.strerror(error))
         return real_replace(src, dst, *args, **kwargs)
 
+    if where == "rename":  # the note is swapped in by an exchange, or a rename without one
+        import plaintextcrm.writefile as writefile
+
+        monkeypatch.setattr(writefile, "_exchange", failing_replace)
     target = {"write": "write", "fsync": "fsync", "rename": "replace"}[where]
     fake = {"write": failing_write, "fsync": failing_fsync, "replace": failing_replace}[target]
     monkeypatch.setattr(os, target, fake)

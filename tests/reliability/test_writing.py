@@ -246,21 +246,22 @@ def test_case_43_an_editor_saving_during_the_command_never_loses_its_change(
 
 @needs("log", "writer")
 def test_case_43_a_change_between_write_and_rename_is_reapplied(vault, monkeypatch, tmp_path):
-    """The writer's own seam: another program writes the note after our temp file."""
+    """Another program saves the note (a rename, as vim does) after our read: re-applied."""
     from plaintextcrm.writefile import write_note
 
     root = vault({PATH: ANNA})
     note = root / PATH
     calls = []
 
-    def editor_saves():
-        if not calls:
-            note.write_bytes(note.read_bytes() + b"- 2026-11-19 editor\n")
+    def editor_saves(data: bytes) -> bytes:
+        if not calls:  # vim's way: a new file renamed over the note, right after our read
+            temp = note.with_name(".Anna.md.swp")
+            temp.write_bytes(note.read_bytes() + b"- 2026-11-19 editor\n")
+            os.replace(temp, note)
         calls.append(1)
+        return data + b"- 2026-11-20 crm\n"
 
-    result = write_note(
-        note, lambda d: d + b"- 2026-11-20 crm\n", vault=root, before_rename=editor_saves
-    )
+    result = write_note(note, editor_saves, vault=root)
     assert result.changed and result.attempts == 2
     assert note.read_bytes() == ANNA.encode() + b"- 2026-11-19 editor\n- 2026-11-20 crm\n"
 
@@ -271,16 +272,17 @@ def test_case_43_a_note_that_keeps_changing_stops_with_exit_1(vault, crm, monkey
 
     root = vault({PATH: ANNA})
     note = root / PATH
-    real = writefile.write_note
+    real = writefile._swap_in
     counter = [0]
 
-    def busy_editor():
+    def busy_editor(*args):
         counter[0] += 1
-        note.write_bytes(note.read_bytes() + f"- 2026-11-1{counter[0]} editor\n".encode())
+        temp = note.with_name(".Anna.md.swp")
+        temp.write_bytes(note.read_bytes() + f"- 2026-11-1{counter[0]} editor\n".encode())
+        os.replace(temp, note)
+        return real(*args)
 
-    monkeypatch.setattr(
-        writefile, "write_note", lambda *a, **k: real(*a, **k, before_rename=busy_editor)
-    )
+    monkeypatch.setattr(writefile, "_swap_in", busy_editor)
     result = crm(root, "log", "Anna", "from crm")
     assert_clean_exit(result, (1,))
     assert "changed on disk while editing" in result.stderr
