@@ -47,7 +47,9 @@ class Session:
     _index: Index | None = None
 
     def __post_init__(self) -> None:
-        self.files, self.walk_problems = list_notes(self.root, self.config.ignore)
+        self.files, self.walk_problems = list_notes(
+            self.root, self.config.ignore, self.config.template_folders
+        )
         self._stamp = cache.stamp(self.config.fingerprint())
 
     # -- the state folder ------------------------------------------------------------

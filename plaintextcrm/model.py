@@ -125,6 +125,13 @@ class ContactFields:
     url: str | None = None
     linkedin: str | None = None
     tags: tuple[str, ...] = ()
+    #: When the person entered the vault: a never-contacted reconnect counts from it.
+    created: date | None = None
+    #: A follow-up kept in a field (`follow_up: "2026-12-01 ask about the move"`), with
+    #: the line of its key so outputs can point at it like at a task.
+    follow_up: date | None = None
+    follow_up_text: str = ""
+    follow_up_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +151,9 @@ class ParsedNote:
     tasks: tuple[Task, ...]
     problems: tuple[Problem, ...]
     skipped: bool = False
+    #: Why a note that looks like a contact is not one (for `crm check` when a vault
+    #: has no contacts at all); None for a contact or an unremarkable note.
+    near_miss: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
