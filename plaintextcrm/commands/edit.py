@@ -197,6 +197,8 @@ def new(
         "email" if len(emails) <= 1 else "emails": emails[0] if len(emails) == 1 else list(emails),
         "phone" if len(phones) <= 1 else "phones": phones[0] if len(phones) == 1 else list(phones),
         "tags": [t.lstrip("#") for t in tags],
+        # a never-contacted cadence counts from here, so a new person is not due today
+        "created": app.today.isoformat(),
     }
     for value in (circle, cadence, company, birthday, *emails, *phones, *tags, *aliases):
         if value is not None:
