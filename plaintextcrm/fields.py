@@ -131,7 +131,7 @@ def suggest(key: str, extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> st
     known key plus a number (`email2`), so that the ordinary keys of a vault (`status`,
     `rating`, `related`) never draw a warning.
     """
-    if len(key) < 5 or known(key, extra):
+    if len(key) < 4 or known(key, extra):
         return None
     if key.rstrip("0123456789_") != key and known(key.rstrip("0123456789_"), extra):
         return None

@@ -204,6 +204,11 @@ class Index:
         """How many files have at least one problem (for the one-line stderr summary)."""
         return len({p.path for p in self.problems})
 
+    def health(self) -> tuple[int, int, int]:
+        """(notes with problems, contacts, notes): what the one stderr line of a reading
+        command is made from; plain ints, so a cached output can keep it."""
+        return (self.problem_notes(), len(self.contacts), self.notes)
+
 
 @dataclass(frozen=True, slots=True)
 class Reminder:
