@@ -168,6 +168,18 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
     )
 
 
+def key_report(data: bytes, config: Config) -> tuple[list[tuple[str, str]], list[str]]:
+    """What a note's keys mean, for `crm init`'s report on an existing vault: (key as
+    written, field) for each key that gives a field, and the values of its type-like
+    keys (`type: crm-contact` → `crm-contact`). Problems are not reported here."""
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    meta, start = _front_matter(lines, _Notes(""))
+    found = _Keys.read(meta, page_fields(lines, start) if "::" in text else [], config)
+    spellings = [(e.key, name) for name, entries in found.fields.items() for e in entries]
+    return spellings, [w for _, w in found.type_words()]
+
+
 def _skipped(rel: str, stem: str, notes: _Notes) -> ParsedNote:
     return ParsedNote(rel, stem, False, None, None, (), (), (), tuple(notes.problems), True)
 
