@@ -96,7 +96,9 @@ def is_vcard_categories(key: str) -> bool:
 
 
 @lru_cache(maxsize=64)
-def _table(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
+def table(extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> dict[str, str]:
+    """Normalised key → field, with `[fields]` synonyms (`extra`) added. Take it once per
+    note and look keys up in it: cheaper than a call per key."""
     table: dict[str, str] = {}
     for field, synonyms in FIELDS.items():
         table[field] = field
@@ -108,15 +110,10 @@ def _table(extra: tuple[tuple[str, tuple[str, ...]], ...]) -> dict[str, str]:
     return table
 
 
-def field_of(key: str, extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> str | None:
-    """The field a normalised key gives, or None when it is not one of ours."""
-    return _table(extra).get(key)
-
-
 def known(key: str, extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> bool:
     """Whether a normalised key means something to the tool (so needs no suggestion)."""
     return (
-        key in _table(extra)
+        key in table(extra)
         or key in TYPE_KEYS
         or key in OTHER_KEYS
         or key.startswith(("adr.", "x_", "x-", "social"))
@@ -137,7 +134,7 @@ def suggest(key: str, extra: tuple[tuple[str, tuple[str, ...]], ...] = ()) -> st
         return None
     limit = 2 if len(key) >= 10 else 1
     best: tuple[int, str] | None = None
-    candidates = (*_table(extra), *TYPE_KEYS, "tags")
+    candidates = (*table(extra), *TYPE_KEYS, "tags")
     for candidate in candidates:
         if "." in candidate or abs(len(candidate) - len(key)) > limit:
             continue

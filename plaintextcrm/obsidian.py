@@ -8,7 +8,6 @@ setting: these are hints, and a broken plugin setting must never stop a command.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -24,8 +23,14 @@ OBSIDIAN_SETTINGS = tuple(rel for rel, _ in _TEMPLATE_SETTINGS)
 def _settings(path: Path) -> dict[str, Any]:
     """A settings file as a dict; {} when it is missing or not a JSON object."""
     try:
-        data = json.loads(path.read_bytes().decode("utf-8-sig"))
-    except (OSError, UnicodeDecodeError, ValueError):
+        raw = path.read_bytes()
+    except OSError:
+        return {}  # the usual case: json is not even imported
+    import json
+
+    try:
+        data = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
 

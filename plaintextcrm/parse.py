@@ -410,15 +410,16 @@ class _Keys:
     def read(cls, meta: _Meta, inline: list[InlineField], config: Config) -> _Keys:
         """Front matter first, then inline fields: the front matter wins a conflict."""
         found = cls()
-        extra = config.field_synonyms
-        entries = [(keys.normalise(k), _Entry(k, v, meta.line(k))) for k, v in meta.values.items()]
+        field_of = keys.table(config.field_synonyms).get
+        lines, normalise = meta.lines, keys.normalise
+        entries = [(normalise(k), _Entry(k, v, lines.get(k))) for k, v in meta.values.items()]
         entries += [(f.key, _Entry(f.raw_key, f.value, f.line, True)) for f in inline]
         for norm, entry in entries:
-            if keys.is_vcard_categories(entry.key):
+            if norm == "categories" and keys.is_vcard_categories(entry.key):
                 found.fields.setdefault("tags", []).append(entry)
             elif norm in keys.TYPE_KEYS:
                 found.types.append(entry)
-            elif (name := keys.field_of(norm, extra)) is not None:
+            elif (name := field_of(norm)) is not None:
                 found.fields.setdefault(name, []).append(entry)
             else:
                 found.unknown.append((norm, entry))
@@ -426,9 +427,13 @@ class _Keys:
 
     def values(self, name: str) -> list[_Entry]:
         """The entries giving field `name`, empty values left out."""
-        return [e for e in self.fields.get(name, ()) if e.value not in (None, "", [])]
+        entries = self.fields.get(name)
+        if not entries:  # most fields are absent from most notes: no list to build
+            return []
+        return [e for e in entries if e.value not in (None, "", [])]
 
     def tags(self) -> list[str]:
+        """Tags from `tags`, vCard `CATEGORIES` and inline `tags::`, without `#`."""
         out: list[str] = []
         for entry in self.values("tags"):
             if keys.is_vcard_categories(entry.key) and isinstance(entry.value, str):
@@ -507,12 +512,14 @@ def _classify(
     that starts with a date (a dated note) unmakes it.
     """
     folder = _contact_folder(rel, config.contact_folders)
-    words = found.type_words()
+    words = found.type_words() if found.types else []
     person = config.contact_types
     typed = next((f"`{k}: {w}`" for k, w in words if keys.person_word(w, person)), None)
     other = next((f"`{k}: {w}`" for k, w in words), None) if words and not typed else None
+    dated = stem[:1].isdigit() and _DATE_PREFIX.match(stem) is not None
+    if (typed or folder) and not (other or dated):
+        return True, None  # the common case: no need to look at tags
     tag = next((f"#{t}" for t in found.tags() if keys.person_tag(t)), None)
-    dated = _DATE_PREFIX.match(stem) is not None
     if other or dated:
         why = f"in contact folder `{folder}`" if folder else None
         why = why or (f"tagged `{tag}`" if tag else None)
@@ -521,7 +528,7 @@ def _classify(
             return False, None
         reason = other or "its file name starts with a date (a dated note)"
         return False, f"not a contact: {why} but {reason}"
-    if typed or folder or tag:
+    if tag:
         return True, None
     if "#" in text and _body_hashtag(lines, body_start):
         return True, None
@@ -561,9 +568,11 @@ def _contact_fields(found: _Keys, stem: str, config: Config, notes: _Notes) -> C
     def pick(name: str, skip: Callable[[_Entry], bool] | None = None) -> _Entry | None:
         """The one entry for a single-valued field: front matter before inline, the
         field's own key before a synonym; a second, different value is a warning."""
-        entries = [e for e in found.values(name) if not (skip and skip(e))]
-        if not entries:
-            return None
+        entries = found.values(name)
+        if skip is not None:
+            entries = [e for e in entries if not skip(e)]
+        if len(entries) < 2:
+            return entries[0] if entries else None
         chosen = min(entries, key=lambda e: (e.inline, keys.normalise(e.key) != name))
         for other in entries:
             if other is chosen or _same(other.value, chosen.value):
@@ -579,7 +588,11 @@ def _contact_fields(found: _Keys, stem: str, config: Config, notes: _Notes) -> C
             )
         return chosen
 
+    present = found.fields  # most fields are absent: test that before any call
+
     def text(name: str, skip: Callable[[_Entry], bool] | None = None) -> str | None:
+        if name not in present:
+            return None
         entry = pick(name, skip)
         if entry is None:
             return None
@@ -592,6 +605,8 @@ def _contact_fields(found: _Keys, stem: str, config: Config, notes: _Notes) -> C
         return None
 
     def strings(name: str) -> tuple[str, ...]:
+        if name not in present:
+            return ()
         out: list[str] = []
         for entry in found.values(name):
             value = entry.value
@@ -608,6 +623,8 @@ def _contact_fields(found: _Keys, stem: str, config: Config, notes: _Notes) -> C
         return tuple(dict.fromkeys(out))
 
     def day(name: str) -> date | None:
+        if name not in present:
+            return None
         entry = pick(name)
         if entry is None:
             return None
