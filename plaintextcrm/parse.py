@@ -687,7 +687,7 @@ def _contact_fields(found: _Keys, stem: str, config: Config, notes: _Notes) -> C
         emails=strings("emails"),
         phones=strings("phones"),
         company=_strip_link(company) if company else None,
-        role=text("role", skip=lambda e: _title_is_name(e, name, stem)),
+        role=_role(found, name, stem, text),
         location=text("location"),
         met=text("met"),
         url=text("url"),
@@ -710,12 +710,16 @@ def _vcard_name(found: _Keys) -> str | None:
     return " ".join(p for p in parts if p) or None
 
 
-def _title_is_name(entry: _Entry, name: str, stem: str) -> bool:
-    """A `title` that only repeats the note's name is a page title, not a job title."""
-    return (
-        keys.normalise(entry.key) == "title"
-        and isinstance(entry.value, str)
-        and entry.value.strip().casefold() in (name.casefold(), stem.casefold())
+def _role(found: _Keys, name: str, stem: str, text: Callable[..., str | None]) -> str | None:
+    """The job title. `title` is a weak synonym: many notes carry a page title there, so
+    it is read only when no other role key is given and it does not repeat the name."""
+    entries = found.values("role")
+    if any(keys.normalise(e.key) != "title" for e in entries):
+        return text("role", skip=lambda e: keys.normalise(e.key) == "title")
+    same = (name.casefold(), stem.casefold())
+    return text(
+        "role",
+        skip=lambda e: isinstance(e.value, str) and e.value.strip().casefold() in same,
     )
 
 

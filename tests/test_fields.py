@@ -73,6 +73,9 @@ def test_synonyms_and_spellings(front, field, expected):
 def test_title_that_repeats_the_name_is_not_a_role():
     assert parse("---\ntitle: Anna Rossi\n---\n").fields.role is None
     assert parse("---\ntitle: Designer\n---\n").fields.role == "Designer"
+    # a page title next to a role is not a second, different role
+    both = parse("---\ntitle: Anna at Acme\nrole: CTO\n---\n")
+    assert both.fields.role == "CTO" and not both.problems
 
 
 def test_anniversary_is_a_yearly_date():
