@@ -59,7 +59,7 @@ from plaintextcrm.model import (
 )
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
-FORMAT = 3
+FORMAT = 4
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"
@@ -127,7 +127,8 @@ def _fields(f: ContactFields | None) -> tuple[Any, ...] | None:
         f.name, f.aliases, _yearly(f.birthday) if f.birthday else None, f.birthday_raw,
         tuple(_yearly(y) for y in f.dates), _cadence(f.cadence), f.cadence_raw, f.circle,
         _day(f.last_contact), _day(f.snooze), f.emails, f.phones, f.company, f.role,
-        f.location, f.met, f.url, f.linkedin, f.tags,
+        f.location, f.met, f.url, f.linkedin, f.tags, _day(f.created), _day(f.follow_up),
+        f.follow_up_text, f.follow_up_line,
     )  # fmt: skip
 
 
@@ -144,6 +145,7 @@ def encode_note(n: ParsedNote) -> tuple[Any, ...]:
         tuple(_task(t) for t in n.tasks),
         tuple(_problem(p) for p in n.problems),
         n.skipped,
+        n.near_miss,
     )
 
 
@@ -151,18 +153,20 @@ def _decode_fields(t: tuple[Any, ...] | None) -> ContactFields | None:
     if t is None:
         return None
     (name, aliases, birthday, birthday_raw, dates, cadence, cadence_raw, circle, last,
-     snooze, emails, phones, company, role, location, met, url, linkedin, tags) = t  # fmt: skip
+     snooze, emails, phones, company, role, location, met, url, linkedin, tags, created,
+     follow_up, follow_up_text, follow_up_line) = t  # fmt: skip
     return ContactFields(
         name, aliases, YearlyDate(*birthday) if birthday else None, birthday_raw,
         tuple(YearlyDate(*y) for y in dates), Cadence(*cadence) if cadence else None,
         cadence_raw, circle, _undo_day(last), _undo_day(snooze), emails, phones, company,
-        role, location, met, url, linkedin, tags,
+        role, location, met, url, linkedin, tags, _undo_day(created), _undo_day(follow_up),
+        follow_up_text, follow_up_line,
     )  # fmt: skip
 
 
 def decode_note(t: tuple[Any, ...]) -> ParsedNote:
     """The inverse of `encode_note`."""
-    path, stem, is_contact, fields, note_date, links, items, tasks, problems, skipped = t
+    path, stem, is_contact, fields, note_date, links, items, tasks, problems, skipped, near = t
     fromordinal = _DAYS.__getitem__
     return ParsedNote(
         path,
@@ -175,6 +179,7 @@ def decode_note(t: tuple[Any, ...]) -> ParsedNote:
         tuple(_decode_task(x) for x in tasks),
         tuple(Problem(*p) for p in problems),
         skipped,
+        near,
     )
 
 

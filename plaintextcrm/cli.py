@@ -133,21 +133,37 @@ class App:
         if self._index is None:
             self._index = self.session().index()
             if not quiet:
-                self._warn_problems(self._index.problem_notes())
+                self.warn(self._index.health())
         return self._index
 
     def cached(self, key: tuple[Any, ...], compute: Callable[[], str]) -> str:
         """`compute()` (a pure function of the index, today and `key`), reused from the
         cache while nothing in the vault changed; warns about problems like `index()`."""
-        value, count = self.session().cached(key, compute)
-        if count is not None:
-            self._warn_problems(count)
+        value, health = self.session().cached(key, compute)
+        if health is not None:
+            self.warn(health)
         return value
 
-    def _warn_problems(self, count: int) -> None:
-        if count:
-            noun = "note has" if count == 1 else "notes have"
-            click.echo(f"crm: {count} {noun} problems; run `crm check`", err=True)
+    def warn(self, health: tuple[int, int, int]) -> None:
+        """The one stderr line of a reading command (`Index.health()`): no contacts in a
+        vault with notes (with what would make one), else how many notes have problems."""
+        problems, contacts, notes = health
+        if notes and not contacts:
+            click.echo(f"crm: {no_contacts_hint(notes, self.config.contact_folders)}", err=True)
+        elif problems:
+            noun = "note has" if problems == 1 else "notes have"
+            click.echo(f"crm: {problems} {noun} problems; run `crm check`", err=True)
+
+
+def no_contacts_hint(notes: int, folders: tuple[str, ...]) -> str:
+    """What to say when a vault has notes but no contacts: how to make one, and where to
+    look for the notes that came closest."""
+    where = ", ".join(f"{f.strip('/')}/" for f in folders) or "a contact folder"
+    noun = "note" if notes == 1 else "notes"
+    return (
+        f"no contacts among {notes} {noun}: put people in {where}, or give them"
+        " `type: person` or a #person tag; `crm check` shows the notes that came closest"
+    )
 
 
 def _parse_today(value: str | None) -> date:
@@ -310,6 +326,8 @@ def check(app: App, as_json: bool) -> None:
     """Every problem in the vault; exit 1 if any is an error."""
     index = app.index(quiet=True)
     problems = index.problems
+    if index.notes and not index.contacts:
+        click.echo(f"crm: {no_contacts_hint(index.notes, app.config.contact_folders)}", err=True)
     if as_json:
         from plaintextcrm.render.jsonout import dumps, problem_json
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -34,12 +34,22 @@ class SmtpConfig:
     sender: str | None = None
 
 
+DEFAULT_CONTACT_FOLDERS = ("People", "Contacts", "Persons")
+
+
 @dataclass(frozen=True)
 class Config:
-    contact_folders: tuple[str, ...] = ("People", "Contacts")
+    contact_folders: tuple[str, ...] = DEFAULT_CONTACT_FOLDERS
+    #: Words a type-like key may hold for a person, besides the built-in ones (casefolded).
+    contact_types: tuple[str, ...] = ()
+    #: `[fields]`: field → more keys it is read from (`birthday = ["geburtstag"]`).
+    field_synonyms: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    #: Template folders named in the vault's Obsidian settings (vault-relative); read once
+    #: when the config is loaded, so the cache fingerprint covers them.
+    template_folders: tuple[str, ...] = ()
     default_cadence: Cadence | None = None
     circles: tuple[tuple[str, Cadence | None], ...] = ()
-    ignore: tuple[str, ...] = ("templates/**",)
+    ignore: tuple[str, ...] = ()
     links: str = "file"
     vault_name: str | None = None
     templates_dir: str | None = None
@@ -63,9 +73,10 @@ class Config:
     def fingerprint(self) -> str:
         """What parsing a note may depend on, so a cache can tell when to throw away.
 
-        Parsing reads the contact folders and the circle names (an unknown circle is a
-        warning); rather than track which keys parse reads today, this is every setting,
-        so a new dependency can never serve a stale parse. Config changes are rare.
+        Parsing reads the contact folders and types, the field synonyms, the template
+        folders and the circle names (an unknown circle is a warning); rather than track
+        which keys parse reads today, this is every setting, so a new dependency can
+        never serve a stale parse. Config changes are rare.
         """
         return repr(self)
 
@@ -82,9 +93,10 @@ _TOP = {
     "smtp",
     "digest",
     "import",
+    "fields",
 }
 _SECTIONS = {
-    "contacts": {"folders", "default_cadence"},
+    "contacts": {"folders", "types", "default_cadence"},
     "ics": {"calendar_name", "alarm"},
     "smtp": {"host", "port", "starttls", "ssl", "user", "password_env", "from"},
     "digest": {"days"},
@@ -118,7 +130,14 @@ def _cadence(value: Any, key: str) -> Cadence | None:
 
 
 def load_config(root: Path) -> Config:
-    """Read `<root>/crm.toml` (or use the defaults when there is none)."""
+    """Read `<root>/crm.toml` (or use the defaults when there is none), and the template
+    folders the vault's Obsidian settings name."""
+    from plaintextcrm.obsidian import template_folders
+
+    return replace(_load_toml(root), template_folders=template_folders(root))
+
+
+def _load_toml(root: Path) -> Config:
     path = root / CONFIG_NAME
     try:
         data = path.read_bytes()
@@ -172,6 +191,8 @@ def parse_config(table: dict[str, Any]) -> Config:
     )
 
     contacts = sections["contacts"]
+    field_synonyms, field_problems = _field_synonyms(table.get("fields", {}))
+    problems.extend(field_problems)
     links = table.get("links", "file")
     if links not in ("file", "obsidian"):
         raise _type_error("links", '"file" or "obsidian"')
@@ -203,11 +224,15 @@ def parse_config(table: dict[str, Any]) -> Config:
         raise _type_error("ics.alarm", 'a time of day such as "09:00"')
     return Config(
         contact_folders=_str_list(
-            contacts.get("folders", ["People", "Contacts"]), "contacts.folders"
+            contacts.get("folders", list(DEFAULT_CONTACT_FOLDERS)), "contacts.folders"
         ),
+        contact_types=tuple(
+            w.strip().casefold() for w in _str_list(contacts.get("types", []), "contacts.types")
+        ),
+        field_synonyms=field_synonyms,
         default_cadence=_cadence(contacts.get("default_cadence"), "contacts.default_cadence"),
         circles=circles,
-        ignore=_str_list(table.get("ignore", ["templates/**"]), "ignore"),
+        ignore=_str_list(table.get("ignore", []), "ignore"),
         links=links,
         vault_name=_opt_str(table.get("vault_name"), "vault_name"),
         templates_dir=_opt_str(table.get("templates_dir"), "templates_dir"),
@@ -221,19 +246,47 @@ def parse_config(table: dict[str, Any]) -> Config:
     )
 
 
+def _field_synonyms(
+    value: Any,
+) -> tuple[tuple[tuple[str, tuple[str, ...]], ...], list[Problem]]:
+    """`[fields]`: `birthday = ["geburtstag"]` → (("birthday", ("geburtstag",)),); a name
+    that is not a field is a warning (like any unknown key), a wrong type an error."""
+    from plaintextcrm.fields import FIELDS, normalise
+
+    if not isinstance(value, dict):
+        raise _type_error("fields", 'a table such as `birthday = ["geburtstag"]`')
+    out: list[tuple[str, tuple[str, ...]]] = []
+    problems: list[Problem] = []
+    aliases = {"email": "emails", "phone": "phones", "alias": "aliases", "tag": "tags"}
+    for name, keys in value.items():
+        field_name = aliases.get(normalise(name), normalise(name))
+        if field_name not in FIELDS:
+            problems.append(
+                Problem(CONFIG_NAME, None, "warning", f"unknown config key `fields.{name}`")
+            )
+            continue
+        synonyms = _str_list(keys, f"fields.{name}")
+        out.append((field_name, tuple(normalise(k) for k in synonyms)))
+    return tuple(out), problems
+
+
 DEFAULT_TOML = """\
 # plaintextcrm configuration. Every key is optional; these are the defaults.
 
-# Glob patterns (relative to the vault) that are never read as notes.
-# ignore = ["templates/**"]
+# Glob patterns (relative to the vault) that are never read as notes. Template folders
+# (`templates/`, `_templates/`, and the ones Obsidian's settings name) are always skipped.
+# ignore = ["Archive/**"]
 
 # "file" links notes as file:// URLs in the calendar feed; "obsidian" as obsidian:// links.
 # links = "file"
 # vault_name = "My vault"   # the Obsidian vault name, when links = "obsidian"
 
 [contacts]
-# Notes under these folders are contacts (unless their `type` says otherwise).
-folders = ["People", "Contacts"]
+# Notes under these folders (at any depth, any case) are contacts, unless a `type`-like
+# key says they are something else.
+folders = ["People", "Contacts", "Persons"]
+# More words that make a note a contact in `type`, `category`, `kind`, `fileClass`...
+# types = ["friend", "client"]
 # A cadence for contacts that have neither `cadence` nor `circle`; none by default.
 # default_cadence = "6m"
 
@@ -258,6 +311,10 @@ outer = "1y"
 # user = "me@example.org"
 # password_env = "CRM_SMTP_PASSWORD"   # the password is read from this variable
 # from = "me@example.org"
+
+# [fields]                  # more keys to read each field from
+# birthday = ["geburtstag"]
+# last_contact = ["zuletzt"]
 
 # [import]
 # default_region = "IT"     # phone numbers without +country are read in this region

@@ -100,6 +100,24 @@ def _duplicate_names(contacts: list[ParsedNote]) -> list[Problem]:
     return problems
 
 
+#: How many near-miss notes `crm check` names in a vault without contacts.
+NEAR_MISSES = 20
+
+
+def _near_misses(parsed: list[ParsedNote]) -> list[Problem]:
+    """In a vault with no contacts, the notes that came closest and why they are not
+    contacts: those in a contact folder first, then the rest by path."""
+    close = sorted(
+        ((n.path, n.near_miss) for n in parsed if n.near_miss and not n.skipped),
+        key=lambda pair: ("in contact folder" not in pair[1], pair[0]),
+    )
+    out = [Problem(path, None, "warning", why) for path, why in close[:NEAR_MISSES]]
+    if len(close) > NEAR_MISSES:
+        more = f"and {len(close) - NEAR_MISSES} more notes like these"
+        out.append(Problem(close[NEAR_MISSES][0], None, "warning", more))
+    return out
+
+
 def build_index(
     root: str,
     parsed: list[ParsedNote],
@@ -147,6 +165,8 @@ def build_index(
     problems: list[Problem] = list(extra_problems)
     problems.extend(config.problems)
     problems.extend(_duplicate_names(contacts))
+    if not contacts:
+        problems.extend(_near_misses(parsed))
     result: list[Contact] = []
     for note in contacts:
         fields = note.fields

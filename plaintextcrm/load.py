@@ -47,7 +47,9 @@ class Session:
     _index: Index | None = None
 
     def __post_init__(self) -> None:
-        self.files, self.walk_problems = list_notes(self.root, self.config.ignore)
+        self.files, self.walk_problems = list_notes(
+            self.root, self.config.ignore, self.config.template_folders
+        )
         self._stamp = cache.stamp(self.config.fingerprint())
 
     # -- the state folder ------------------------------------------------------------
@@ -168,11 +170,13 @@ class Session:
 
     # -- finished results ------------------------------------------------------------
 
-    def cached(self, key: Iterable[Any], compute: Callable[[], Any]) -> tuple[Any, int | None]:
+    def cached(
+        self, key: Iterable[Any], compute: Callable[[], Any]
+    ) -> tuple[Any, tuple[int, int, int] | None]:
         """`compute()`'s value, reused while the vault, config and today are unchanged.
 
-        Returns (value, problem notes): the count is None when `compute` ran (it read the
-        index itself), else the count the index had when the value was stored. The value
+        Returns (value, health): None when `compute` ran (it read the index itself), else
+        the `Index.health()` the index had when the value was stored. The value
         must be marshal-able (a str, say) and a pure function of the index, today and
         `key`.
         """
@@ -195,7 +199,7 @@ class Session:
         if isinstance(hit, tuple) and len(hit) == 2:
             return hit[1], hit[0]
         value = compute()
-        memo[k] = (self.index().problem_notes(), value)
+        memo[k] = (self.index().health(), value)
         payload = (vault, self.today.toordinal(), memo)
         cache.write(state, cache.RESULTS_FILE, self._stamp, [payload])
         return value, None

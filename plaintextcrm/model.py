@@ -125,6 +125,13 @@ class ContactFields:
     url: str | None = None
     linkedin: str | None = None
     tags: tuple[str, ...] = ()
+    #: When the person entered the vault: a never-contacted reconnect counts from it.
+    created: date | None = None
+    #: A follow-up kept in a field (`follow_up: "2026-12-01 ask about the move"`), with
+    #: the line of its key so outputs can point at it like at a task.
+    follow_up: date | None = None
+    follow_up_text: str = ""
+    follow_up_line: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -144,6 +151,9 @@ class ParsedNote:
     tasks: tuple[Task, ...]
     problems: tuple[Problem, ...]
     skipped: bool = False
+    #: Why a note that looks like a contact is not one (for `crm check` when a vault
+    #: has no contacts at all); None for a contact or an unremarkable note.
+    near_miss: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -193,6 +203,11 @@ class Index:
     def problem_notes(self) -> int:
         """How many files have at least one problem (for the one-line stderr summary)."""
         return len({p.path for p in self.problems})
+
+    def health(self) -> tuple[int, int, int]:
+        """(notes with problems, contacts, notes): what the one stderr line of a reading
+        command is made from; plain ints, so a cached output can keep it."""
+        return (self.problem_notes(), len(self.contacts), self.notes)
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -20,6 +21,7 @@ from urllib.parse import unquote
 
 import yaml
 
+from plaintextcrm import fields as keys
 from plaintextcrm.config import Config
 from plaintextcrm.dates import DateValueError, as_date, parse_cadence, parse_iso, parse_yearly
 from plaintextcrm.model import (
@@ -42,15 +44,6 @@ except ImportError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FRONT_MATTER = 256 * 1024
 #: Nodes walked in one front matter, counting every alias expansion.
 MAX_NODES = 20_000
-
-PERSON_WORDS = frozenset({"person", "people", "contact"})
-KNOWN_KEYS = frozenset(
-    {
-        "name", "aliases", "alias", "birthday", "dates", "cadence", "circle", "last_contact",
-        "snooze", "email", "emails", "phone", "phones", "company", "role", "location", "met",
-        "url", "linkedin", "tags", "type", "category", "categories", "date", "title",
-    }
-)  # fmt: skip
 
 _NULL_TAG = "tag:yaml.org,2002:null"
 #: The tags of YAML's core and its common types; anything else (`!!python/object`) is refused.
@@ -81,6 +74,23 @@ _HASHTAG_GAVE = re.compile(r"(?<![\w#])#gave\b", re.IGNORECASE)
 _HASHTAG_GOT = re.compile(r"(?<![\w#])#got\b", re.IGNORECASE)
 _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+#: A page-level inline field: `key:: value` or `key::value` on its own line (Dataview,
+#: Logseq page properties), the key optionally in bold as Dataview allows. A key is at
+#: most four words, so a sentence that mentions `std::vector` is not a field.
+_INLINE_FIELD = re.compile(
+    r"^(?:\*\*|__)?([^\W_][\w\-./]{0,40}(?:[ \t]+[\w\-./]{1,40}){0,3})(?:\*\*|__)?"
+    r"[ \t]*::(?!:)[ \t]*(.*?)[ \t]*$"
+)
+_LIST_START = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
+#: An unrendered template placeholder: `{{date}}`, `{{date:YYYY-MM-DD}}`, `{{VALUE}}`,
+#: `<% tp.date.now() %>`. A name must follow `{{`, so `{{ 7*7 }}` in prose is text.
+_PLACEHOLDER = re.compile(r"\{\{[ \t]*[A-Za-z_]\w*(?:[ \t]*[:.|][^{}\n]*)?[ \t]*\}\}|<%.*?%>")
+#: A body hashtag that makes a note a contact: `#person`, `#People`, `#people/friends`.
+_PERSON_HASHTAG = re.compile(
+    r"(?<![\w#&/`])#(?:person|people|contact)(?:/[\w\-/]*)?(?![\w\-/])", re.IGNORECASE
+)
+#: A leading date and the text after it, for `follow_up: 2026-12-01 ask about the move`.
+_DATED_TEXT = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?)?(?:\s+(.*))?", re.S)
 _CONFLICT = re.compile(
     r"^(?P<base>.+?)(?: \((?:conflict|conflicted copy|[^()]*'s conflicted copy)[^()]*\)"
     r"|\.sync-conflict-\d{8}-\d{6}-\w+)$",
@@ -129,13 +139,18 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
 
     meta, body_start = _front_matter(lines, notes)
+    if meta.template or (("{{" in stem or "<%" in stem) and _PLACEHOLDER.search(stem)):
+        return ParsedNote(rel, stem, False, None, None, (), (), (), ())  # never a note
     conflict = _CONFLICT.match(stem)
     if conflict:
         base = conflict["base"]
         notes.add(None, "warning", f"looks like a sync conflict copy of `{base}.md`")
 
-    is_contact = _is_contact(rel, meta, config)
-    fields = _contact_fields(meta, stem, config, notes) if is_contact else None
+    inline = page_fields(lines, body_start) if "::" in text else []
+    found = _Keys.read(meta, inline, config)
+    is_contact, near_miss = _classify(rel, stem, found, lines, body_start, text, config)
+    fields = _contact_fields(found, stem, config, notes) if is_contact else None
+    _suggest_keys(found, is_contact, config, notes)
     note_date = _note_date(stem, meta)
     items, tasks, body_links = _scan_body(lines, body_start, rel, notes)
     links = tuple(dict.fromkeys((*_front_matter_links(meta), *body_links)))
@@ -149,7 +164,20 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
         items=tuple(items),
         tasks=tuple(tasks),
         problems=tuple(notes.problems),
+        near_miss=near_miss,
     )
+
+
+def key_report(data: bytes, config: Config) -> tuple[list[tuple[str, str]], list[str]]:
+    """What a note's keys mean, for `crm init`'s report on an existing vault: (key as
+    written, field) for each key that gives a field, and the values of its type-like
+    keys (`type: crm-contact` → `crm-contact`). Problems are not reported here."""
+    text = data.decode("utf-8", "replace").removeprefix("\ufeff")
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    meta, start = _front_matter(lines, _Notes(""))
+    found = _Keys.read(meta, page_fields(lines, start) if "::" in text else [], config)
+    spellings = [(e.key, name) for name, entries in found.fields.items() for e in entries]
+    return spellings, [w for _, w in found.type_words()]
 
 
 def _skipped(rel: str, stem: str, notes: _Notes) -> ParsedNote:
@@ -165,6 +193,8 @@ class _Meta:
 
     values: dict[str, Any] = field(default_factory=dict)
     lines: dict[str, int] = field(default_factory=dict)
+    #: It holds unrendered placeholders (`{{date}}`): a template, never a note.
+    template: bool = False
 
     def line(self, key: str) -> int | None:
         return self.lines.get(key)
@@ -190,6 +220,8 @@ def _front_matter(lines: list[str], notes: _Notes) -> tuple[_Meta, int]:
     if len(source.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER:
         notes.add(1, "error", "front matter is larger than 256 KiB; ignored")
         return _Meta(), end + 1
+    if ("{{" in source or "<%" in source) and _PLACEHOLDER.search(source):
+        return _Meta(template=True), end + 1
     return _read_yaml(source, notes), end + 1
 
 
@@ -232,7 +264,6 @@ def _read_yaml(source: str, notes: _Notes) -> _Meta:
             notes.add(bad_line, "error", f"unsupported YAML tag `{exc.node.tag}` in `{key}`")
             continue
         meta.lines[key] = line
-        _suggest_key(key, line, notes)
     return meta
 
 
@@ -254,15 +285,6 @@ def _plain(node: yaml.Node, budget: list[int]) -> Any:
             out[str(key)] = _plain(v, budget)
         return out
     raise _BadTag(node)  # pragma: no cover - PyYAML has only these three node kinds
-
-
-def _suggest_key(key: str, line: int, notes: _Notes) -> None:
-    """`Birthday:` or `last contact:` is almost certainly a known key with a typo."""
-    if key in KNOWN_KEYS:
-        return
-    folded = re.sub(r"[\s\-]+", "_", key.strip().lower())
-    if folded in KNOWN_KEYS:
-        notes.add(line, "warning", f"unknown key `{key}`; did you mean `{folded}`?")
 
 
 def _strip_link(value: str) -> str:
@@ -288,34 +310,6 @@ def _tag_list(value: Any) -> list[str]:
     else:
         raw = []
     return [t.strip().lstrip("#") for t in raw if t and t.strip().lstrip("#")]
-
-
-def _in_contact_folder(rel: str, folders: tuple[str, ...]) -> bool:
-    parents = rel.split("/")[:-1]
-    for folder in folders:
-        parts = [p for p in folder.strip("/").split("/") if p]
-        if not parts:
-            continue
-        if len(parts) == 1:
-            if any(p.casefold() == parts[0].casefold() for p in parents):
-                return True
-        elif [p.casefold() for p in parents[: len(parts)]] == [p.casefold() for p in parts]:
-            return True
-    return False
-
-
-def _is_contact(rel: str, meta: _Meta, config: Config) -> bool:
-    """SPEC 2: a contact folder (unless `type` says otherwise), a type word, or a tag."""
-    values = meta.values
-    declared = [w for k in ("type", "category", "categories") for w in _words(values.get(k))]
-    if any(w in PERSON_WORDS for w in declared):
-        return True
-    tags = [t.lower().split("/", 1)[0] for t in _tag_list(values.get("tags"))]
-    if any(t in PERSON_WORDS for t in tags):
-        return True
-    if not _in_contact_folder(rel, config.contact_folders):
-        return False
-    return not _words(values.get("type"))
 
 
 def _note_date(stem: str, meta: _Meta) -> date | None:
@@ -353,96 +347,407 @@ def _front_matter_links(meta: _Meta) -> list[str]:
     return found
 
 
+# --- keys: front matter and page-level inline fields, normalised -------------------
+
+
+@dataclass(frozen=True, slots=True)
+class InlineField:
+    """A page-level `key:: value` line: its normalised key, the key and value as written,
+    and its 1-based line (so a body scanner can tell these lines apart)."""
+
+    key: str
+    value: str
+    line: int
+    raw_key: str
+
+
+def page_fields(lines: list[str], start: int) -> list[InlineField]:
+    """The `key:: value` lines of a body (from index `start`), outside fenced code and
+    list items (`- key:: value` belongs to the list item, not the page).
+
+    Callers skip notes without `::` altogether; here only lines holding `::` and fence
+    markers are looked at.
+    """
+    found: list[InlineField] = []
+    fence: str | None = None
+    for index in range(start, len(lines)):
+        line = lines[index]
+        if ("`" in line or "~" in line) and (m := _FENCE.match(line)):
+            marker = m[1]
+            if fence is None:
+                fence = marker
+            elif marker[0] == fence[0] and len(marker) >= len(fence):
+                fence = None
+            continue
+        if fence is not None or "::" not in line or _LIST_START.match(line):
+            continue
+        m = _INLINE_FIELD.match(line)
+        if m and m[2]:
+            raw_key = m[1].strip()
+            found.append(InlineField(keys.normalise(raw_key), m[2], index + 1, raw_key))
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class _Entry:
+    """One key of one note: as written, its value, its line, and whether it was inline."""
+
+    key: str
+    value: Any
+    line: int | None
+    inline: bool = False
+
+
+@dataclass
+class _Keys:
+    """A note's keys sorted by what they mean: a field, a note type, or nothing known."""
+
+    fields: dict[str, list[_Entry]] = field(default_factory=dict)
+    types: list[_Entry] = field(default_factory=list)
+    unknown: list[tuple[str, _Entry]] = field(default_factory=list)
+
+    @classmethod
+    def read(cls, meta: _Meta, inline: list[InlineField], config: Config) -> _Keys:
+        """Front matter first, then inline fields: the front matter wins a conflict."""
+        found = cls()
+        field_of = keys.table(config.field_synonyms).get
+        lines, normalise = meta.lines, keys.normalise
+        entries = [(normalise(k), _Entry(k, v, lines.get(k))) for k, v in meta.values.items()]
+        entries += [(f.key, _Entry(f.raw_key, f.value, f.line, True)) for f in inline]
+        for norm, entry in entries:
+            if norm == "categories" and keys.is_vcard_categories(entry.key):
+                found.fields.setdefault("tags", []).append(entry)
+            elif norm in keys.TYPE_KEYS:
+                found.types.append(entry)
+            elif (name := field_of(norm)) is not None:
+                found.fields.setdefault(name, []).append(entry)
+            else:
+                found.unknown.append((norm, entry))
+        return found
+
+    def values(self, name: str) -> list[_Entry]:
+        """The entries giving field `name`, empty values left out."""
+        entries = self.fields.get(name)
+        if not entries:  # most fields are absent from most notes: no list to build
+            return []
+        return [e for e in entries if e.value not in (None, "", [])]
+
+    def tags(self) -> list[str]:
+        """Tags from `tags`, vCard `CATEGORIES` and inline `tags::`, without `#`."""
+        out: list[str] = []
+        for entry in self.values("tags"):
+            if keys.is_vcard_categories(entry.key) and isinstance(entry.value, str):
+                # a vCard list is split on commas only: `Machine Learning, Art`
+                out += [re.sub(r"\s+", "-", c.strip()) for c in entry.value.split(",")]
+            else:
+                out += _tag_list(entry.value)
+        return [t for t in out if t]
+
+    def type_words(self) -> list[tuple[str, str]]:
+        """(key as written, word) for every value of a type-like key."""
+        out = []
+        for entry in self.types:
+            value = entry.value
+            if entry.inline and isinstance(value, str):
+                value = value.split(",")
+            out += [(entry.key, w) for w in _words(value) if w]
+        return out
+
+
+#: Fields whose presence says "this note is about a person" (for near-miss reports).
+_PERSON_FIELDS = ("birthday", "last_contact", "cadence", "circle", "follow_up", "emails",
+                  "phones")  # fmt: skip
+
+
+def _contact_folder(rel: str, folders: tuple[str, ...]) -> str | None:
+    """The contact folder (as it is spelled in `rel`) that `rel` lies under, at any depth
+    and in any case; None when it lies under none."""
+    parents = rel.split("/")[:-1]
+    folded = [p.casefold() for p in parents]
+    for folder in folders:
+        parts = [p.casefold() for p in folder.strip("/").split("/") if p]
+        if not parts:
+            continue
+        for i in range(len(folded) - len(parts) + 1):
+            if folded[i : i + len(parts)] == parts:
+                return "/".join(parents[: i + len(parts)])
+    return None
+
+
+def _body_hashtag(lines: list[str], start: int) -> str | None:
+    """A `#person`/`#people`/`#contact` tag in the body outside code, or None."""
+    body = "\n".join(lines[start:])
+    if "#" not in body:
+        return None
+    for m in _PERSON_HASHTAG.finditer(body):
+        number = body.count("\n", 0, m.start())
+        line_start = body.rfind("\n", 0, m.start()) + 1
+        if body.count("`", line_start, m.start()) % 2:
+            continue  # inside an inline code span
+        fence: str | None = None
+        for line in lines[start : start + number]:
+            f = _FENCE.match(line)
+            if f and fence is None:
+                fence = f[1]
+            elif f and fence is not None and f[1][0] == fence[0] and len(f[1]) >= len(fence):
+                fence = None
+        if fence is None:
+            return m[0]
+    return None
+
+
+def _classify(
+    rel: str,
+    stem: str,
+    found: _Keys,
+    lines: list[str],
+    body_start: int,
+    text: str,
+    config: Config,
+) -> tuple[bool, str | None]:
+    """Whether the note is a contact, and when it is not but looks like one, why not.
+
+    A contact folder, a person word in a type-like key, or a person tag makes a contact;
+    a type-like key with other values (`type: company`, vCard `KIND: org`) or a file name
+    that starts with a date (a dated note) unmakes it.
+    """
+    folder = _contact_folder(rel, config.contact_folders)
+    words = found.type_words() if found.types else []
+    person = config.contact_types
+    typed = next((f"`{k}: {w}`" for k, w in words if keys.person_word(w, person)), None)
+    other = next((f"`{k}: {w}`" for k, w in words), None) if words and not typed else None
+    dated = stem[:1].isdigit() and _DATE_PREFIX.match(stem) is not None
+    if (typed or folder) and not (other or dated):
+        return True, None  # the common case: no need to look at tags
+    tag = next((f"#{t}" for t in found.tags() if keys.person_tag(t)), None)
+    if other or dated:
+        why = f"in contact folder `{folder}`" if folder else None
+        why = why or (f"tagged `{tag}`" if tag else None)
+        why = why or next((f"has `{e.key}`" for f in _PERSON_FIELDS for e in found.values(f)), None)
+        if why is None:
+            return False, None
+        reason = other or "its file name starts with a date (a dated note)"
+        return False, f"not a contact: {why} but {reason}"
+    if tag:
+        return True, None
+    if "#" in text and _body_hashtag(lines, body_start):
+        return True, None
+    having = [e.key for f in _PERSON_FIELDS for e in found.values(f)]
+    if having:
+        listed = ", ".join(f"`{k}`" for k in having[:3])
+        folders = ", ".join(f"{f}/" for f in config.contact_folders)
+        return False, (
+            f"not a contact: has {listed} but is in no contact folder ({folders}) and has no"
+            " `type: person` or `#person` tag"
+        )
+    return False, None
+
+
+def _suggest_keys(found: _Keys, is_contact: bool, config: Config, notes: _Notes) -> None:
+    """`last_contated:` is almost certainly `last_contacted` with a typo: say so. In a
+    note that is not a contact only typos of the keys that make one (`tpye`) matter."""
+    for norm, entry in found.unknown:
+        guess = keys.suggest(norm, config.field_synonyms)
+        if guess and (is_contact or guess in keys.TYPE_KEYS or guess == "tags"):
+            notes.add(entry.line, "warning", f"unknown key `{entry.key}`; did you mean `{guess}`?")
+
+
 # --- contact fields -----------------------------------------------------------------
 
 
-def _contact_fields(meta: _Meta, stem: str, config: Config, notes: _Notes) -> ContactFields:
-    v = meta.values
+def _same(a: Any, b: Any) -> bool:
+    """Two values of one field that say the same thing (`1990-03-14` twice)."""
+    if isinstance(a, str) and isinstance(b, str):
+        return a.strip() == b.strip()
+    return a == b
 
-    def text(key: str) -> str | None:
-        value = v.get(key)
-        if value is None or value == "":
+
+def _contact_fields(found: _Keys, stem: str, config: Config, notes: _Notes) -> ContactFields:
+    """The fields of a contact note from whichever keys the note uses for them."""
+
+    def pick(name: str, skip: Callable[[_Entry], bool] | None = None) -> _Entry | None:
+        """The one entry for a single-valued field: front matter before inline, the
+        field's own key before a synonym; a second, different value is a warning."""
+        entries = found.values(name)
+        if skip is not None:
+            entries = [e for e in entries if not skip(e)]
+        if len(entries) < 2:
+            return entries[0] if entries else None
+        chosen = min(entries, key=lambda e: (e.inline, keys.normalise(e.key) != name))
+        for other in entries:
+            if other is chosen or _same(other.value, chosen.value):
+                continue
+            if keys.is_typed(other.key) and keys.is_typed(chosen.key):
+                continue  # URL[HOME] and URL[WORK]: two of a kind, the first is shown
+            where = f" (line {chosen.line})" if chosen.line else ""
+            notes.add(
+                other.line,
+                "warning",
+                f"`{other.key}` gives `{name}` a second, different value; "
+                f"`{chosen.key}`{where} is used",
+            )
+        return chosen
+
+    present = found.fields  # most fields are absent: test that before any call
+
+    def text(name: str, skip: Callable[[_Entry], bool] | None = None) -> str | None:
+        if name not in present:
             return None
+        entry = pick(name, skip)
+        if entry is None:
+            return None
+        value = entry.value
+        if isinstance(value, list) and name in ("company", "url"):  # a list: the first
+            value = next((v for v in value if isinstance(v, str) and v.strip()), None)
         if isinstance(value, str):
-            return value.strip()
-        notes.add(meta.line(key), "warning", f"`{key}` should be text; ignored")
+            return value.strip() or None
+        notes.add(entry.line, "warning", f"`{entry.key}` should be text; ignored")
         return None
 
-    def strings(*keys: str) -> tuple[str, ...]:
+    def strings(name: str) -> tuple[str, ...]:
+        if name not in present:
+            return ()
         out: list[str] = []
-        for key in keys:
-            value = v.get(key)
-            if value is None:
-                continue
-            items = value if isinstance(value, list) else [value]
-            for item in items:
+        for entry in found.values(name):
+            value = entry.value
+            if entry.inline and isinstance(value, str):
+                value = value.split(",")
+            for item in value if isinstance(value, list) else [value]:
                 if isinstance(item, str):
                     if item.strip():
                         out.append(item.strip())
                 elif item is not None:
                     notes.add(
-                        meta.line(key), "warning", f"`{key}` should be text or a list of text"
+                        entry.line, "warning", f"`{entry.key}` should be text or a list of text"
                     )
         return tuple(dict.fromkeys(out))
 
-    def day(key: str) -> date | None:
-        value = v.get(key)
-        if value is None or value == "":
+    def day(name: str) -> date | None:
+        if name not in present:
+            return None
+        entry = pick(name)
+        if entry is None:
             return None
         try:
-            return as_date(value)
+            return as_date(entry.value)
         except DateValueError as exc:
-            notes.add(meta.line(key), "error", f"`{key}`: {exc}")
+            notes.add(entry.line, "error", f"`{entry.key}`: {exc}")
             return None
 
-    name = text("name") or stem
+    name = text("name") or _vcard_name(found) or stem
     birthday: YearlyDate | None = None
-    birthday_raw = v.get("birthday")
-    if birthday_raw not in (None, ""):
+    birthday_raw = None
+    entry = pick("birthday")
+    if entry is not None:
+        birthday_raw = entry.value if isinstance(entry.value, str) else None
         try:
-            birthday = parse_yearly(birthday_raw)
+            birthday = parse_yearly(entry.value)
         except DateValueError as exc:
-            notes.add(meta.line("birthday"), "error", f"`birthday`: {exc}")
+            notes.add(entry.line, "error", f"`{entry.key}`: {exc}")
     cadence = None
-    cadence_raw = v.get("cadence")
-    if cadence_raw not in (None, ""):
-        if isinstance(cadence_raw, str):
+    cadence_raw = None
+    entry = pick("cadence")
+    if entry is not None:
+        if isinstance(entry.value, str):
+            cadence_raw = entry.value
             try:
-                cadence = parse_cadence(cadence_raw)
+                cadence = parse_cadence(entry.value)
             except DateValueError as exc:
-                notes.add(meta.line("cadence"), "error", f"`cadence`: {exc}")
+                notes.add(entry.line, "error", f"`{entry.key}`: {exc}")
         else:
-            notes.add(meta.line("cadence"), "error", "`cadence` should be text such as 2w or 3m")
+            notes.add(entry.line, "error", f"`{entry.key}` should be text such as 2w or 3m")
     circle = text("circle")
     if circle and not config.has_circle(circle):
-        notes.add(
-            meta.line("circle"), "warning", f"unknown circle `{circle}` (not in crm.toml [circles])"
-        )
+        line = pick("circle").line  # type: ignore[union-attr]
+        notes.add(line, "warning", f"unknown circle `{circle}` (not in crm.toml [circles])")
     company = text("company")
+    dates = tuple(
+        y for e in found.values("dates") for y in _yearly_dates(e.value, e.line, notes, e.key)
+    )
+    entry = pick("anniversary")
+    if entry is not None:
+        try:
+            dates += (parse_yearly(entry.value, "anniversary"),)
+        except DateValueError as exc:
+            notes.add(entry.line, "error", f"`{entry.key}`: {exc}")
+    follow_up, follow_up_text, follow_up_line = _follow_up(pick("follow_up"), notes)
+    if follow_up is not None and not follow_up_text:
+        follow_up_text = text("follow_up_text") or ""
     return ContactFields(
         name=name,
-        aliases=strings("aliases", "alias"),
+        aliases=strings("aliases"),
         birthday=birthday,
-        birthday_raw=birthday_raw if isinstance(birthday_raw, str) else None,
-        dates=_yearly_dates(v.get("dates"), meta.line("dates"), notes),
+        birthday_raw=birthday_raw,
+        dates=dates,
         cadence=cadence,
-        cadence_raw=cadence_raw if isinstance(cadence_raw, str) else None,
+        cadence_raw=cadence_raw,
         circle=circle,
         last_contact=day("last_contact"),
         snooze=day("snooze"),
-        emails=strings("email", "emails"),
-        phones=strings("phone", "phones"),
+        emails=strings("emails"),
+        phones=strings("phones"),
         company=_strip_link(company) if company else None,
-        role=text("role"),
+        role=_role(found, name, stem, text),
         location=text("location"),
         met=text("met"),
         url=text("url"),
         linkedin=text("linkedin"),
-        tags=tuple(dict.fromkeys(_tag_list(v.get("tags")))),
+        tags=tuple(dict.fromkeys(found.tags())),
+        created=day("created"),
+        follow_up=follow_up,
+        follow_up_text=follow_up_text,
+        follow_up_line=follow_up_line,
     )
 
 
-def _yearly_dates(value: Any, line: int | None, notes: _Notes) -> tuple[YearlyDate, ...]:
+def _vcard_name(found: _Keys) -> str | None:
+    """`N.GN` `N.MN` `N.FN` (given, middle, family) joined, for notes without `FN`."""
+    parts = []
+    for part in ("given_name", "middle_name", "family_name"):
+        entries = found.values(part)
+        if entries and isinstance(entries[0].value, str):
+            parts.append(entries[0].value.strip())
+    return " ".join(p for p in parts if p) or None
+
+
+def _role(found: _Keys, name: str, stem: str, text: Callable[..., str | None]) -> str | None:
+    """The job title. `title` is a weak synonym: many notes carry a page title there, so
+    it is read only when no other role key is given and it does not repeat the name."""
+    entries = found.values("role")
+    if any(keys.normalise(e.key) != "title" for e in entries):
+        return text("role", skip=lambda e: keys.normalise(e.key) == "title")
+    same = (name.casefold(), stem.casefold())
+    return text(
+        "role",
+        skip=lambda e: isinstance(e.value, str) and e.value.strip().casefold() in same,
+    )
+
+
+def _follow_up(entry: _Entry | None, notes: _Notes) -> tuple[date | None, str, int | None]:
+    """`follow_up: 2026-12-01` or `follow_up: "2026-12-01 ask about the move"`."""
+    if entry is None:
+        return None, "", None
+    value = entry.value
+    m = _DATED_TEXT.fullmatch(value.strip()) if isinstance(value, str) else None
+    if m is None:
+        shown = value if isinstance(value, str) else repr(value)
+        notes.add(
+            entry.line,
+            "error",
+            f"`{entry.key}`: invalid date {shown!r}: expected YYYY-MM-DD or 'YYYY-MM-DD text'",
+        )
+        return None, "", None
+    try:
+        due = parse_iso(m[1])
+    except DateValueError as exc:
+        notes.add(entry.line, "error", f"`{entry.key}`: {exc}")
+        return None, "", None
+    return due, (m[2] or "").strip(), entry.line
+
+
+def _yearly_dates(
+    value: Any, line: int | None, notes: _Notes, key: str = "dates"
+) -> tuple[YearlyDate, ...]:
     """`dates:` entries: "YYYY-MM-DD label" strings or {date, label} mappings."""
     if value is None:
         return ()
@@ -461,7 +766,7 @@ def _yearly_dates(value: Any, line: int | None, notes: _Notes) -> tuple[YearlyDa
             else:
                 raise DateValueError(f"cannot read {item!r} as a date")
         except DateValueError as exc:
-            notes.add(line, "error", f"`dates`: {exc}")
+            notes.add(line, "error", f"`{key}`: {exc}")
     return tuple(out)
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from datetime import date, timedelta
 
-from plaintextcrm.dates import add_cadence, next_occurrence
+from plaintextcrm.dates import DateValueError, add_cadence, as_date, next_occurrence
 from plaintextcrm.model import Contact, Index, Reminder, Task, YearlyDate
 from plaintextcrm.wikilinks import display_text
 
@@ -73,8 +73,29 @@ def followup_reminder(contact: Contact, task: Task, today: date) -> Reminder:
     )
 
 
+def field_followup_reminder(contact: Contact, today: date) -> Reminder | None:
+    """The follow-up kept in a `follow_up` field, pointing at that key's line."""
+    f = contact.fields
+    if f.follow_up is None:
+        return None
+    task = Task(contact.path, f.follow_up_line or 1, "open", f.follow_up, f.follow_up_text)
+    return followup_reminder(contact, task, today)
+
+
+def _start(contact: Contact) -> date | None:
+    """Where a never-contacted cadence counts from: the later of `created` and `met`
+    (when `met` is a date), so a person added or imported today is not overdue today."""
+    met = contact.fields.met
+    try:
+        met_day = as_date(met) if met else None
+    except DateValueError:
+        met_day = None
+    return max((d for d in (contact.fields.created, met_day) if d), default=None)
+
+
 def reconnect_date(contact: Contact, today: date) -> date | None:
-    """When to reconnect: last contact + cadence (today if never), never before snooze."""
+    """When to reconnect: last contact + cadence (never contacted: `created`/`met` +
+    cadence, else today), never before snooze."""
     if contact.cadence is None:
         return None
     return _reconnect_day(contact, contact.last_contact_on(today), today)
@@ -82,7 +103,8 @@ def reconnect_date(contact: Contact, today: date) -> date | None:
 
 def _reconnect_day(contact: Contact, last: date | None, today: date) -> date:
     assert contact.cadence is not None
-    day = add_cadence(last, contact.cadence) if last else today
+    start = last or _start(contact)
+    day = add_cadence(start, contact.cadence) if start else today
     if contact.fields.snooze and contact.fields.snooze > day:
         day = contact.fields.snooze
     return day
@@ -114,6 +136,9 @@ def _contact_reminders(contact: Contact, today: date) -> Iterator[Reminder]:
     for task in contact.tasks:
         if task.status == "open" and task.due is not None:
             yield followup_reminder(contact, task, today)
+    field_followup = field_followup_reminder(contact, today)
+    if field_followup:
+        yield field_followup
     reconnect = reconnect_reminder(contact, today)
     if reconnect:
         yield reconnect

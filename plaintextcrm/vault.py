@@ -106,13 +106,38 @@ def is_ignored(rel: str, patterns: tuple[str, ...], is_dir: bool = False) -> boo
     return False
 
 
+#: Folder names that hold note templates in every convention we know (any case).
+TEMPLATE_FOLDER_NAMES = frozenset({"templates", "_templates"})
+
+
+def is_template_folder(rel: str, template_folders: tuple[str, ...] = ()) -> bool:
+    """Whether the folder `rel` holds templates, which are never notes: a folder named
+    `templates`/`_templates` at any depth, or one the vault's Obsidian settings name."""
+    name = rel.rsplit("/", 1)[-1]
+    if name.casefold() in TEMPLATE_FOLDER_NAMES:
+        return True
+    folded = rel.casefold()
+    return any(folded == t.casefold() for t in template_folders)
+
+
+def in_template_folder(rel: str, template_folders: tuple[str, ...] = ()) -> bool:
+    """Whether the file `rel` lies below a template folder (see `is_template_folder`)."""
+    parts = rel.split("/")[:-1]
+    return any(
+        is_template_folder("/".join(parts[: i + 1]), template_folders) for i in range(len(parts))
+    )
+
+
 def is_editor_temp(name: str) -> bool:
     """Editors' and sync tools' temporary files, which must never be read as notes."""
     return name.startswith((".", "#", "~")) or name.endswith(("~", ".tmp", ".swp", ".icloud"))
 
 
-def list_notes(root: Path, ignore: tuple[str, ...]) -> tuple[list[NoteFile], list[Problem]]:
-    """Every note below `root`, sorted by path, and a warning for each link we skip."""
+def list_notes(
+    root: Path, ignore: tuple[str, ...], template_folders: tuple[str, ...] = ()
+) -> tuple[list[NoteFile], list[Problem]]:
+    """Every note below `root`, sorted by path, and a warning for each link we skip.
+    Template folders (`is_template_folder`) are not entered."""
     notes: list[NoteFile] = []
     problems: list[Problem] = []
     real_root = root.resolve()
@@ -147,7 +172,9 @@ def list_notes(root: Path, ignore: tuple[str, ...]) -> tuple[list[NoteFile], lis
                     )
                     continue
             if stat.S_ISDIR(st.st_mode):
-                if is_ignored(rel, ignore, is_dir=True):
+                if is_ignored(rel, ignore, is_dir=True) or is_template_folder(
+                    rel, template_folders
+                ):
                     continue
                 key = (st.st_dev, st.st_ino)
                 if key in seen_dirs:

@@ -205,7 +205,7 @@ def test_new_renders_the_template_and_never_overwrites(people, crm):
     assert text == (
         "---\nname: Zoë Martin\naliases:\n  - Zo\nbirthday: --03-04\ncircle: close\ncadence: 2w\n"
         'company: "[[Acme]]"\nemails:\n  - z@example.org\n  - zoe@work.example\nphone: "0123"\n'
-        "tags:\n  - climbing\n---\n\n## Log\n"
+        "tags:\n  - climbing\ncreated: 2026-11-23\n---\n\n## Log\n"
     )
     note = parse_note("People/Zoë Martin.md", text.encode(), parse_config({}))
     assert not note.problems and note.fields.phones == ("0123",) and note.fields.company == "Acme"

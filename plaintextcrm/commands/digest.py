@@ -50,34 +50,34 @@ def digest(
         mail_to = check_address(mail_to)
         _mail_digest(app, fmt, days, output, quiet_if_empty, mail_to)
         return
-    is_empty, count, rendered = _rendered(app, fmt, days)
+    is_empty, health, rendered = _rendered(app, fmt, days)
     if quiet_if_empty and is_empty:
         # Still keep a file output true to the vault: a stale digest would say things are
         # due that are not. Stdout stays silent, which is what cron listens to.
         if output:
             _write_file(Path(output), rendered)
         return
-    _warn(count)
+    app.warn(health)
     if output:
         _write_file(Path(output), rendered)
     else:
         click.echo(rendered, nl=not rendered.endswith("\n"))
 
 
-def _rendered(app: App, fmt: str, days: int) -> tuple[bool, int, str]:
-    """(nothing due?, notes with problems, the digest as text), reused from `.crm/`
+def _rendered(app: App, fmt: str, days: int) -> tuple[bool, tuple[int, int, int], str]:
+    """(nothing due?, the index's health, the digest as text), reused from `.crm/`
     while the vault, the day, the templates and the renderer are unchanged."""
     from plaintextcrm.outcache import files_stamp, memo_for
     from plaintextcrm.templating import builtin_templates_dir, vault_template_dirs
 
     templates = vault_template_dirs(app.root, app.config.templates_dir)
 
-    def compute() -> tuple[bool, int, str]:
+    def compute() -> tuple[bool, tuple[int, int, int], str]:
         from plaintextcrm.render.digest import build_digest, render_digest
 
         index = app.index(quiet=True)
         result = build_digest(index, app.today, days, app.config)
-        return result.is_empty, index.problem_notes(), render_digest(result, fmt, templates)
+        return result.is_empty, index.health(), render_digest(result, fmt, templates)
 
     key = ("digest", fmt, days, files_stamp([*templates, builtin_templates_dir()]))
     return memo_for(app.session()).get_or_compute("digest", key, compute)
@@ -99,18 +99,12 @@ def _mail_digest(
         if output:
             _write_file(Path(output), rendered)
         return
-    _warn(index.problem_notes())
+    app.warn(index.health())
     text = rendered if fmt == "txt" else render_digest(result, "txt", templates)
     html = rendered if fmt == "html" else render_digest(result, "html", templates)
     send_mail(app.config.smtp, mail_to, result.subject(), text, html)
     if output:
         _write_file(Path(output), rendered)
-
-
-def _warn(count: int) -> None:
-    if count:
-        noun = "note has" if count == 1 else "notes have"
-        click.echo(f"crm: {count} {noun} problems; run `crm check`", err=True)
 
 
 def _write_file(path: Path, text: str) -> None:

@@ -98,9 +98,12 @@ def _echo(lines: list[str], nothing: str) -> None:
 @click.argument("directory", required=False, metavar="[DIR]")
 @click.pass_context
 def init(ctx: click.Context, directory: str | None) -> None:
-    """Make DIR (default: --vault or the current folder) a vault: crm.toml, People/, .crm/."""
-    from plaintextcrm.config import DEFAULT_TOML
-    from plaintextcrm.vault import ensure_state_dir
+    """Make DIR (default: --vault or the current folder) a vault: crm.toml, People/, .crm/.
+
+    In a folder that already has notes, crm.toml records the conventions found there,
+    and a one-line summary says what crm reads."""
+    from plaintextcrm.config import DEFAULT_TOML, load_config
+    from plaintextcrm.vault import ensure_state_dir, list_notes
     from plaintextcrm.writefile import create_note
 
     app = ctx.find_object(App)
@@ -110,15 +113,22 @@ def init(ctx: click.Context, directory: str | None) -> None:
     root = root.resolve()
     if root == Path(root.anchor):
         raise CrmError(f"refusing to make {root} a vault: pick the folder of your notes")
+    found = None
     try:
         root.mkdir(parents=True, exist_ok=True)
+        config = load_config(root)
+        if list_notes(root, config.ignore, config.template_folders)[0]:
+            from plaintextcrm.conventions import config_text, detect
+
+            found = detect(root, config)
         made = []
         if (root / "crm.toml").exists():
             click.echo(f"{root / 'crm.toml'} already exists; kept as it is")
         else:
-            create_note(root, "crm.toml", DEFAULT_TOML.encode("utf-8"))
+            text = config_text(found) if found else DEFAULT_TOML
+            create_note(root, "crm.toml", text.encode("utf-8"))
             made.append("crm.toml")
-        if not (root / "People").is_dir():
+        if found is None and not (root / "People").is_dir():
             (root / "People").mkdir()
             made.append("People/")
         if not (root / ".crm").is_dir():
@@ -130,6 +140,14 @@ def init(ctx: click.Context, directory: str | None) -> None:
         click.echo(f"Vault ready in {root} (created {', '.join(made)})")
     else:
         click.echo(f"{root} is already a vault; nothing changed")
+    if found is not None:
+        from plaintextcrm.conventions import summary
+
+        click.echo(summary(found))
+        if not found.contacts:
+            from plaintextcrm.cli import no_contacts_hint
+
+            click.echo(f"crm: {no_contacts_hint(found.notes, config.contact_folders)}", err=True)
 
 
 # --- new -------------------------------------------------------------------------------
@@ -197,6 +215,8 @@ def new(
         "email" if len(emails) <= 1 else "emails": emails[0] if len(emails) == 1 else list(emails),
         "phone" if len(phones) <= 1 else "phones": phones[0] if len(phones) == 1 else list(phones),
         "tags": [t.lstrip("#") for t in tags],
+        # a never-contacted cadence counts from here, so a new person is not due today
+        "created": app.today.isoformat(),
     }
     for value in (circle, cadence, company, birthday, *emails, *phones, *tags, *aliases):
         if value is not None:

@@ -22,12 +22,12 @@ def feed_bytes(app: App) -> bytes:
 
     session = app.session()
 
-    def compute() -> tuple[int, bytes]:
+    def compute() -> tuple[tuple[int, int, int], bytes]:
         index = app.index(quiet=True)
-        return index.problem_notes(), ics_feed(index, app.today, app.config, session.state())
+        return index.health(), ics_feed(index, app.today, app.config, session.state())
 
-    problems, data = memo_for(session).get_or_compute("ics", ("ics",), compute)
-    app._warn_problems(problems)  # the one line `app.index()` would have printed
+    health, data = memo_for(session).get_or_compute("ics", ("ics",), compute)
+    app.warn(health)  # the one line `app.index()` would have printed
     return data
 
 

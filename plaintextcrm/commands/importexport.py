@@ -121,6 +121,7 @@ def _run(app: App, result, dry_run: bool, as_json: bool, region: str | None) -> 
         filename=_safe_filename(),
         skipped=result.skipped,
         notices=result.notices,
+        created=app.today.isoformat(),
     )
     for notice in plan.notices:
         click.echo(f"crm: note: {notice}", err=True)

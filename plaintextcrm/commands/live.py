@@ -64,7 +64,7 @@ def watch(
     """Rewrite the feed and digest files whenever the vault changes (Ctrl-C to stop)."""
     from plaintextcrm.live.outputs import digest_format
     from plaintextcrm.live.watch import Target, Watcher
-    from plaintextcrm.vault import is_ignored
+    from plaintextcrm.vault import in_template_folder, is_ignored
 
     targets: list[Target] = []
     if ics_file:
@@ -80,7 +80,10 @@ def watch(
     for target in targets:
         if target.path.is_relative_to(root) and target.path.suffix.lower() == ".md":
             rel = target.path.relative_to(root).as_posix()
-            if not is_ignored(rel, app.config.ignore):
+            if not (
+                is_ignored(rel, app.config.ignore)
+                or in_template_folder(rel, app.config.template_folders)
+            ):
                 click.echo(
                     f"crm: warning: {rel} is inside the vault and will be read as a note;"
                     f' add "{rel}" to `ignore` in crm.toml',

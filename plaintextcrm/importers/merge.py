@@ -313,10 +313,13 @@ def plan_import(
     filename: Callable[[str], str] | None = None,
     skipped: Iterable[Skipped] = (),
     notices: Iterable[str] = (),
+    created: str | None = None,
 ) -> Plan:
     """What importing `records` into the vault of `index` would do. Pure: reads nothing,
     writes nothing. `taken` lists vault-relative paths that exist but are not contacts,
-    so a new note never lands on them; `filename` turns a name into a safe file stem."""
+    so a new note never lands on them; `filename` turns a name into a safe file stem.
+    `created` (the import's day) is written into each new note: a never-contacted
+    person's cadence counts from it, so an import does not make everyone due today."""
     planner = _Planner(index, region, folder, taken, filename or _default_filename)
     skips = list(skipped)
     touched: dict[int, _Target] = {}
@@ -337,7 +340,7 @@ def plan_import(
     for target in touched.values():
         origins = tuple(unique(target.origins, key=str))
         if not target.existing:
-            new.append(_new_contact(target, origins, typed=not planner.folder))
+            new.append(_new_contact(target, origins, typed=not planner.folder, created=created))
         elif target.additions:
             merged.append(
                 Merge(
@@ -349,7 +352,9 @@ def plan_import(
     return Plan(tuple(new), tuple(merged), tuple(unchanged), tuple(skips), tuple(notices))
 
 
-def _new_contact(target: _Target, origins: tuple[str, ...], typed: bool) -> NewContact:
+def _new_contact(
+    target: _Target, origins: tuple[str, ...], typed: bool, created: str | None = None
+) -> NewContact:
     """`typed`: no contact folder is configured, so `type: person` is what makes the new
     note a contact (and what lets the next import find it again)."""
     fields: list[tuple[str, str | tuple[str, ...]]] = [("type", "person")] if typed else []
@@ -363,6 +368,8 @@ def _new_contact(target: _Target, origins: tuple[str, ...], typed: bool) -> NewC
                 fields.append((key, values))
         elif target.scalars.get(key):
             fields.append((key, str(target.scalars[key])))
+        if key == "met" and created:
+            fields.append(("created", created))
     body_parts = list(target.notes)
     if target.extra_urls:
         body_parts.append("\n".join(f"- {u}" for u in unique(target.extra_urls, key=str)))

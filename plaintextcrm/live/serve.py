@@ -103,13 +103,14 @@ def vault_stamp(root: Path) -> str | None:
     (path, size, mtime_ns), crm.toml, and the template override files. None while a file
     is too fresh to trust its mtime (then every request renders again)."""
     from plaintextcrm.config import CONFIG_NAME, load_config
+    from plaintextcrm.obsidian import OBSIDIAN_SETTINGS
     from plaintextcrm.templating import vault_template_dirs
     from plaintextcrm.vault import list_notes
 
     config = load_config(root)
-    files, _ = list_notes(root, config.ignore)
+    files, _ = list_notes(root, config.ignore, config.template_folders)
     facts = [(n.rel, n.size, n.mtime_ns) for n in files]
-    extra = [root / CONFIG_NAME]
+    extra = [root / CONFIG_NAME, *(root / p for p in OBSIDIAN_SETTINGS)]
     for folder in vault_template_dirs(root, config.templates_dir):
         extra += sorted(folder.glob("*.j2"))
     for path in extra:

@@ -133,18 +133,33 @@ def test_case_21_horizontal_rule_in_body_is_body(vault, read_all):
 
 
 @pytest.mark.parametrize(
-    ("key", "known"),
+    ("key", "field", "value"),
     [
-        ("Birthday", "birthday"),
-        ("last contact", "last_contact"),
-        ("Last-Contact", "last_contact"),
-        ("EMAIL", "email"),
+        ("Birthday", "birthday", "2020-01-01"),
+        ("BDAY", "birthday", "2020-01-01"),
+        ("Last Contact", "last_contact", "2026-11-10"),
+        ("last-contacted", "last_contact", "2026-11-10"),
+        ("EMAIL", "emails", ["b@example.org"]),
+        ("Phone Number", "phones", ["0123"]),
     ],
 )
-def test_case_22_keys_in_other_case_or_with_spaces_suggest_the_known_key(
-    vault, read_all, key, known
+def test_case_22_keys_in_other_case_with_spaces_or_synonyms_are_read(
+    vault, read_all, key, field, value
 ):
-    root = vault({**GOOD, "People/B.md": body_note(f"{key}: 2020-01-01\n")})
+    shown = value[0] if isinstance(value, list) else value
+    root = vault({**GOOD, "People/B.md": body_note(f"{key}: '{shown}'\n")})
+    run = read_all(root)
+    assert run.about("People/B.md") == []
+    b = {c["name"]: c for c in run.contacts}["B"]
+    assert b[field] == value
+
+
+@pytest.mark.parametrize(
+    ("key", "known"),
+    [("last_contated", "last_contacted"), ("Brithday", "birthday"), ("cadance", "cadence")],
+)
+def test_case_22_near_misses_of_a_field_suggest_it(vault, read_all, key, known):
+    root = vault({**GOOD, "People/B.md": body_note(f"{key}: 2020-01-01\nstatus: active\n")})
     run = read_all(root)
     [problem] = run.about("People/B.md")
     assert (problem.level, problem.line) == ("warning", 2)

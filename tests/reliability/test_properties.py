@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from plaintextcrm.cli import LATEST_TODAY, MAX_DAYS
 from plaintextcrm.config import parse_config
 from plaintextcrm.dates import parse_cadence
+from plaintextcrm.fields import FIELDS, TYPE_KEYS
 from plaintextcrm.index import build_index
 from plaintextcrm.model import (
     Contact,
@@ -24,7 +25,7 @@ from plaintextcrm.model import (
     Task,
     YearlyDate,
 )
-from plaintextcrm.parse import KNOWN_KEYS, parse_note
+from plaintextcrm.parse import parse_note
 from plaintextcrm.reminders import due, feed_reminders, next_reminder_by_contact
 
 CONFIG = parse_config({})
@@ -41,7 +42,12 @@ yaml_bits = st.sampled_from(
         "😀", "\u200b", "é", "e\u0301",
     ]
 )  # fmt: skip
-keys = st.one_of(st.sampled_from(sorted(KNOWN_KEYS)), st.text(max_size=8))
+KNOWN_KEYS = sorted({*FIELDS, *(k for ks in FIELDS.values() for k in ks), *TYPE_KEYS})
+keys = st.one_of(
+    st.sampled_from(KNOWN_KEYS),
+    st.sampled_from(["Birthday", "EMAIL[HOME]", "N.GN", "ADR[WORK].LOCALITY", "CATEGORIES"]),
+    st.text(max_size=8),
+)
 values = st.one_of(
     st.text(max_size=30),
     st.lists(yaml_bits, max_size=8).map("".join),

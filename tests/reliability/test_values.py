@@ -124,7 +124,7 @@ def test_case_29_unknown_circle_warns_and_gives_no_cadence(vault, read_all):
         ('tags: ""\n', False),
         ("email: [null]\n", False),
         ("emails: []\nphones: {}\n", True),
-        ("company: [Acme, Beta]\n", True),
+        ("company: [Acme, Beta]\n", False),  # a list of companies: the first is shown
         ("name: [B, C]\n", True),
         ("aliases: {a: 1}\n", True),
         ("dates: {date: 2020-01-01}\n", False),
