@@ -507,16 +507,17 @@ def _scan_body(
         if fence is not None:
             continue
         line_links = _links_in(line)
-        links.extend(line_links)
         m = _LIST_ITEM.match(line)
         if not m:
+            links.extend(line_links)
             continue
         content = m[1]
         number = index + 1
         task = _TASK.match(content)
-        if task:
+        if task:  # its links are the task's: planning to call is not talking
             tasks.append(_task(task[1], task[2], rel, number, line_links, notes))
             continue
+        links.extend(line_links)
         if content[:1] not in "[0123456789":
             continue
         dated = LEADING_DATE.match(content)

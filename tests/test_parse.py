@@ -240,3 +240,15 @@ def test_parser_never_raises_on_text(text):
 @given(st.binary())
 def test_parser_never_raises_on_bytes(data):
     parse(data)
+
+
+# --- the body rules of a vault you already have ---------------------------------------
+
+
+def test_a_link_only_in_a_task_line_belongs_to_the_task():
+    note = parse(
+        "- [ ] 2026-12-20 call [[Kim]]\n- [x] 2026-11-01 wrote to [[Lee]]\nMet [[Ann]].\n",
+        "Daily/2026-11-02.md",
+    )
+    assert note.links == ("Ann",)
+    assert [t.links for t in note.tasks] == [("Kim",), ("Lee",)]

@@ -1,0 +1,41 @@
+"""The body rules of the vault you already have, through `crm show --json` and
+`crm due --json` on throwaway vaults."""
+
+import json
+
+
+def show(crm, root, name):
+    result = crm(root, "show", name, "--json")
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def due(crm, root, *args):
+    result = crm(root, "due", "--json", *args)
+    assert result.exit_code == 0, result.output
+    return json.loads(result.stdout)
+
+
+def interactions(data):
+    return [(i["date"], i["text"], i["note"], i["line"]) for i in data["interactions"]]
+
+
+def test_a_planned_call_in_a_daily_note_does_not_hide_an_overdue_reconnect(vault, crm):
+    root = vault(
+        {
+            "People/Kim.md": "---\ncadence: 1m\n---\n- 2026-09-01 coffee\n",
+            "Daily/2026-11-20.md": "# Friday\n\n- [ ] 2026-12-20 call [[Kim]]\n",
+            "Daily/2026-11-21.md": "- [x] 2026-11-21 booked the table for [[Kim]]\n",
+        }
+    )
+    kim = show(crm, root, "Kim")
+    assert kim["last_contact"] == "2026-09-01"
+    assert interactions(kim) == [("2026-09-01", "coffee", "People/Kim.md", 4)]
+    assert [(t["text"], t["due"], t["status"]) for t in kim["tasks"]] == [
+        ("call [[Kim]]", "2026-12-20", "open"),
+        ("booked the table for [[Kim]]", "2026-11-21", "done"),
+    ]
+    reconnect = due(crm, root, "--kind", "reconnect")
+    assert [(r["date"], r["overdue_days"], r["last_contact"]) for r in reconnect] == [
+        ("2026-10-01", 53, "2026-09-01")
+    ]
