@@ -69,6 +69,8 @@ LEADING_DATE = re.compile(
     r"(?(1)(?:\|[^\]]*)?\]\])(?=$|[\s:\-—–,.])([ \t]*[:\-—–]?[ \t]*)"
 )
 TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})")
+#: Obsidian Tasks' scheduled date: the due date of a task that has no `📅`.
+TASKS_SCHEDULED = re.compile(r"⏳\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})")
 DATAVIEW_DUE = re.compile(
     r"\[due::[ \t]*(\d{4}-\d{2}-\d{2})[ \t]*\]|(?<![\w\[])due::[ \t]*(\d{4}-\d{2}-\d{2})"
 )
@@ -546,7 +548,10 @@ _STATUS: dict[str, TaskStatus] = {" ": "open", "/": "open", ">": "open", "x": "d
 
 
 def _task(mark: str, content: str, rel: str, number: int, links: list[str], notes: _Notes) -> Task:
-    """A checkbox item; its due date may lead the text or be a Tasks/Dataview field."""
+    """A checkbox item; its due date may lead the text or be a Tasks/Dataview field.
+
+    Obsidian Tasks' `⏳` scheduled date is the day to act when there is no due date.
+    """
     status: TaskStatus = _STATUS.get(mark, "cancelled")
     due_text: str | None = None
     text = content
@@ -554,7 +559,7 @@ def _task(mark: str, content: str, rel: str, number: int, links: list[str], note
     if leading and text[:1] in "[0123456789":
         due_text = leading[2]
         text = text[leading.end() :]
-    for pattern in (TASKS_DUE, DATAVIEW_DUE):
+    for pattern in (TASKS_DUE, DATAVIEW_DUE, TASKS_SCHEDULED):
         m = pattern.search(text)
         if m:
             due_text = due_text or next(g for g in m.groups() if g)

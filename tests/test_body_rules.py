@@ -39,3 +39,14 @@ def test_a_planned_call_in_a_daily_note_does_not_hide_an_overdue_reconnect(vault
     assert [(r["date"], r["overdue_days"], r["last_contact"]) for r in reconnect] == [
         ("2026-10-01", 53, "2026-09-01")
     ]
+
+
+def test_scheduled_tasks_remind(vault, crm):
+    root = vault({"People/Ada.md": "- [ ] water her plants 🔁 every week ⏳ 2026-11-25\n"})
+    [r] = due(crm, root)
+    assert (r["date"], r["kind"], r["text"], r["line"]) == (
+        "2026-11-25",
+        "followup",
+        "water her plants 🔁 every week",
+        1,
+    )

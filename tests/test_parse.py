@@ -252,3 +252,18 @@ def test_a_link_only_in_a_task_line_belongs_to_the_task():
     )
     assert note.links == ("Ann",)
     assert [t.links for t in note.tasks] == [("Kim",), ("Lee",)]
+
+
+@pytest.mark.parametrize(
+    ("line", "due", "text"),
+    [
+        ("- [ ] water the plants ⏳ 2026-12-01", "2026-12-01", "water the plants"),
+        ("- [ ] renew 📅 2026-12-05 ⏳ 2026-12-01", "2026-12-05", "renew"),
+        ("- [ ] 2026-12-07 renew ⏳ 2026-12-01", "2026-12-07", "renew"),
+        ("- [ ] call Mum 🔁 every week ⏳ 2026-12-01", "2026-12-01", "call Mum 🔁 every week"),
+        ("- [ ] ask ⏳ 2026-02-30", None, "ask"),
+    ],
+)
+def test_tasks_scheduled_date_is_the_due_date_without_a_due_date(line, due, text):
+    task = parse(line + "\n").tasks[0]
+    assert (task.due and task.due.isoformat(), task.text) == (due, text)
