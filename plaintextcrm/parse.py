@@ -83,6 +83,9 @@ _HASHTAG_GAVE = re.compile(r"(?<![\w#])#gave\b", re.IGNORECASE)
 _HASHTAG_GOT = re.compile(r"(?<![\w#])#got\b", re.IGNORECASE)
 _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+#: An ATX heading's opening `#`s; the rest of the line is its text (no regex over the
+#: rest, so a hostile line of spaces costs linear time).
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 _CONFLICT = re.compile(
     r"^(?P<base>.+?)(?: \((?:conflict|conflicted copy|[^()]*'s conflicted copy)[^()]*\)"
     r"|\.sync-conflict-\d{8}-\d{6}-\w+)$",
@@ -139,8 +142,8 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
     is_contact = _is_contact(rel, meta, config)
     fields = _contact_fields(meta, stem, config, notes) if is_contact else None
     note_date = _note_date(stem, meta)
-    items, tasks, body_links = _scan_body(lines, body_start, rel, notes)
-    links = tuple(dict.fromkeys((*_front_matter_links(meta), *body_links)))
+    body = _scan_body(lines, body_start, rel, notes, is_contact)
+    links = tuple(dict.fromkeys((*_front_matter_links(meta), *body.links)))
     return ParsedNote(
         path=rel,
         stem=stem,
@@ -148,8 +151,8 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
         fields=fields,
         note_date=note_date,
         links=links,
-        items=tuple(items),
-        tasks=tuple(tasks),
+        items=tuple(body.items),
+        tasks=tuple(body.tasks),
         problems=tuple(notes.problems),
     )
 
@@ -488,12 +491,34 @@ def _links_in(text: str) -> list[str]:
     return [t[:-3] if t.lower().endswith(".md") else t for t in found]
 
 
-def _scan_body(
-    lines: list[str], start: int, rel: str, notes: _Notes
-) -> tuple[list[DatedItem], list[Task], list[str]]:
-    items: list[DatedItem] = []
-    tasks: list[Task] = []
-    links: list[str] = []
+@dataclass
+class _Body:
+    """What one pass over a note's body found."""
+
+    items: list[DatedItem] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    #: Link targets outside task lines: a task's links are the task's, not an interaction.
+    links: list[str] = field(default_factory=list)
+
+
+@dataclass
+class _DatedHeading:
+    """A contact note's `## 2022-02-15` waiting for its section's first line as its text."""
+
+    line: int
+    date: date
+    links: list[str]
+
+
+def _scan_body(lines: list[str], start: int, rel: str, notes: _Notes, is_contact: bool) -> _Body:
+    """One pass over the body, outside fenced code: dated list items (and, in a contact
+    note, dated headings), tasks and links.
+
+    Kept to a few cheap tests per line: it runs on every line of every note of the vault.
+    """
+    body = _Body()
+    items, tasks, links = body.items, body.tasks, body.links
+    waiting: _DatedHeading | None = None
     fence: str | None = None
     for index in range(start, len(lines)):
         line = lines[index]
@@ -509,39 +534,101 @@ def _scan_body(
         if fence is not None:
             continue
         line_links = _links_in(line)
-        m = _LIST_ITEM.match(line)
-        if not m:
-            links.extend(line_links)
-            continue
-        content = m[1]
         number = index + 1
-        task = _TASK.match(content)
-        if task:  # its links are the task's: planning to call is not talking
-            tasks.append(_task(task[1], task[2], rel, number, line_links, notes))
-            continue
+        m = _LIST_ITEM.match(line)
+        content = m[1] if m else None
+        if content is not None and content[:1] == "[":
+            task = _TASK.match(content)
+            if task:  # its links are the task's: planning to call is not talking
+                tasks.append(_task(task[1], task[2], rel, number, line_links, notes))
+                continue
         links.extend(line_links)
-        if content[:1] not in "[0123456789":
+        if content is None:
+            if "#" in line[:4] and _HEADING.match(line):
+                text = _heading_text(line)
+                if waiting is not None:
+                    items.append(_dated_item(waiting.line, waiting.date, "", waiting.links))
+                    waiting = None
+                if is_contact:
+                    waiting = _dated_heading(text, number, line_links, items, notes)
+            elif waiting is not None and line.strip():
+                _end_section(waiting, line.strip(), line_links, items)
+                waiting = None
             continue
-        dated = LEADING_DATE.match(content)
-        if not dated:
+        dated = LEADING_DATE.match(content) if content[:1] in "[0123456789" else None
+        if waiting is not None:  # the section's first line; a dated item speaks for itself
+            if dated is None:
+                _end_section(waiting, content, line_links, items)
+            waiting = None
+        if dated is None:
             continue
+        # The hot path of a log: inline, not through `_leading_date`/`_dated_item`.
         try:
             when = parse_iso(dated[2])
         except DateValueError:
             notes.add(number, "warning", f"impossible date {dated[2]}; line ignored")
             continue
         rest = content[dated.end() :].strip()
-        items.append(
-            DatedItem(
-                line=number,
-                date=when,
-                text=rest,
-                links=tuple(line_links),
-                gave=bool(_HASHTAG_GAVE.search(rest)),
-                got=bool(_HASHTAG_GOT.search(rest)),
-            )
-        )
-    return items, tasks, links
+        gave, got = bool(_HASHTAG_GAVE.search(rest)), bool(_HASHTAG_GOT.search(rest))
+        items.append(DatedItem(number, when, rest, tuple(line_links), gave, got))
+    if waiting is not None:
+        items.append(_dated_item(waiting.line, waiting.date, "", waiting.links))
+    return body
+
+
+def _leading_date(content: str, number: int, notes: _Notes) -> tuple[date, str] | None:
+    """`2026-10-02: coffee` → (the date, `coffee`); an impossible date is a warning."""
+    dated = LEADING_DATE.match(content)
+    if not dated:
+        return None
+    try:
+        when = parse_iso(dated[2])
+    except DateValueError:
+        notes.add(number, "warning", f"impossible date {dated[2]}; line ignored")
+        return None
+    return when, content[dated.end() :].strip()
+
+
+def _dated_item(line: int, when: date, text: str, links: list[str]) -> DatedItem:
+    return DatedItem(
+        line=line,
+        date=when,
+        text=text,
+        links=tuple(links),
+        gave=bool(_HASHTAG_GAVE.search(text)),
+        got=bool(_HASHTAG_GOT.search(text)),
+    )
+
+
+def _dated_heading(
+    text: str, number: int, links: list[str], items: list[DatedItem], notes: _Notes
+) -> _DatedHeading | None:
+    """`## 2022-02-15 coffee` is an interaction now; `## 2022-02-15` alone waits for the
+    first line of its section to say what happened."""
+    dated = _leading_date(text, number, notes) if text[:1] in "[0123456789" else None
+    if dated is None:
+        return None
+    when, rest = dated
+    if rest:
+        items.append(_dated_item(number, when, rest, links))
+        return None
+    return _DatedHeading(number, when, links)
+
+
+def _end_section(
+    waiting: _DatedHeading, text: str, links: list[str], items: list[DatedItem]
+) -> None:
+    """A dated heading's section begins with `text`: that is what happened that day."""
+    items.append(_dated_item(waiting.line, waiting.date, text, [*waiting.links, *links]))
+
+
+def _heading_text(line: str) -> str:
+    """`## Call with Anna ##` → `Call with Anna` (the closing `#`s are not text)."""
+    text = line.strip().lstrip("#").strip()
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):
+        text = bare.rstrip()
+    return text
 
 
 _STATUS: dict[str, TaskStatus] = {" ": "open", "/": "open", ">": "open", "x": "done", "X": "done"}

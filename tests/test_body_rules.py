@@ -41,6 +41,27 @@ def test_a_planned_call_in_a_daily_note_does_not_hide_an_overdue_reconnect(vault
     ]
 
 
+def test_dated_headings_in_a_contact_note(vault, crm):
+    root = vault(
+        {
+            "People/Ada.md": (
+                "---\ncadence: 2m\n---\n# Ada\n\n## 2026-10-02\n\nShe got the job at [[Acme]] #got\n\n"
+                "### [[2026-11-05]] dinner with [[Bo]]\n\n## Background\nmet at PyCon\n"
+            ),
+            "People/Bo.md": "",
+        }
+    )
+    ada = show(crm, root, "Ada")
+    assert ada["last_contact"] == "2026-11-05" and ada["got"] == 1
+    assert interactions(ada) == [
+        ("2026-11-05", "dinner with [[Bo]]", "People/Ada.md", 10),
+        ("2026-10-02", "She got the job at [[Acme]] #got", "People/Ada.md", 6),
+    ]
+    assert interactions(show(crm, root, "Bo")) == [
+        ("2026-11-05", "dinner with [[Bo]]", "People/Ada.md", 10)
+    ]
+
+
 def test_scheduled_tasks_remind(vault, crm):
     root = vault({"People/Ada.md": "- [ ] water her plants 🔁 every week ⏳ 2026-11-25\n"})
     [r] = due(crm, root)

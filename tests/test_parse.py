@@ -267,3 +267,40 @@ def test_a_link_only_in_a_task_line_belongs_to_the_task():
 def test_tasks_scheduled_date_is_the_due_date_without_a_due_date(line, due, text):
     task = parse(line + "\n").tasks[0]
     assert (task.due and task.due.isoformat(), task.text) == (due, text)
+
+
+DATED_HEADINGS = """\
+## 2022-02-15
+Coffee at the station; she got the job #got
+
+### [[2022-03-01]] dinner with [[Bob]]
+text of the dinner
+
+## 2022-04-01
+
+- [ ] 2022-04-10 send the photos
+- walked along the river
+
+## 2022-05-01
+## 2022-05-02
+- 2022-05-02 the item says it
+## 2022-02-30 impossible
+## Notes
+"""
+
+
+def test_dated_headings_in_a_contact_note_are_interactions():
+    note = parse(DATED_HEADINGS)
+    items = [(i.line, i.date.isoformat(), i.text, i.links, i.got) for i in note.items]
+    assert items == [
+        (1, "2022-02-15", "Coffee at the station; she got the job #got", (), True),
+        (4, "2022-03-01", "dinner with [[Bob]]", ("2022-03-01", "Bob"), False),
+        (7, "2022-04-01", "walked along the river", (), False),
+        (12, "2022-05-01", "", (), False),
+        (14, "2022-05-02", "the item says it", (), False),
+    ]
+    assert messages(note) == [(15, "warning", "impossible date 2022-02-30; line ignored")]
+
+
+def test_dated_headings_elsewhere_are_only_headings():
+    assert [i.line for i in parse(DATED_HEADINGS, "Notes/Ideas.md").items] == [14]
