@@ -59,7 +59,7 @@ from plaintextcrm.model import (
 )
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
-FORMAT = 6
+FORMAT = 7
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -17,6 +17,7 @@ from typing import Any
 from plaintextcrm.dates import DateValueError, parse_cadence
 from plaintextcrm.errors import CrmError
 from plaintextcrm.model import Cadence, Problem
+from plaintextcrm.obsidian import DailyNoteFormat, daily_note_formats
 
 CONFIG_NAME = "crm.toml"
 
@@ -49,6 +50,8 @@ class Config:
     digest_days: int = 14
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     problems: tuple[Problem, ...] = ()
+    #: From the vault's `.obsidian/` settings, not crm.toml: which names are daily notes.
+    daily_notes: tuple[DailyNoteFormat, ...] = ()
 
     @cached_property
     def _circle_table(self) -> dict[str, Cadence | None]:
@@ -118,7 +121,12 @@ def _cadence(value: Any, key: str) -> Cadence | None:
 
 
 def load_config(root: Path) -> Config:
-    """Read `<root>/crm.toml` (or use the defaults when there is none)."""
+    """Read `<root>/crm.toml` (or use the defaults when there is none), and the vault's
+    Obsidian settings that decide how notes read."""
+    return replace(_load_toml(root), daily_notes=daily_note_formats(root))
+
+
+def _load_toml(root: Path) -> Config:
     path = root / CONFIG_NAME
     try:
         data = path.read_bytes()

@@ -83,6 +83,9 @@ _HASHTAG_GAVE = re.compile(r"(?<![\w#])#gave\b", re.IGNORECASE)
 _HASHTAG_GOT = re.compile(r"(?<![\w#])#got\b", re.IGNORECASE)
 _FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})")
+#: A date anywhere in a file name: `2022-10-10_0937`, `Meeting - 2024-06-18 2100`, and
+#: Logseq's journal names `2026_10_14`.
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})([-_.])(\d{2})\2(\d{2})(?!\d)")
 #: An ATX heading's opening `#`s; the rest of the line is its text (no regex over the
 #: rest, so a hostile line of spaces costs linear time).
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
@@ -139,9 +142,10 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
         base = conflict["base"]
         notes.add(None, "warning", f"looks like a sync conflict copy of `{base}.md`")
 
-    is_contact = _is_contact(rel, meta, config)
+    # A note named by a date is a daily or meeting note, even in a contact folder.
+    is_contact = not _DATE_PREFIX.match(stem) and _is_contact(rel, meta, config)
     fields = _contact_fields(meta, stem, config, notes) if is_contact else None
-    note_date = _note_date(stem, meta)
+    note_date = None if is_contact else _note_date(rel, stem, meta, config)
     body = _scan_body(lines, body_start, rel, notes, is_contact)
     links = tuple(dict.fromkeys((*_front_matter_links(meta), *body.links)))
     return ParsedNote(
@@ -159,6 +163,21 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
 
 def _skipped(rel: str, stem: str, notes: _Notes) -> ParsedNote:
     return ParsedNote(rel, stem, False, None, None, (), (), (), tuple(notes.problems), True)
+
+
+def normal_key(key: str) -> str:
+    """How a front matter key compares: `Due Date`, `due-date` and `due_date` alike."""
+    return re.sub(r"[\s\-_]+", "_", key.strip().casefold())
+
+
+def _key_for(meta: _Meta, names: tuple[str, ...]) -> str | None:
+    """The front matter key, as written, of the first of `names` the note has.
+
+    The one lookup the body rules use for the keys they read (`due`, `status`, `title`,
+    `date`...), so that it can become the general key normalisation in one place.
+    """
+    written = {normal_key(key): key for key in reversed(meta.values)}
+    return next((written[n] for n in names if n in written), None)
 
 
 # --- front matter -------------------------------------------------------------------
@@ -323,19 +342,29 @@ def _is_contact(rel: str, meta: _Meta, config: Config) -> bool:
     return not _words(values.get("type"))
 
 
-def _note_date(stem: str, meta: _Meta) -> date | None:
-    m = _DATE_PREFIX.match(stem)
-    if m:
-        try:
-            return parse_iso(m[1])
-        except DateValueError:
-            pass
-    value = meta.values.get("date")
+def _note_date(rel: str, stem: str, meta: _Meta, config: Config) -> date | None:
+    """A non-contact note's date (a daily or meeting note).
+
+    The vault's daily-note format comes first: only it knows whether `03-04-2026` is
+    March or April. Then a date anywhere in the file name, then front matter `date`.
+    """
+    for daily in config.daily_notes:
+        day = daily.date_of(rel)
+        if day is not None:
+            return day
+    if any(c.isdigit() for c in stem):
+        for m in _NAME_DATE.finditer(stem):
+            try:
+                return date(int(m[1]), int(m[3]), int(m[4]))
+            except ValueError:
+                continue
+    key = _key_for(meta, ("date",))
+    value = meta.values.get(key) if key else None
     if isinstance(value, str):
         try:
             return as_date(value)
         except DateValueError:
-            return None
+            pass
     return None
 
 

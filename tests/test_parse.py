@@ -1,5 +1,6 @@
 """The note parser: every accepted form of SPEC 2, and bad input turned into problems."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -7,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plaintextcrm.config import parse_config
+from plaintextcrm.obsidian import DailyNoteFormat
 from plaintextcrm.parse import parse_note
 
 CONFIG = parse_config({})
@@ -304,3 +306,34 @@ def test_dated_headings_in_a_contact_note_are_interactions():
 
 def test_dated_headings_elsewhere_are_only_headings():
     assert [i.line for i in parse(DATED_HEADINGS, "Notes/Ideas.md").items] == [14]
+
+
+@pytest.mark.parametrize(
+    ("path", "front", "expected"),
+    [
+        ("Daily/2026-10-14.md", "", "2026-10-14"),
+        ("Meetings/2022-10-10_0937.md", "", "2022-10-10"),
+        ("Meeting - 2024-06-18 2100.md", "", "2024-06-18"),
+        ("journals/2026_10_14.md", "", "2026-10-14"),
+        ("Notes/Trip 2026.10.14.md", "", "2026-10-14"),
+        ("Notes/Budget 2024-2025.md", "", None),
+        ("Notes/12026-10-14.md", "", None),
+        ("Notes/2026-02-30 then 2026-03-01.md", "", "2026-03-01"),
+        ("Notes/14-10-2026.md", "", None),  # day first: only a daily-note setting says so
+        ("Notes/Review.md", "Date: 2026-09-03T10:00\n", "2026-09-03"),
+        ("Notes/Review.md", "date: soon\n", None),
+        ("People/2026-10-14.md", "", "2026-10-14"),
+        ("People/Anna Rossi/2026-10-14.md", "", "2026-10-14"),
+    ],
+)
+def test_dated_notes_by_a_date_anywhere_in_the_file_name(path, front, expected):
+    note = parse(f"---\n{front}---\n" if front else "", path)
+    assert not note.is_contact
+    assert (note.note_date and note.note_date.isoformat()) == expected
+
+
+def test_dated_notes_by_the_vaults_daily_note_format():
+    config = replace(CONFIG, daily_notes=(DailyNoteFormat("Journal/Daily", "DD-MM-YYYY"),))
+    daily = parse_note("Journal/Daily/03-04-2026.md", b"[[Anna]] came by\n", config)
+    assert daily.note_date == date(2026, 4, 3)
+    assert parse_note("Notes/03-04-2026.md", b"", config).note_date is None
