@@ -21,17 +21,27 @@ from urllib.parse import unquote
 import yaml
 
 from plaintextcrm.config import Config
-from plaintextcrm.dates import DateValueError, as_date, parse_cadence, parse_iso, parse_yearly
+from plaintextcrm.dates import (
+    MONTHS,
+    WEEKDAYS,
+    DateValueError,
+    as_date,
+    parse_cadence,
+    parse_iso,
+    parse_yearly,
+)
 from plaintextcrm.model import (
     ContactFields,
     DatedItem,
     Level,
+    Mention,
     ParsedNote,
     Problem,
     Task,
     TaskStatus,
     YearlyDate,
 )
+from plaintextcrm.wikilinks import display_text
 
 try:  # libyaml is much faster; the pure-Python parser gives the same nodes.
     from yaml import CSafeLoader as _Loader
@@ -86,9 +96,25 @@ _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})")
 #: A date anywhere in a file name: `2022-10-10_0937`, `Meeting - 2024-06-18 2100`, and
 #: Logseq's journal names `2026_10_14`.
 _NAME_DATE = re.compile(r"(?<!\d)(\d{4})([-_.])(\d{2})\2(\d{2})(?!\d)")
+#: A time of day right after that date (`_0937`, ` 2100`, `T09.37`): no words for a reader.
+_NAME_TIME = re.compile(r"[ _T-]?\d{2}[:.h]?\d{2}(?:[:.]?\d{2})?(?!\d)")
 #: An ATX heading's opening `#`s; the rest of the line is its text (no regex over the
 #: rest, so a hostile line of spaces costs linear time).
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+#: A page-level inline field line (`attendees:: [[Anna]]`): data, not a sentence.
+_INLINE_FIELD = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?[\w][\w \t-]{0,63}::")
+#: Where a sentence ends: `.`, `!`, `?` or `…`, closing quotes or brackets, then a space.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)]*\s+")
+#: Words that say no more than the date or the names next to them (`# Monday, October
+#: 14th 2026`, `Daily note 2026-10-14`, `[[Anna]] and [[Bo]]`): a title or a sentence made
+#: only of these says nothing about what happened.
+_FILLER_WORDS = MONTHS.keys() | WEEKDAYS | {
+    "st", "nd", "rd", "th", "of", "the", "on", "at", "am", "pm", "week", "w", "kw", "q",
+    "day", "daily", "note", "notes", "journal", "log", "diary", "entry", "today",
+    "and", "with", "or", "cc",
+}  # fmt: skip
+#: The longest interaction text taken from a note's prose; a sentence is rarely longer.
+MAX_TEXT = 200
 _CONFLICT = re.compile(
     r"^(?P<base>.+?)(?: \((?:conflict|conflicted copy|[^()]*'s conflicted copy)[^()]*\)"
     r"|\.sync-conflict-\d{8}-\d{6}-\w+)$",
@@ -145,9 +171,13 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
     # A note named by a date is a daily or meeting note, even in a contact folder.
     is_contact = not _DATE_PREFIX.match(stem) and _is_contact(rel, meta, config)
     fields = _contact_fields(meta, stem, config, notes) if is_contact else None
-    note_date = None if is_contact else _note_date(rel, stem, meta, config)
-    body = _scan_body(lines, body_start, rel, notes, is_contact)
-    links = tuple(dict.fromkeys((*_front_matter_links(meta), *body.links)))
+    note_date, name_text = (None, stem) if is_contact else _note_date(rel, stem, meta, config)
+    body = _scan_body(lines, body_start, rel, notes, is_contact, note_date is not None)
+    fm_links = _front_matter_links(meta)
+    links = tuple(dict.fromkeys((*fm_links, *body.links)))
+    mentions: tuple[Mention, ...] = ()
+    if note_date is not None:
+        mentions = _mentions(rel, meta, lines, body, fm_links, name_text)
     return ParsedNote(
         path=rel,
         stem=stem,
@@ -158,6 +188,7 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
         items=tuple(body.items),
         tasks=tuple(body.tasks),
         problems=tuple(notes.problems),
+        mentions=mentions,
     )
 
 
@@ -342,8 +373,8 @@ def _is_contact(rel: str, meta: _Meta, config: Config) -> bool:
     return not _words(values.get("type"))
 
 
-def _note_date(rel: str, stem: str, meta: _Meta, config: Config) -> date | None:
-    """A non-contact note's date (a daily or meeting note).
+def _note_date(rel: str, stem: str, meta: _Meta, config: Config) -> tuple[date | None, str]:
+    """A non-contact note's date, and what its file name says besides that date.
 
     The vault's daily-note format comes first: only it knows whether `03-04-2026` is
     March or April. Then a date anywhere in the file name, then front matter `date`.
@@ -351,21 +382,30 @@ def _note_date(rel: str, stem: str, meta: _Meta, config: Config) -> date | None:
     for daily in config.daily_notes:
         day = daily.date_of(rel)
         if day is not None:
-            return day
+            return day, ""  # the whole name is the date
     if any(c.isdigit() for c in stem):
         for m in _NAME_DATE.finditer(stem):
             try:
-                return date(int(m[1]), int(m[3]), int(m[4]))
+                day = date(int(m[1]), int(m[3]), int(m[4]))
             except ValueError:
                 continue
+            rest = stem[m.end() :]
+            time = _NAME_TIME.match(rest)
+            rest = rest[time.end() :] if time else rest
+            return day, _tidy(stem[: m.start()] + " " + rest)
     key = _key_for(meta, ("date",))
     value = meta.values.get(key) if key else None
     if isinstance(value, str):
         try:
-            return as_date(value)
+            return as_date(value), stem
         except DateValueError:
             pass
-    return None
+    return None, stem
+
+
+def _tidy(text: str) -> str:
+    """A file name's words without the separators left around a removed date."""
+    return " ".join(text.split()).strip(" -–—_:,.;|")
 
 
 def _front_matter_links(meta: _Meta) -> list[str]:
@@ -524,10 +564,16 @@ def _links_in(text: str) -> list[str]:
 class _Body:
     """What one pass over a note's body found."""
 
+    start: int  #: index of the body's first line (after the front matter)
     items: list[DatedItem] = field(default_factory=list)
     tasks: list[Task] = field(default_factory=list)
     #: Link targets outside task lines: a task's links are the task's, not an interaction.
     links: list[str] = field(default_factory=list)
+    #: The first heading's text if it is a level-1 heading, the title a note gives itself
+    #: (a first `## Attendees` is a section's label: ""); None when there is no heading.
+    heading: str | None = None
+    #: Link target → index of the first line (not a task) that names it; dated notes only.
+    mentioned_at: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -539,14 +585,17 @@ class _DatedHeading:
     links: list[str]
 
 
-def _scan_body(lines: list[str], start: int, rel: str, notes: _Notes, is_contact: bool) -> _Body:
+def _scan_body(
+    lines: list[str], start: int, rel: str, notes: _Notes, is_contact: bool, dated: bool
+) -> _Body:
     """One pass over the body, outside fenced code: dated list items (and, in a contact
-    note, dated headings), tasks and links.
+    note, dated headings), tasks, links, and where a dated note names each person.
 
     Kept to a few cheap tests per line: it runs on every line of every note of the vault.
     """
-    body = _Body()
+    body = _Body(start)
     items, tasks, links = body.items, body.tasks, body.links
+    mentioned = body.mentioned_at if dated else None
     waiting: _DatedHeading | None = None
     fence: str | None = None
     for index in range(start, len(lines)):
@@ -571,10 +620,16 @@ def _scan_body(lines: list[str], start: int, rel: str, notes: _Notes, is_contact
             if task:  # its links are the task's: planning to call is not talking
                 tasks.append(_task(task[1], task[2], rel, number, line_links, notes))
                 continue
-        links.extend(line_links)
+        if line_links:
+            links.extend(line_links)
+            if mentioned is not None:
+                for target in line_links:
+                    mentioned.setdefault(target, index)
         if content is None:
             if "#" in line[:4] and _HEADING.match(line):
                 text = _heading_text(line)
+                if body.heading is None:
+                    body.heading = text if line.lstrip(" ")[1:2] != "#" else ""
                 if waiting is not None:
                     items.append(_dated_item(waiting.line, waiting.date, "", waiting.links))
                     waiting = None
@@ -690,3 +745,192 @@ def _task(mark: str, content: str, rel: str, number: int, links: list[str], note
             if status == "open":
                 notes.add(number, "warning", f"impossible date {due_text}; task has no due date")
     return Task(rel, number, status, due, text, tuple(links))
+
+
+# --- dated notes ------------------------------------------------------------------------
+
+
+def _mentions(
+    rel: str,
+    meta: _Meta,
+    lines: list[str],
+    body: _Body,
+    front_links: list[str],
+    name_text: str,
+) -> tuple[Mention, ...]:
+    """Whom a dated note was with, each with the words for what happened.
+
+    In this order: the note's `summary`, `title` or `description`; its title heading
+    (a first `#` heading); the list item or sentence that names the person; what the file
+    name says besides its date and time. A title that only restates the date (`# Monday,
+    October 14th 2026`) says nothing. When all are silent, the note's first sentence:
+    never a bare file name.
+    """
+    headline = _field_text(meta, ("summary", "title", "description"))
+    if not headline and body.heading and _says_something(body.heading):
+        headline = _tidy_text(body.heading)
+    fallback: str | None = headline or (name_text if _says_something(name_text) else None)
+    prose = _Prose(lines, body.start)
+
+    def note_text() -> str:
+        nonlocal fallback
+        if fallback is None:  # computed only when some person needs it
+            fallback = prose.first()
+        return fallback
+
+    texts: dict[str, str] = {}
+    for target, index in body.mentioned_at.items():
+        texts[target] = headline or prose.naming(index, target) or note_text()
+    for target in front_links:
+        texts.setdefault(target, note_text())
+    folder = rel.rpartition("/")[0]
+    if folder:  # `People/Anna Rossi/2026-10-14.md` is about Anna, named or not
+        texts.setdefault(folder, note_text())
+    return tuple(Mention(target, text) for target, text in texts.items())
+
+
+def _field_text(meta: _Meta, names: tuple[str, ...]) -> str:
+    """The first of `names` in the front matter that holds words, as shown text."""
+    for name in names:
+        key = _key_for(meta, (name,))
+        value = meta.values.get(key) if key else None
+        if isinstance(value, str) and _says_something(value):
+            return _tidy_text(value)
+    return ""
+
+
+def _says_something(text: str) -> bool:
+    """Whether text has a word besides a date's (`Monday`, `Oct`, `14th`, `Daily note`)."""
+    return any(w not in _FILLER_WORDS for w in re.findall(r"[^\W\d_]+", text.casefold()))
+
+
+def _says_more_than_links(text: str) -> bool:
+    """`- [[Anna Rossi]]` in a list of attendees names her but says nothing of the day."""
+    if "[" in text:
+        text = _MDLINK.sub(" ", _WIKILINK.sub(" ", text))
+    return _says_something(text)
+
+
+def _tidy_text(text: str) -> str:
+    """Note text as a reader sees it: links as their shown words, one line, not too long."""
+    text = " ".join(display_text(text).split())
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def _is_prose(line: str) -> bool:
+    """A line of a paragraph: not blank, not a heading, list item, fence or inline field."""
+    bare = line.strip().lstrip(">").strip()
+    return bool(bare) and not (
+        _HEADING.match(bare)
+        or _LIST_ITEM.match(line)
+        or _FENCE.match(line)
+        or _INLINE_FIELD.match(line)
+        or bare.startswith(("---", "|"))
+    )
+
+
+class _Prose:
+    """A dated note's lines cut into list items, headings and sentences, each once.
+
+    A line naming many people (a hostile one, thousands) or a long paragraph costs one
+    cut, not one per person: paragraphs are found in one pass, and each piece's link
+    targets are indexed.
+    """
+
+    def __init__(self, lines: list[str], start: int) -> None:
+        self.lines = lines
+        self.start = start
+        self._cut: dict[int, tuple[list[str], dict[str, str]]] = {}
+        self._paragraph_at: dict[int, int] | None = None  # prose line → its paragraph's first
+
+    def naming(self, index: int, target: str) -> str:
+        """The item, heading or sentence of line `index` that links `target`, as shown
+        text; "" when it is only names (`- [[Anna Rossi]]` in a list of attendees)."""
+        return self._pieces(index)[1].get(target, "")
+
+    def first(self) -> str:
+        """The body's first list item (not a task) or sentence that says something."""
+        seen: set[int] = set()
+        for index in range(self.start, min(len(self.lines), self.start + 200)):
+            line = self.lines[index]
+            if _FENCE.match(line):
+                return ""  # code says nothing about a conversation; and this stays cheap
+            if "#" in line[:4] and _HEADING.match(line):
+                continue  # a section's label (the title heading was tried first)
+            key = self._key(index)
+            if key in seen:
+                continue  # a paragraph's sentences were all tried
+            seen.add(key)
+            said = next((text for text in self._pieces(index)[0] if text), "")
+            if said:
+                return said
+        return ""
+
+    def _key(self, index: int) -> int:
+        if self._paragraph_at is None:
+            self._paragraph_at = {}
+            first = None
+            for i in range(self.start, len(self.lines)):
+                if _is_prose(self.lines[i]):
+                    first = i if first is None else first
+                    self._paragraph_at[i] = first
+                else:
+                    first = None
+        return self._paragraph_at.get(index, index)
+
+    def _pieces(self, index: int) -> tuple[list[str], dict[str, str]]:
+        """Line `index`'s item, heading or paragraph sentences as shown text, in order,
+        and each link target → the text of the first piece that links it."""
+        key = self._key(index)
+        found = self._cut.get(key)
+        if found is None:
+            texts: list[str] = []
+            by_target: dict[str, str] = {}
+            for raw in self._raw(key):
+                text = _tidy_text(raw) if _says_more_than_links(raw) else ""
+                texts.append(text)
+                for target in _links_in(raw):
+                    if not by_target.get(target):  # the first piece that says something
+                        by_target[target] = text
+            found = self._cut[key] = (texts, by_target)
+        return found
+
+    def _raw(self, index: int) -> list[str]:
+        line = self.lines[index]
+        item = _LIST_ITEM.match(line)
+        if item:
+            content = item[1]
+            if _TASK.match(content):
+                return []
+            dated = LEADING_DATE.match(content) if content[:1] in "[0123456789" else None
+            return [content[dated.end() :] if dated else content]
+        if "#" in line[:4] and _HEADING.match(line):
+            return [_heading_text(line)]
+        if not _is_prose(line):
+            return []
+        end = index + 1
+        while end < len(self.lines) and _is_prose(self.lines[end]):
+            end += 1
+        paragraph = (text.strip().lstrip(">").strip() for text in self.lines[index:end])
+        return _sentences(" ".join(paragraph))
+
+
+def _sentences(paragraph: str) -> list[str]:
+    """A paragraph cut after `.`, `!`, `?`, but never inside a link (`[[Dr. Who]]`).
+
+    Bracket depth is counted as the scan goes, so the cut is linear in the paragraph.
+    """
+    out: list[str] = []
+    begin = scanned = depth = 0
+    for end in _SENTENCE_END.finditer(paragraph):
+        segment = paragraph[scanned : end.start()]
+        depth = max(0, depth + segment.count("[") - segment.count("]"))
+        scanned = end.start()
+        if depth:
+            continue
+        out.append(paragraph[begin : end.end()].strip())
+        begin = end.end()
+    out.append(paragraph[begin:].strip())
+    return [s for s in out if s]

@@ -71,3 +71,68 @@ def test_scheduled_tasks_remind(vault, crm):
         "water her plants 🔁 every week",
         1,
     )
+
+
+DATED = {
+    "crm.toml": "",
+    "People/Anna Rossi.md": "---\ncadence: 2w\n---\n",
+    "People/Anna Rossi/2026-10-14.md": "# Coffee at the station\n",
+    "People/Anna Rossi/2026-11-02 0930.md": "She got the job.\n",
+    "People/Bo.md": "---\naliases: [Bobby]\n---\n",
+    "Daily/2026-11-03.md": "# Tuesday, November 3rd 2026\n\nBusy. Lunch with [[Bobby]] at Gino's.\n",
+    "Meetings/2026-11-04_0937.md": "---\nattendees: ['[[Bo]]']\n---\n## Notes\n- [ ] 2026-11-30 send [[Anna Rossi]] the deck\n",
+    "Meetings/Board - 2026-11-05 2100.md": "## Attendees\n- [[Bo]]\n- [[Anna Rossi]]\n",
+    "journals/2026_11_06.md": "- talked with [[Anna Rossi]] about Rome\n",
+    "Notes/Offsite.md": "---\ndate: 2026-11-07\nsummary: Offsite in Turin\n---\n[[Bo]]\n",
+    "Journal/08-11-2026.md": "Called [[Bo]] for his birthday.\n",
+}
+
+
+def test_dated_notes_and_what_they_say(vault, crm):
+    root = vault(DATED)
+    assert interactions(show(crm, root, "Anna Rossi")) == [
+        ("2026-11-06", "talked with Anna Rossi about Rome", "journals/2026_11_06.md", None),
+        ("2026-11-05", "Board", "Meetings/Board - 2026-11-05 2100.md", None),
+        ("2026-11-02", "She got the job.", "People/Anna Rossi/2026-11-02 0930.md", None),
+        ("2026-10-14", "Coffee at the station", "People/Anna Rossi/2026-10-14.md", None),
+    ]
+    bo = show(crm, root, "Bo")
+    assert interactions(bo) == [
+        ("2026-11-07", "Offsite in Turin", "Notes/Offsite.md", None),
+        ("2026-11-05", "Board", "Meetings/Board - 2026-11-05 2100.md", None),
+        ("2026-11-04", "", "Meetings/2026-11-04_0937.md", None),
+        ("2026-11-03", "Lunch with Bobby at Gino's.", "Daily/2026-11-03.md", None),
+    ]
+    text = crm(root, "show", "Bo").output
+    assert "  2026-11-04  (Meetings/2026-11-04_0937.md)" in text
+    assert "0937" not in text.replace("(Meetings/2026-11-04_0937.md)", "")
+
+
+def test_the_daily_note_format_of_obsidian_settings(vault, crm):
+    root = vault(DATED)
+    assert "Journal/08-11-2026.md" not in json.dumps(show(crm, root, "Bo"))
+    (root / ".obsidian").mkdir()
+    (root / ".obsidian" / "daily-notes.json").write_text(
+        '{"folder": "Journal", "format": "DD-MM-YYYY"}'
+    )
+    bo = show(crm, root, "Bo")
+    assert interactions(bo)[0] == (
+        "2026-11-08",
+        "Called Bo for his birthday.",
+        "Journal/08-11-2026.md",
+        None,
+    )
+    assert bo["last_contact"] == "2026-11-08"
+
+
+def test_digest_and_feed_use_the_same_words_and_never_a_path(vault, crm):
+    root = vault({
+        "crm.toml": "",
+        "People/Lo.md": "---\ncadence: 1w\n---\n",
+        "Daily/2026-11-10.md": "# Tuesday 10 November 2026\n\nFive-a-side with [[Lo]]; lost 6-4.\n",
+    })  # fmt: skip
+    digest = crm(root, "digest", "--format", "txt").output
+    assert "Last time (2026-11-10): Five-a-side with Lo; lost 6-4." in digest
+    assert "noted in" not in digest and "Daily/2026-11-10" not in digest
+    feed = crm(root, "ics").output.replace("\r\n ", "")
+    assert "- 2026-11-10: Five-a-side with Lo\\; lost 6-4." in feed

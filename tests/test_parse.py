@@ -254,6 +254,7 @@ def test_a_link_only_in_a_task_line_belongs_to_the_task():
     )
     assert note.links == ("Ann",)
     assert [t.links for t in note.tasks] == [("Kim",), ("Lee",)]
+    assert [m.target for m in note.mentions] == ["Ann", "Daily"]
 
 
 @pytest.mark.parametrize(
@@ -336,4 +337,55 @@ def test_dated_notes_by_the_vaults_daily_note_format():
     config = replace(CONFIG, daily_notes=(DailyNoteFormat("Journal/Daily", "DD-MM-YYYY"),))
     daily = parse_note("Journal/Daily/03-04-2026.md", b"[[Anna]] came by\n", config)
     assert daily.note_date == date(2026, 4, 3)
+    assert [(m.target, m.text) for m in daily.mentions] == [
+        ("Anna", "Anna came by"),
+        ("Journal/Daily", "Anna came by"),
+    ]
     assert parse_note("Notes/03-04-2026.md", b"", config).note_date is None
+
+
+def mention_texts(text: str, path: str = "Daily/2026-10-14.md") -> dict[str, str]:
+    return {m.target: m.text for m in parse(text, path).mentions}
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "expected"),
+    [
+        # a summary, title or description field, in that order
+        ("---\nsummary: Lunch at Gino's\ntitle: Daily\n---\n# Lunch\n[[Ann]] ok\n", None, "Lunch at Gino's"),
+        ("---\nTitle: Catch-up call\n---\nwith [[Ann]].\n", None, "Catch-up call"),
+        ("---\ndescription: '[[Ann]] visit'\n---\n", None, "Ann visit"),
+        # the first heading, unless it only restates the date
+        ("# Planning the [[Acme]] pilot\nwith [[Ann]]\n", None, "Planning the Acme pilot"),
+        ("## Notes\nLunch with [[Ann]]\n# Late title\n", None, "Lunch with Ann"),
+        ("# Wednesday, October 14th 2026\nLunch with [[Ann]]. Then home.\n", None, "Lunch with Ann."),
+        ("---\ntitle: 2026-10-14\n---\n# Daily note\n- called [[Ann|Annie]] about Rome\n", None, "called Annie about Rome"),
+        # the sentence that links the person, across a wrapped paragraph
+        ("Busy day. After the meeting I had lunch with\n[[Ann]] in Brera. She is well.\n", None, "After the meeting I had lunch with Ann in Brera."),
+        ("Met [Ann](People/Ann.md) for coffee!\n", None, "Met Ann for coffee!"),
+        ("Talked to [[Dr. Ann]] today.\n", None, "Talked to Dr. Ann today."),
+        # a list of names says nothing: the file name without date and time says more
+        ("## Attendees\n- [[Ann]]\n- [[Bob]] and [[Cy]]\n", "Meetings/2024-06-18 2100 Kickoff.md", "Kickoff"),
+        ("attendees:: [[Ann]]\n", "Meetings/Board - 2022-10-10_0937.md", "Board"),
+        # else the note's first sentence, never a bare file name or time
+        ("---\npeople: ['[[Ann]]']\n---\n- [ ] 2026-10-20 send notes\nSigned the lease. Party next week.\n", "Daily/2022-10-10_0937.md", "Signed the lease."),
+        ("---\npeople: ['[[Ann]]']\n---\n# Daily note\n", None, ""),
+    ],
+)  # fmt: skip
+def test_interaction_text_of_a_dated_note(text, path, expected):
+    texts = mention_texts(text, path or "Daily/2026-10-14.md")
+    ann = next(target for target in texts if "Ann" in target)
+    assert texts[ann] == expected
+
+
+def test_a_dated_note_in_a_folder_is_a_mention_of_that_folder():
+    texts = mention_texts(
+        "Coffee at the station. She got the job.\n", "People/Anna Rossi/2026-10-14.md"
+    )
+    assert texts == {"People/Anna Rossi": "Coffee at the station."}
+    assert parse("x\n", "2026-10-14.md").mentions == ()  # at the vault root: no folder
+
+
+def test_contact_notes_and_undated_notes_have_no_mentions():
+    assert parse("Met [[Ann]]\n").mentions == ()
+    assert parse("Met [[Ann]]\n", "Notes/Ideas.md").mentions == ()
