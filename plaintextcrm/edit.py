@@ -27,7 +27,7 @@ from typing import Any, Literal
 import yaml
 
 from plaintextcrm.errors import CrmError
-from plaintextcrm.parse import LEADING_DATE
+from plaintextcrm.parse import DUE_KEYS, LEADING_DATE, normal_key
 
 try:  # the same parser parse.py uses, so marks and readings agree
     from yaml import CSafeLoader as _Loader
@@ -731,3 +731,37 @@ def mark_task_done(
             new = new.rstrip() + stamp + trailing
     lines.text[index] = new
     return lines.to_bytes()
+
+
+# --- task notes ------------------------------------------------------------------------
+
+
+def is_task_note_at(data: bytes, line_no: int) -> bool:
+    """Whether line `line_no` is the due-date key in the note's front matter: the follow-up
+    is then the whole note (a task note), not a checkbox line."""
+    lines = Lines.from_bytes(data)
+    try:
+        fm = _front_matter(lines, create=False)
+    except EditError:
+        return False
+    if fm.root is None:
+        return False
+    return any(
+        isinstance(k, yaml.ScalarNode)
+        and fm.line(k.start_mark) == line_no - 1
+        and normal_key(k.value) in DUE_KEYS
+        for k, _ in fm.root.value
+    )
+
+
+def close_task_note(data: bytes, line_no: int) -> bytes:
+    """Mark a task note done: `status: done`, under the key as the note spells it
+    (`Status:`), added when the note has none. Only that line changes."""
+    if not is_task_note_at(data, line_no):
+        raise EditError("the task note is no longer as it was read; not edited")
+    lines = Lines.from_bytes(data)
+    fm = _front_matter(lines, create=False)
+    assert fm.root is not None
+    keys = [k.value for k, _ in fm.root.value if isinstance(k, yaml.ScalarNode)]
+    key = next((k for k in reversed(keys) if normal_key(k) == "status"), "status")
+    return set_front_matter_value(data, key, "done")

@@ -115,6 +115,13 @@ _FILLER_WORDS = MONTHS.keys() | WEEKDAYS | {
 }  # fmt: skip
 #: The longest interaction text taken from a note's prose; a sentence is rarely longer.
 MAX_TEXT = 200
+#: Front matter that makes a non-contact note a task note (after key normalisation).
+DUE_KEYS = ("due", "due_date", "deadline")
+#: `status` values of a task note that is no longer open.
+_FINISHED: dict[str, TaskStatus] = {
+    **dict.fromkeys(("done", "complete", "completed", "closed", "resolved", "archived"), "done"),
+    **dict.fromkeys(("cancelled", "canceled"), "cancelled"),
+}
 _CONFLICT = re.compile(
     r"^(?P<base>.+?)(?: \((?:conflict|conflicted copy|[^()]*'s conflicted copy)[^()]*\)"
     r"|\.sync-conflict-\d{8}-\d{6}-\w+)$",
@@ -175,8 +182,9 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
     body = _scan_body(lines, body_start, rel, notes, is_contact, note_date is not None)
     fm_links = _front_matter_links(meta)
     links = tuple(dict.fromkeys((*fm_links, *body.links)))
+    task_note = None if is_contact else _task_note(rel, meta, body, stem, links, notes)
     mentions: tuple[Mention, ...] = ()
-    if note_date is not None:
+    if note_date is not None and task_note is None:
         mentions = _mentions(rel, meta, lines, body, fm_links, name_text)
     return ParsedNote(
         path=rel,
@@ -186,7 +194,7 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
         note_date=note_date,
         links=links,
         items=tuple(body.items),
-        tasks=tuple(body.tasks),
+        tasks=(*body.tasks, task_note) if task_note else tuple(body.tasks),
         problems=tuple(notes.problems),
         mentions=mentions,
     )
@@ -747,7 +755,28 @@ def _task(mark: str, content: str, rel: str, number: int, links: list[str], note
     return Task(rel, number, status, due, text, tuple(links))
 
 
-# --- dated notes ------------------------------------------------------------------------
+# --- task notes and dated notes ---------------------------------------------------------
+
+
+def _task_note(
+    rel: str, meta: _Meta, body: _Body, stem: str, links: tuple[str, ...], notes: _Notes
+) -> Task | None:
+    """A note that is itself a task (`due:` and maybe `status:` in front matter): one
+    follow-up, on its due date, for everyone it links; its text is the note's title."""
+    key = _key_for(meta, DUE_KEYS)
+    value = meta.values.get(key) if key else None
+    if key is None or value in (None, ""):
+        return None
+    try:
+        due = as_date(value)
+    except DateValueError:
+        notes.add(meta.line(key), "warning", f"`{key}`: {value!r} is not a date; no follow-up")
+        return None
+    status_key = _key_for(meta, ("status",))
+    status = meta.values.get(status_key) if status_key else None
+    done = _FINISHED.get(status.strip().casefold()) if isinstance(status, str) else None
+    title = _field_text(meta, ("title",)) or (_tidy_text(body.heading) if body.heading else "")
+    return Task(rel, meta.line(key) or 1, done or "open", due, title or stem, links)
 
 
 def _mentions(

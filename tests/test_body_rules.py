@@ -73,6 +73,38 @@ def test_scheduled_tasks_remind(vault, crm):
     )
 
 
+TASK_NOTES = {
+    "People/Ada.md": "",
+    "People/Bo.md": "",
+    "People/Cy.md": "",
+    "Tasks/Renew the lease.md": (
+        "---\nDue Date: 2026-11-20\nstatus: in progress\nowner: '[[Ada]]'\n---\nwith [[Bo]]\n"
+    ),
+    "Tasks/Old.md": "---\ndue: 2026-10-01\nstatus: Done\n---\n[[Ada]]\n",
+    "Projects/Launch.md": "---\ntitle: Launch the site\ndeadline: 2026-12-01\n---\n[[Cy]]\n",
+    "Projects/No date.md": "---\nstatus: open\n---\n[[Cy]]\n",
+}
+
+
+def test_task_notes_are_follow_ups_for_everyone_they_link(vault, crm):
+    root = vault(TASK_NOTES)
+    got = [
+        (r["date"], r["contact"], r["text"], r["note"], r["line"], r["overdue_days"])
+        for r in due(crm, root, "--kind", "followup")
+    ]
+    assert got == [
+        ("2026-11-20", "Ada", "Renew the lease", "Tasks/Renew the lease.md", 2, 3),
+        ("2026-11-20", "Bo", "Renew the lease", "Tasks/Renew the lease.md", 2, 3),
+        ("2026-12-01", "Cy", "Launch the site", "Projects/Launch.md", 3, 0),
+    ]
+    ada = show(crm, root, "Ada")
+    assert [(t["text"], t["status"]) for t in ada["tasks"]] == [
+        ("Old", "done"),
+        ("Renew the lease", "open"),
+    ]
+    assert ada["interactions"] == []  # a task is not a conversation
+
+
 DATED = {
     "crm.toml": "",
     "People/Anna Rossi.md": "---\ncadence: 2w\n---\n",
@@ -136,3 +168,19 @@ def test_digest_and_feed_use_the_same_words_and_never_a_path(vault, crm):
     assert "noted in" not in digest and "Daily/2026-11-10" not in digest
     feed = crm(root, "ics").output.replace("\r\n ", "")
     assert "- 2026-11-10: Five-a-side with Lo\\; lost 6-4." in feed
+
+
+def test_done_closes_a_task_note_by_its_status_line(vault, crm):
+    root = vault(TASK_NOTES)
+    before = (root / "Tasks/Renew the lease.md").read_text()
+    result = crm(root, "done", "Bo")
+    assert result.exit_code == 0, result.output
+    assert result.output == "Tasks/Renew the lease.md:3: status: done\n"
+    after = (root / "Tasks/Renew the lease.md").read_text()
+    assert after == before.replace("status: in progress", "status: done")
+    assert due(crm, root, "--kind", "followup")[0]["contact"] == "Cy"
+    (root / "Projects/Launch.md").write_text("---\nTitle: x\nDeadline: 2026-12-01\n---\n[[Cy]]\n")
+    assert crm(root, "done", "Cy").exit_code == 0
+    assert (root / "Projects/Launch.md").read_text() == (
+        "---\nTitle: x\nDeadline: 2026-12-01\nstatus: done\n---\n[[Cy]]\n"
+    )

@@ -389,3 +389,40 @@ def test_a_dated_note_in_a_folder_is_a_mention_of_that_folder():
 def test_contact_notes_and_undated_notes_have_no_mentions():
     assert parse("Met [[Ann]]\n").mentions == ()
     assert parse("Met [[Ann]]\n", "Notes/Ideas.md").mentions == ()
+
+
+@pytest.mark.parametrize(
+    ("front", "body", "expected"),
+    [
+        ("due: 2026-12-01\n", "", ("open", "2026-12-01", "Renew contract", 2)),
+        ("Due Date: 2026-12-01\nstatus: In progress\n", "", ("open", "2026-12-01", "Renew contract", 2)),
+        ("title: Send the deck\ndeadline: 2026-12-01T09:00\n", "# Other\n", ("open", "2026-12-01", "Send the deck", 3)),
+        ("due-date: 2026-12-01\n", "# Ask about the flat\n", ("open", "2026-12-01", "Ask about the flat", 2)),
+        ("due: 2026-12-01\nStatus: Done\n", "", ("done", "2026-12-01", "Renew contract", 2)),
+        ("due: 2026-12-01\nstatus: canceled\n", "", ("cancelled", "2026-12-01", "Renew contract", 2)),
+        ("due: 2026-12-01\nstatus: archived\n", "", ("done", "2026-12-01", "Renew contract", 2)),
+        ("due: ''\n", "", None),
+    ],
+)  # fmt: skip
+def test_task_notes(front, body, expected):
+    note = parse(
+        f"---\n{front}---\n{body}[[Ann]] and [[Bob]]\n- [ ] [[Cy]] too\n", "Tasks/Renew contract.md"
+    )
+    notes_tasks = [t for t in note.tasks if t.path == note.path and t.text != "[[Cy]] too"]
+    got = [(t.status, t.due.isoformat(), t.text, t.line) for t in notes_tasks]
+    assert got == ([expected] if expected else [])
+    if expected:
+        assert notes_tasks[0].links == ("Ann", "Bob")
+
+
+def test_task_notes_are_not_dated_notes_and_contacts_are_not_task_notes():
+    task = parse("---\ndue: 2026-12-01\n---\n[[Ann]]\n", "Tasks/2026-11-02 call Ann.md")
+    assert task.note_date == date(2026, 11, 2) and task.mentions == ()
+    assert [t.text for t in task.tasks] == ["2026-11-02 call Ann"]
+    assert parse("---\ndue: 2026-12-01\n---\n").tasks == ()
+
+
+def test_an_unreadable_due_date_is_a_warning():
+    note = parse("---\ndue: next week\n---\n", "Tasks/x.md")
+    assert note.tasks == ()
+    assert messages(note) == [(2, "warning", "`due`: 'next week' is not a date; no follow-up")]

@@ -300,7 +300,13 @@ def todo(app: App, name: str, text: str, due_when: str) -> None:
 @pass_app
 def done(app: App, name: str, match: str | None) -> None:
     """Mark an open task done: the one matching MATCH, or the only one."""
-    from plaintextcrm.edit import mark_task_done, open_task_at, task_style
+    from plaintextcrm.edit import (
+        close_task_note,
+        is_task_note_at,
+        mark_task_done,
+        open_task_at,
+        task_style,
+    )
     from plaintextcrm.index import fold
 
     contact = _contact(app, name)
@@ -329,6 +335,12 @@ def done(app: App, name: str, match: str | None) -> None:
     except OSError as exc:
         raise CrmError(f"cannot read {task.path}: {exc.strerror}") from None
     line = open_task_at(current, task.line)
+    if line is None and is_task_note_at(current, task.line):
+        _echo(
+            _apply(app, task.path, lambda data: close_task_note(data, task.line)),
+            "Nothing to change.",
+        )
+        return
     if line is None:
         raise CrmError(f"{task.path}:{task.line} is no longer an open task; run the command again")
     stamp = None
