@@ -103,6 +103,9 @@ _NAME_TIME = re.compile(r"[ _T-]?\d{2}[:.h]?\d{2}(?:[:.]?\d{2})?(?!\d)")
 _HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
 #: A page-level inline field line (`attendees:: [[Anna]]`): data, not a sentence.
 _INLINE_FIELD = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?[\w][\w \t-]{0,63}::")
+#: A quote's `>` markers, and an Obsidian callout's (`> [!note]- Title`): not the words.
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]*)+")
+_CALLOUT = re.compile(r"^\[![\w-]*\][+-]?[ \t]*")
 #: Where a sentence ends: `.`, `!`, `?` or `…`, closing quotes or brackets, then a space.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)]*\s+")
 #: Words that say no more than the date or the names next to them (`# Monday, October
@@ -931,7 +934,7 @@ class _Prose:
         item = _LIST_ITEM.match(line)
         if item:
             content = item[1]
-            if _TASK.match(content):
+            if _TASK.match(content) or _INLINE_FIELD.match(line):
                 return []
             dated = LEADING_DATE.match(content) if content[:1] in "[0123456789" else None
             return [content[dated.end() :] if dated else content]
@@ -942,8 +945,12 @@ class _Prose:
         end = index + 1
         while end < len(self.lines) and _is_prose(self.lines[end]):
             end += 1
-        paragraph = (text.strip().lstrip(">").strip() for text in self.lines[index:end])
-        return _sentences(" ".join(paragraph))
+        paragraph = [_QUOTE.sub("", text).strip() for text in self.lines[index:end]]
+        titles: list[str] = []
+        callout = _CALLOUT.match(paragraph[0])
+        if callout:  # a callout's title is a line of its own
+            titles = [paragraph.pop(0)[callout.end() :]]
+        return [t for t in titles if t] + _sentences(" ".join(paragraph))
 
 
 def _sentences(paragraph: str) -> list[str]:

@@ -364,9 +364,12 @@ def mention_texts(text: str, path: str = "Daily/2026-10-14.md") -> dict[str, str
         ("Busy day. After the meeting I had lunch with\n[[Ann]] in Brera. She is well.\n", None, "After the meeting I had lunch with Ann in Brera."),
         ("Met [Ann](People/Ann.md) for coffee!\n", None, "Met Ann for coffee!"),
         ("Talked to [[Dr. Ann]] today.\n", None, "Talked to Dr. Ann today."),
+        ("> [!note]- Call\n> Met [[Ann]] at the café. Fine.\n", None, "Met Ann at the café."),
+        ("> [!note] Met [[Ann]] at the café.\n", None, "Met Ann at the café."),
         # a list of names says nothing: the file name without date and time says more
         ("## Attendees\n- [[Ann]]\n- [[Bob]] and [[Cy]]\n", "Meetings/2024-06-18 2100 Kickoff.md", "Kickoff"),
         ("attendees:: [[Ann]]\n", "Meetings/Board - 2022-10-10_0937.md", "Board"),
+        ("- attendees:: [[Ann]], [[Bob]]\n", "Meetings/Board - 2022-10-10_0937.md", "Board"),
         # else the note's first sentence, never a bare file name or time
         ("---\npeople: ['[[Ann]]']\n---\n- [ ] 2026-10-20 send notes\nSigned the lease. Party next week.\n", "Daily/2022-10-10_0937.md", "Signed the lease."),
         ("---\npeople: ['[[Ann]]']\n---\n# Daily note\n", None, ""),
