@@ -52,6 +52,7 @@ from plaintextcrm.model import (
     DatedItem,
     Index,
     Interaction,
+    Mention,
     ParsedNote,
     Problem,
     Task,
@@ -59,7 +60,7 @@ from plaintextcrm.model import (
 )
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
-FORMAT = 4
+FORMAT = 11
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"
@@ -75,7 +76,7 @@ CHUNK = 1000
 def _model_shape() -> str:
     """The field names of every cached dataclass, so a model change invalidates the cache."""
     classes = (ParsedNote, ContactFields, YearlyDate, Cadence, DatedItem, Task, Problem,
-               Interaction, Contact, Index)  # fmt: skip
+               Mention, Interaction, Contact, Index)  # fmt: skip
     return repr([(c.__name__, [f.name for f in dataclasses.fields(c)]) for c in classes])
 
 
@@ -146,6 +147,7 @@ def encode_note(n: ParsedNote) -> tuple[Any, ...]:
         tuple(_problem(p) for p in n.problems),
         n.skipped,
         n.near_miss,
+        tuple((m.target, m.text) for m in n.mentions),
     )
 
 
@@ -166,7 +168,20 @@ def _decode_fields(t: tuple[Any, ...] | None) -> ContactFields | None:
 
 def decode_note(t: tuple[Any, ...]) -> ParsedNote:
     """The inverse of `encode_note`."""
-    path, stem, is_contact, fields, note_date, links, items, tasks, problems, skipped, near = t
+    (
+        path,
+        stem,
+        is_contact,
+        fields,
+        note_date,
+        links,
+        items,
+        tasks,
+        problems,
+        skipped,
+        near,
+        mentions,
+    ) = t
     fromordinal = _DAYS.__getitem__
     return ParsedNote(
         path,
@@ -180,6 +195,7 @@ def decode_note(t: tuple[Any, ...]) -> ParsedNote:
         tuple(Problem(*p) for p in problems),
         skipped,
         near,
+        tuple(Mention(*m) for m in mentions),
     )
 
 

@@ -17,6 +17,7 @@ from typing import Any
 from plaintextcrm.dates import DateValueError, parse_cadence
 from plaintextcrm.errors import CrmError
 from plaintextcrm.model import Cadence, Problem
+from plaintextcrm.obsidian import DailyNoteFormat, daily_note_formats
 
 CONFIG_NAME = "crm.toml"
 
@@ -59,6 +60,8 @@ class Config:
     digest_days: int = 14
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     problems: tuple[Problem, ...] = ()
+    #: From the vault's `.obsidian/` settings, not crm.toml: which names are daily notes.
+    daily_notes: tuple[DailyNoteFormat, ...] = ()
 
     @cached_property
     def _circle_table(self) -> dict[str, Cadence | None]:
@@ -130,11 +133,15 @@ def _cadence(value: Any, key: str) -> Cadence | None:
 
 
 def load_config(root: Path) -> Config:
-    """Read `<root>/crm.toml` (or use the defaults when there is none), and the template
-    folders the vault's Obsidian settings name."""
+    """Read `<root>/crm.toml` (or use the defaults when there is none), and the vault's
+    Obsidian settings that decide how notes read (template folders, daily-note formats)."""
     from plaintextcrm.obsidian import template_folders
 
-    return replace(_load_toml(root), template_folders=template_folders(root))
+    return replace(
+        _load_toml(root),
+        template_folders=template_folders(root),
+        daily_notes=daily_note_formats(root),
+    )
 
 
 def _load_toml(root: Path) -> Config:

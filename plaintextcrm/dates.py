@@ -28,6 +28,23 @@ _WORDS = {
     "yearly": Cadence(12, "months", "yearly"),
     "annually": Cadence(12, "months", "annually"),
 }
+#: English month and weekday names, as moment.js (Obsidian's date library) writes them by
+#: default in daily-note names and headings (`# Wednesday, October 14th 2026`).
+MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [("january", "jan"), ("february", "feb"), ("march", "mar"), ("april", "apr"),
+         ("may",), ("june", "jun"), ("july", "jul"), ("august", "aug"),
+         ("september", "sep", "sept"), ("october", "oct"), ("november", "nov"),
+         ("december", "dec")],
+        start=1,
+    )
+    for name in names
+}  # fmt: skip
+WEEKDAYS = frozenset(
+    {"monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed", "thursday", "thu",
+     "thur", "thurs", "friday", "fri", "saturday", "sat", "sunday", "sun"}
+)  # fmt: skip
 YEARLY_FORMS = "YYYY-MM-DD, --MM-DD or MM-DD"
 CADENCE_FORMS = (
     "a number of days, Nd/Nw/Nm/Ny, 'N weeks', weekly, monthly, quarterly, yearly or never"

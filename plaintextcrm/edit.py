@@ -26,9 +26,11 @@ from typing import Any, Literal
 
 import yaml
 
+from plaintextcrm.dates import DateValueError, as_date
 from plaintextcrm.errors import CrmError
+from plaintextcrm.fields import normalise as normal_key
 from plaintextcrm.model import Task
-from plaintextcrm.parse import LEADING_DATE, read_task
+from plaintextcrm.parse import DUE_KEYS, LEADING_DATE, read_task
 
 try:  # the same parser parse.py uses, so marks and readings agree
     from yaml import CSafeLoader as _Loader
@@ -720,3 +722,58 @@ def mark_task_done(data: bytes, task: Task, *, today: date, stamp: bool | None =
             new = new.rstrip() + mark + trailing
     lines.text[index] = new
     return lines.to_bytes()
+
+
+# --- task notes ------------------------------------------------------------------------
+
+
+def complete_task(data: bytes, task: Task, *, today: date, stamp: bool | None = None) -> bytes:
+    """Mark `task` done: tick its checkbox line, or, when the follow-up is a task note (a
+    note whose front matter has a due date), set that note's `status: done`."""
+    try:
+        return mark_task_done(data, task, today=today, stamp=stamp)
+    except EditError:
+        if task.due is None or not is_task_note(data, task.due):
+            raise
+    return close_task_note(data)
+
+
+def is_task_note(data: bytes, due: date) -> bool:
+    """Whether the note's front matter has a due-date key (`due`, `deadline`...) on `due`:
+    the follow-up is then the whole note (a task note), not a checkbox line."""
+    return _due_key(Lines.from_bytes(data), due) is not None
+
+
+def _due_key(lines: Lines, due: date | None) -> str | None:
+    try:
+        fm = _front_matter(lines, create=False)
+    except EditError:
+        return None
+    if fm.root is None:
+        return None
+    for key, value in fm.root.value:
+        if not isinstance(key, yaml.ScalarNode) or normal_key(key.value) not in DUE_KEYS:
+            continue
+        if due is None or (isinstance(value, yaml.ScalarNode) and _day_of(value.value) == due):
+            return key.value
+    return None
+
+
+def _day_of(text: str) -> date | None:
+    try:
+        return as_date(text)
+    except DateValueError:
+        return None
+
+
+def close_task_note(data: bytes) -> bytes:
+    """Mark a task note done: `status: done`, under the key as the note spells it
+    (`Status:`), added when the note has none. Only that line changes."""
+    lines = Lines.from_bytes(data)
+    if _due_key(lines, None) is None:
+        raise EditError("the task note no longer has a due date; not edited")
+    fm = _front_matter(lines, create=False)
+    assert fm.root is not None
+    keys = [k.value for k, _ in fm.root.value if isinstance(k, yaml.ScalarNode)]
+    key = next((k for k in reversed(keys) if normal_key(k) == "status"), "status")
+    return set_front_matter_value(data, key, "done")

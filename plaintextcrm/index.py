@@ -81,6 +81,16 @@ class _Resolver:
         return list(dict.fromkeys(p for p in map(self.resolve, targets) if p))
 
 
+def _mentioned(resolver: _Resolver, note: ParsedNote) -> list[tuple[str, str]]:
+    """Each contact a dated note is with, once, with the text of its first mention."""
+    found: dict[str, str] = {}
+    for mention in note.mentions:
+        path = resolver.resolve(mention.target)
+        if path is not None:
+            found.setdefault(path, mention.text)
+    return list(found.items())
+
+
 def _duplicate_names(contacts: list[ParsedNote]) -> list[Problem]:
     """Two contacts with the same name or alias: an error in both files (SPEC 7)."""
     owners: dict[str, dict[str, str]] = defaultdict(dict)
@@ -135,8 +145,8 @@ def build_index(
         if note.skipped:
             continue
         touched: set[tuple[str, date]] = set()
-        # `touched` only matters for a dated non-contact note (its date counts once)
-        track = not note.is_contact and note.note_date is not None
+        # `touched` only matters for a dated note (its date counts once per person)
+        track = bool(note.mentions)
         own = [note.path] if note.is_contact else []
         for item in note.items:
             if item.links:  # most log lines link no one: skip resolving
@@ -155,12 +165,11 @@ def build_index(
             owners = [note.path] if note.is_contact else resolver.resolve_all(task.links)
             for path in owners:
                 tasks[path].append(task)
-        if not note.is_contact and note.note_date is not None:
-            for path in resolver.resolve_all(note.links):
-                if (path, note.note_date) not in touched:
-                    interactions[path].append(
-                        Interaction(note.note_date, note.stem, note.path, None)
-                    )
+        if note.mentions and note.note_date is not None:
+            day = note.note_date
+            for path, text in _mentioned(resolver, note):
+                if (path, day) not in touched:  # a dated item that day already says it
+                    interactions[path].append(Interaction(day, text, note.path, None))
 
     problems: list[Problem] = list(extra_problems)
     problems.extend(config.problems)

@@ -87,6 +87,19 @@ class DatedItem:
 
 
 @dataclass(frozen=True, slots=True)
+class Mention:
+    """Someone a dated note (a daily or meeting note) was with, before links are resolved.
+
+    `target` is a link target, or the note's folder (`People/Anna Rossi/2026-10-14.md`
+    is about Anna without naming her); `text` is what the note says happened, chosen in
+    `parse` where the note's words are, so every output shows the same words.
+    """
+
+    target: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
 class Interaction:
     """A moment you were in touch with a contact, wherever in the vault it was written."""
 
@@ -154,6 +167,8 @@ class ParsedNote:
     #: Why a note that looks like a contact is not one (for `crm check` when a vault
     #: has no contacts at all); None for a contact or an unremarkable note.
     near_miss: str | None = None
+    #: Only a dated non-contact note has these: an interaction with each, on `note_date`.
+    mentions: tuple[Mention, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -23,17 +23,27 @@ import yaml
 
 from plaintextcrm import fields as keys
 from plaintextcrm.config import Config
-from plaintextcrm.dates import DateValueError, as_date, parse_cadence, parse_iso, parse_yearly
+from plaintextcrm.dates import (
+    MONTHS,
+    WEEKDAYS,
+    DateValueError,
+    as_date,
+    parse_cadence,
+    parse_iso,
+    parse_yearly,
+)
 from plaintextcrm.model import (
     ContactFields,
     DatedItem,
     Level,
+    Mention,
     ParsedNote,
     Problem,
     Task,
     TaskStatus,
     YearlyDate,
 )
+from plaintextcrm.wikilinks import display_text
 
 try:  # libyaml is much faster; the pure-Python parser gives the same nodes.
     from yaml import CSafeLoader as _Loader
@@ -62,6 +72,8 @@ LEADING_DATE = re.compile(
     r"(?(1)(?:\|[^\]]*)?\]\])(?=$|[\s:\-—–,.])([ \t]*[:\-—–]?[ \t]*)"
 )
 TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})")
+#: Obsidian Tasks' scheduled date: the due date of a task that has no `📅`.
+TASKS_SCHEDULED = re.compile(r"⏳\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})")
 DATAVIEW_DUE = re.compile(
     r"\[due::[ \t]*(\d{4}-\d{2}-\d{2})[ \t]*\]|(?<![\w\[])due::[ \t]*(\d{4}-\d{2}-\d{2})"
 )
@@ -91,6 +103,38 @@ _PERSON_HASHTAG = re.compile(
 )
 #: A leading date and the text after it, for `follow_up: 2026-12-01 ask about the move`.
 _DATED_TEXT = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?)?(?:\s+(.*))?", re.S)
+#: A date anywhere in a file name: `2022-10-10_0937`, `Meeting - 2024-06-18 2100`, and
+#: Logseq's journal names `2026_10_14`.
+_NAME_DATE = re.compile(r"(?<!\d)(\d{4})([-_.])(\d{2})\2(\d{2})(?!\d)")
+#: A time of day right after that date (`_0937`, ` 2100`, `T09.37`): no words for a reader.
+_NAME_TIME = re.compile(r"[ _T-]?\d{2}[:.h]?\d{2}(?:[:.]?\d{2})?(?!\d)")
+#: An ATX heading's opening `#`s; the rest of the line is its text (no regex over the
+#: rest, so a hostile line of spaces costs linear time).
+_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
+#: A page-level inline field line (`attendees:: [[Anna]]`): data, not a sentence.
+_FIELD_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?[\w][\w \t-]{0,63}::")
+#: A quote's `>` markers, and an Obsidian callout's (`> [!note]- Title`): not the words.
+_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]*)+")
+_CALLOUT = re.compile(r"^\[![\w-]*\][+-]?[ \t]*")
+#: Where a sentence ends: `.`, `!`, `?` or `…`, closing quotes or brackets, then a space.
+_SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)]*\s+")
+#: Words that say no more than the date or the names next to them (`# Monday, October
+#: 14th 2026`, `Daily note 2026-10-14`, `[[Anna]] and [[Bo]]`): a title or a sentence made
+#: only of these says nothing about what happened.
+_FILLER_WORDS = MONTHS.keys() | WEEKDAYS | {
+    "st", "nd", "rd", "th", "of", "the", "on", "at", "am", "pm", "week", "w", "kw", "q",
+    "day", "daily", "note", "notes", "journal", "log", "diary", "entry", "today",
+    "and", "with", "or", "cc",
+}  # fmt: skip
+#: The longest interaction text taken from a note's prose; a sentence is rarely longer.
+MAX_TEXT = 200
+#: Front matter that makes a non-contact note a task note (after key normalisation).
+DUE_KEYS = ("due", "due_date", "deadline")
+#: `status` values of a task note that is no longer open.
+_FINISHED: dict[str, TaskStatus] = {
+    **dict.fromkeys(("done", "complete", "completed", "closed", "resolved", "archived"), "done"),
+    **dict.fromkeys(("cancelled", "canceled"), "cancelled"),
+}
 _CONFLICT = re.compile(
     r"^(?P<base>.+?)(?: \((?:conflict|conflicted copy|[^()]*'s conflicted copy)[^()]*\)"
     r"|\.sync-conflict-\d{8}-\d{6}-\w+)$",
@@ -151,9 +195,14 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
     is_contact, near_miss = _classify(rel, stem, found, lines, body_start, text, config)
     fields = _contact_fields(found, stem, config, notes) if is_contact else None
     _suggest_keys(found, is_contact, config, notes)
-    note_date = _note_date(stem, meta)
-    items, tasks, body_links = _scan_body(lines, body_start, rel, notes)
-    links = tuple(dict.fromkeys((*_front_matter_links(meta), *body_links)))
+    note_date, name_text = (None, stem) if is_contact else _note_date(rel, stem, meta, config)
+    body = _scan_body(lines, body_start, rel, notes, is_contact, note_date is not None)
+    fm_links = _front_matter_links(meta)
+    links = tuple(dict.fromkeys((*fm_links, *body.links)))
+    task_note = None if is_contact else _task_note(rel, meta, body, stem, links, notes)
+    mentions: tuple[Mention, ...] = ()
+    if note_date is not None and task_note is None:
+        mentions = _mentions(rel, meta, lines, body, fm_links, name_text)
     return ParsedNote(
         path=rel,
         stem=stem,
@@ -161,10 +210,11 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
         fields=fields,
         note_date=note_date,
         links=links,
-        items=tuple(items),
-        tasks=tuple(tasks),
+        items=tuple(body.items),
+        tasks=(*body.tasks, task_note) if task_note else tuple(body.tasks),
         problems=tuple(notes.problems),
         near_miss=near_miss,
+        mentions=mentions,
     )
 
 
@@ -182,6 +232,16 @@ def key_report(data: bytes, config: Config) -> tuple[list[tuple[str, str]], list
 
 def _skipped(rel: str, stem: str, notes: _Notes) -> ParsedNote:
     return ParsedNote(rel, stem, False, None, None, (), (), (), tuple(notes.problems), True)
+
+
+def _key_for(meta: _Meta, names: tuple[str, ...]) -> str | None:
+    """The front matter key, as written, of the first of `names` the note has.
+
+    The one lookup the body rules use for the keys they read (`due`, `status`, `title`,
+    `date`...), so that it can become the general key normalisation in one place.
+    """
+    written = {keys.normalise(key): key for key in reversed(meta.values)}
+    return next((written[n] for n in names if n in written), None)
 
 
 # --- front matter -------------------------------------------------------------------
@@ -312,20 +372,39 @@ def _tag_list(value: Any) -> list[str]:
     return [t.strip().lstrip("#") for t in raw if t and t.strip().lstrip("#")]
 
 
-def _note_date(stem: str, meta: _Meta) -> date | None:
-    m = _DATE_PREFIX.match(stem)
-    if m:
-        try:
-            return parse_iso(m[1])
-        except DateValueError:
-            pass
-    value = meta.values.get("date")
+def _note_date(rel: str, stem: str, meta: _Meta, config: Config) -> tuple[date | None, str]:
+    """A non-contact note's date, and what its file name says besides that date.
+
+    The vault's daily-note format comes first: only it knows whether `03-04-2026` is
+    March or April. Then a date anywhere in the file name, then front matter `date`.
+    """
+    for daily in config.daily_notes:
+        day = daily.date_of(rel)
+        if day is not None:
+            return day, ""  # the whole name is the date
+    if any(c.isdigit() for c in stem):
+        for m in _NAME_DATE.finditer(stem):
+            try:
+                day = date(int(m[1]), int(m[3]), int(m[4]))
+            except ValueError:
+                continue
+            rest = stem[m.end() :]
+            time = _NAME_TIME.match(rest)
+            rest = rest[time.end() :] if time else rest
+            return day, _tidy(stem[: m.start()] + " " + rest)
+    key = _key_for(meta, ("date",))
+    value = meta.values.get(key) if key else None
     if isinstance(value, str):
         try:
-            return as_date(value)
+            return as_date(value), stem
         except DateValueError:
-            return None
-    return None
+            pass
+    return None, stem
+
+
+def _tidy(text: str) -> str:
+    """A file name's words without the separators left around a removed date."""
+    return " ".join(text.split()).strip(" -–—_:,.;|")
 
 
 def _front_matter_links(meta: _Meta) -> list[str]:
@@ -791,12 +870,43 @@ def _links_in(text: str) -> list[str]:
     return [t[:-3] if t.lower().endswith(".md") else t for t in found]
 
 
+@dataclass
+class _Body:
+    """What one pass over a note's body found."""
+
+    start: int  #: index of the body's first line (after the front matter)
+    items: list[DatedItem] = field(default_factory=list)
+    tasks: list[Task] = field(default_factory=list)
+    #: Link targets outside task lines: a task's links are the task's, not an interaction.
+    links: list[str] = field(default_factory=list)
+    #: The first heading's text if it is a level-1 heading, the title a note gives itself
+    #: (a first `## Attendees` is a section's label: ""); None when there is no heading.
+    heading: str | None = None
+    #: Link target → index of the first line (not a task) that names it; dated notes only.
+    mentioned_at: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class _DatedHeading:
+    """A contact note's `## 2022-02-15` waiting for its section's first line as its text."""
+
+    line: int
+    date: date
+    links: list[str]
+
+
 def _scan_body(
-    lines: list[str], start: int, rel: str, notes: _Notes
-) -> tuple[list[DatedItem], list[Task], list[str]]:
-    items: list[DatedItem] = []
-    tasks: list[Task] = []
-    links: list[str] = []
+    lines: list[str], start: int, rel: str, notes: _Notes, is_contact: bool, dated: bool
+) -> _Body:
+    """One pass over the body, outside fenced code: dated list items (and, in a contact
+    note, dated headings), tasks, links, and where a dated note names each person.
+
+    Kept to a few cheap tests per line: it runs on every line of every note of the vault.
+    """
+    body = _Body(start)
+    items, tasks, links = body.items, body.tasks, body.links
+    mentioned = body.mentioned_at if dated else None
+    waiting: _DatedHeading | None = None
     fence: str | None = None
     for index in range(start, len(lines)):
         line = lines[index]
@@ -812,38 +922,107 @@ def _scan_body(
         if fence is not None:
             continue
         line_links = _links_in(line)
-        links.extend(line_links)
-        m = _LIST_ITEM.match(line)
-        if not m:
-            continue
-        content = m[1]
         number = index + 1
-        task = _TASK.match(content)
-        if task:
-            tasks.append(_task(task[1], task[2], rel, number, line_links, notes))
+        m = _LIST_ITEM.match(line)
+        content = m[1] if m else None
+        if content is not None and content[:1] == "[":
+            task = _TASK.match(content)
+            if task:  # its links are the task's: planning to call is not talking
+                tasks.append(_task(task[1], task[2], rel, number, line_links, notes))
+                continue
+        if line_links:
+            links.extend(line_links)
+            if mentioned is not None:
+                for target in line_links:
+                    mentioned.setdefault(target, index)
+        if content is None:
+            if "#" in line[:4] and _HEADING.match(line):
+                text = _heading_text(line)
+                if body.heading is None:
+                    body.heading = text if line.lstrip(" ")[1:2] != "#" else ""
+                if waiting is not None:
+                    items.append(_dated_item(waiting.line, waiting.date, "", waiting.links))
+                    waiting = None
+                if is_contact:
+                    waiting = _dated_heading(text, number, line_links, items, notes)
+            elif waiting is not None and line.strip():
+                _end_section(waiting, line.strip(), line_links, items)
+                waiting = None
             continue
-        if content[:1] not in "[0123456789":
+        dated = LEADING_DATE.match(content) if content[:1] in "[0123456789" else None
+        if waiting is not None:  # the section's first line; a dated item speaks for itself
+            if dated is None:
+                _end_section(waiting, content, line_links, items)
+            waiting = None
+        if dated is None:
             continue
-        dated = LEADING_DATE.match(content)
-        if not dated:
-            continue
+        # The hot path of a log: inline, not through `_leading_date`/`_dated_item`.
         try:
             when = parse_iso(dated[2])
         except DateValueError:
             notes.add(number, "warning", f"impossible date {dated[2]}; line ignored")
             continue
         rest = content[dated.end() :].strip()
-        items.append(
-            DatedItem(
-                line=number,
-                date=when,
-                text=rest,
-                links=tuple(line_links),
-                gave=bool(_HASHTAG_GAVE.search(rest)),
-                got=bool(_HASHTAG_GOT.search(rest)),
-            )
-        )
-    return items, tasks, links
+        gave, got = bool(_HASHTAG_GAVE.search(rest)), bool(_HASHTAG_GOT.search(rest))
+        items.append(DatedItem(number, when, rest, tuple(line_links), gave, got))
+    if waiting is not None:
+        items.append(_dated_item(waiting.line, waiting.date, "", waiting.links))
+    return body
+
+
+def _leading_date(content: str, number: int, notes: _Notes) -> tuple[date, str] | None:
+    """`2026-10-02: coffee` → (the date, `coffee`); an impossible date is a warning."""
+    dated = LEADING_DATE.match(content)
+    if not dated:
+        return None
+    try:
+        when = parse_iso(dated[2])
+    except DateValueError:
+        notes.add(number, "warning", f"impossible date {dated[2]}; line ignored")
+        return None
+    return when, content[dated.end() :].strip()
+
+
+def _dated_item(line: int, when: date, text: str, links: list[str]) -> DatedItem:
+    return DatedItem(
+        line=line,
+        date=when,
+        text=text,
+        links=tuple(links),
+        gave=bool(_HASHTAG_GAVE.search(text)),
+        got=bool(_HASHTAG_GOT.search(text)),
+    )
+
+
+def _dated_heading(
+    text: str, number: int, links: list[str], items: list[DatedItem], notes: _Notes
+) -> _DatedHeading | None:
+    """`## 2022-02-15 coffee` is an interaction now; `## 2022-02-15` alone waits for the
+    first line of its section to say what happened."""
+    dated = _leading_date(text, number, notes) if text[:1] in "[0123456789" else None
+    if dated is None:
+        return None
+    when, rest = dated
+    if rest:
+        items.append(_dated_item(number, when, rest, links))
+        return None
+    return _DatedHeading(number, when, links)
+
+
+def _end_section(
+    waiting: _DatedHeading, text: str, links: list[str], items: list[DatedItem]
+) -> None:
+    """A dated heading's section begins with `text`: that is what happened that day."""
+    items.append(_dated_item(waiting.line, waiting.date, text, [*waiting.links, *links]))
+
+
+def _heading_text(line: str) -> str:
+    """`## Call with Anna ##` → `Call with Anna` (the closing `#`s are not text)."""
+    text = line.strip().lstrip("#").strip()
+    bare = text.rstrip("#")
+    if bare != text and (not bare or bare[-1] in " \t"):
+        text = bare.rstrip()
+    return text
 
 
 def read_task(line: str) -> tuple[TaskStatus, date | None, str] | None:
@@ -863,7 +1042,10 @@ _STATUS: dict[str, TaskStatus] = {" ": "open", "/": "open", ">": "open", "x": "d
 
 
 def _task(mark: str, content: str, rel: str, number: int, links: list[str], notes: _Notes) -> Task:
-    """A checkbox item; its due date may lead the text or be a Tasks/Dataview field."""
+    """A checkbox item; its due date may lead the text or be a Tasks/Dataview field.
+
+    Obsidian Tasks' `⏳` scheduled date is the day to act when there is no due date.
+    """
     status: TaskStatus = _STATUS.get(mark, "cancelled")
     due_text: str | None = None
     text = content
@@ -871,7 +1053,7 @@ def _task(mark: str, content: str, rel: str, number: int, links: list[str], note
     if leading and text[:1] in "[0123456789":
         due_text = leading[2]
         text = text[leading.end() :]
-    for pattern in (TASKS_DUE, DATAVIEW_DUE):
+    for pattern in (TASKS_DUE, DATAVIEW_DUE, TASKS_SCHEDULED):
         m = pattern.search(text)
         if m:
             due_text = due_text or next(g for g in m.groups() if g)
@@ -886,3 +1068,217 @@ def _task(mark: str, content: str, rel: str, number: int, links: list[str], note
             if status == "open":
                 notes.add(number, "warning", f"impossible date {due_text}; task has no due date")
     return Task(rel, number, status, due, text, tuple(links))
+
+
+# --- task notes and dated notes ---------------------------------------------------------
+
+
+def _task_note(
+    rel: str, meta: _Meta, body: _Body, stem: str, links: tuple[str, ...], notes: _Notes
+) -> Task | None:
+    """A note that is itself a task (`due:` and maybe `status:` in front matter): one
+    follow-up, on its due date, for everyone it links; its text is the note's title."""
+    key = _key_for(meta, DUE_KEYS)
+    value = meta.values.get(key) if key else None
+    if key is None or value in (None, ""):
+        return None
+    try:
+        due = as_date(value)
+    except DateValueError:
+        notes.add(meta.line(key), "warning", f"`{key}`: {value!r} is not a date; no follow-up")
+        return None
+    status_key = _key_for(meta, ("status",))
+    status = meta.values.get(status_key) if status_key else None
+    done = _FINISHED.get(status.strip().casefold()) if isinstance(status, str) else None
+    title = _field_text(meta, ("title",)) or (_tidy_text(body.heading) if body.heading else "")
+    return Task(rel, meta.line(key) or 1, done or "open", due, title or stem, links)
+
+
+def _mentions(
+    rel: str,
+    meta: _Meta,
+    lines: list[str],
+    body: _Body,
+    front_links: list[str],
+    name_text: str,
+) -> tuple[Mention, ...]:
+    """Whom a dated note was with, each with the words for what happened.
+
+    In this order: the note's `summary`, `title` or `description`; its title heading
+    (a first `#` heading); the list item or sentence that names the person; what the file
+    name says besides its date and time. A title that only restates the date (`# Monday,
+    October 14th 2026`) says nothing. When all are silent, the note's first sentence:
+    never a bare file name.
+    """
+    headline = _field_text(meta, ("summary", "title", "description"))
+    if not headline and body.heading and _says_something(body.heading):
+        headline = _tidy_text(body.heading)
+    fallback: str | None = headline or (name_text if _says_something(name_text) else None)
+    prose = _Prose(lines, body.start)
+
+    def note_text() -> str:
+        nonlocal fallback
+        if fallback is None:  # computed only when some person needs it
+            fallback = prose.first()
+        return fallback
+
+    texts: dict[str, str] = {}
+    for target, index in body.mentioned_at.items():
+        texts[target] = headline or prose.naming(index, target) or note_text()
+    for target in front_links:
+        texts.setdefault(target, note_text())
+    folder = rel.rpartition("/")[0]
+    if folder:  # `People/Anna Rossi/2026-10-14.md` is about Anna, named or not
+        texts.setdefault(folder, note_text())
+    return tuple(Mention(target, text) for target, text in texts.items())
+
+
+def _field_text(meta: _Meta, names: tuple[str, ...]) -> str:
+    """The first of `names` in the front matter that holds words, as shown text."""
+    for name in names:
+        key = _key_for(meta, (name,))
+        value = meta.values.get(key) if key else None
+        if isinstance(value, str) and _says_something(value):
+            return _tidy_text(value)
+    return ""
+
+
+def _says_something(text: str) -> bool:
+    """Whether text has a word besides a date's (`Monday`, `Oct`, `14th`, `Daily note`)."""
+    return any(w not in _FILLER_WORDS for w in re.findall(r"[^\W\d_]+", text.casefold()))
+
+
+def _says_more_than_links(text: str) -> bool:
+    """`- [[Anna Rossi]]` in a list of attendees names her but says nothing of the day."""
+    if "[" in text:
+        text = _MDLINK.sub(" ", _WIKILINK.sub(" ", text))
+    return _says_something(text)
+
+
+def _tidy_text(text: str) -> str:
+    """Note text as a reader sees it: links as their shown words, one line, not too long."""
+    text = " ".join(display_text(text).split())
+    if len(text) > MAX_TEXT:
+        text = text[: MAX_TEXT - 1].rsplit(" ", 1)[0] + "…"
+    return text
+
+
+def _is_prose(line: str) -> bool:
+    """A line of a paragraph: not blank, not a heading, list item, fence or inline field."""
+    bare = line.strip().lstrip(">").strip()
+    return bool(bare) and not (
+        _HEADING.match(bare)
+        or _LIST_ITEM.match(line)
+        or _FENCE.match(line)
+        or _FIELD_LINE.match(line)
+        or bare.startswith(("---", "|"))
+    )
+
+
+class _Prose:
+    """A dated note's lines cut into list items, headings and sentences, each once.
+
+    A line naming many people (a hostile one, thousands) or a long paragraph costs one
+    cut, not one per person: paragraphs are found in one pass, and each piece's link
+    targets are indexed.
+    """
+
+    def __init__(self, lines: list[str], start: int) -> None:
+        self.lines = lines
+        self.start = start
+        self._cut: dict[int, tuple[list[str], dict[str, str]]] = {}
+        self._paragraph_at: dict[int, int] | None = None  # prose line → its paragraph's first
+
+    def naming(self, index: int, target: str) -> str:
+        """The item, heading or sentence of line `index` that links `target`, as shown
+        text; "" when it is only names (`- [[Anna Rossi]]` in a list of attendees)."""
+        return self._pieces(index)[1].get(target, "")
+
+    def first(self) -> str:
+        """The body's first list item (not a task) or sentence that says something."""
+        seen: set[int] = set()
+        for index in range(self.start, min(len(self.lines), self.start + 200)):
+            line = self.lines[index]
+            if _FENCE.match(line):
+                return ""  # code says nothing about a conversation; and this stays cheap
+            if "#" in line[:4] and _HEADING.match(line):
+                continue  # a section's label (the title heading was tried first)
+            key = self._key(index)
+            if key in seen:
+                continue  # a paragraph's sentences were all tried
+            seen.add(key)
+            said = next((text for text in self._pieces(index)[0] if text), "")
+            if said:
+                return said
+        return ""
+
+    def _key(self, index: int) -> int:
+        if self._paragraph_at is None:
+            self._paragraph_at = {}
+            first = None
+            for i in range(self.start, len(self.lines)):
+                if _is_prose(self.lines[i]):
+                    first = i if first is None else first
+                    self._paragraph_at[i] = first
+                else:
+                    first = None
+        return self._paragraph_at.get(index, index)
+
+    def _pieces(self, index: int) -> tuple[list[str], dict[str, str]]:
+        """Line `index`'s item, heading or paragraph sentences as shown text, in order,
+        and each link target → the text of the first piece that links it."""
+        key = self._key(index)
+        found = self._cut.get(key)
+        if found is None:
+            texts: list[str] = []
+            by_target: dict[str, str] = {}
+            for raw in self._raw(key):
+                text = _tidy_text(raw) if _says_more_than_links(raw) else ""
+                texts.append(text)
+                for target in _links_in(raw):
+                    if not by_target.get(target):  # the first piece that says something
+                        by_target[target] = text
+            found = self._cut[key] = (texts, by_target)
+        return found
+
+    def _raw(self, index: int) -> list[str]:
+        line = self.lines[index]
+        item = _LIST_ITEM.match(line)
+        if item:
+            content = item[1]
+            if _TASK.match(content) or _FIELD_LINE.match(line):
+                return []
+            dated = LEADING_DATE.match(content) if content[:1] in "[0123456789" else None
+            return [content[dated.end() :] if dated else content]
+        if "#" in line[:4] and _HEADING.match(line):
+            return [_heading_text(line)]
+        if not _is_prose(line):
+            return []
+        end = index + 1
+        while end < len(self.lines) and _is_prose(self.lines[end]):
+            end += 1
+        paragraph = [_QUOTE.sub("", text).strip() for text in self.lines[index:end]]
+        titles: list[str] = []
+        callout = _CALLOUT.match(paragraph[0])
+        if callout:  # a callout's title is a line of its own
+            titles = [paragraph.pop(0)[callout.end() :]]
+        return [t for t in titles if t] + _sentences(" ".join(paragraph))
+
+
+def _sentences(paragraph: str) -> list[str]:
+    """A paragraph cut after `.`, `!`, `?`, but never inside a link (`[[Dr. Who]]`).
+
+    Bracket depth is counted as the scan goes, so the cut is linear in the paragraph.
+    """
+    out: list[str] = []
+    begin = scanned = depth = 0
+    for end in _SENTENCE_END.finditer(paragraph):
+        segment = paragraph[scanned : end.start()]
+        depth = max(0, depth + segment.count("[") - segment.count("]"))
+        scanned = end.start()
+        if depth:
+            continue
+        out.append(paragraph[begin : end.end()].strip())
+        begin = end.end()
+    out.append(paragraph[begin:].strip())
+    return [s for s in out if s]

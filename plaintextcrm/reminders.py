@@ -73,13 +73,16 @@ def followup_reminder(contact: Contact, task: Task, today: date) -> Reminder:
     )
 
 
-def field_followup_reminder(contact: Contact, today: date) -> Reminder | None:
-    """The follow-up kept in a `follow_up` field, pointing at that key's line."""
+def followups(contact: Contact) -> Iterator[Task]:
+    """Every dated open follow-up of a contact: its open tasks with a due date (in any
+    note), then the one kept in a `follow_up` field, as a task on that key's line. The one
+    list `crm due`, the feed and the digest all read."""
+    for task in contact.tasks:
+        if task.status == "open" and task.due is not None:
+            yield task
     f = contact.fields
-    if f.follow_up is None:
-        return None
-    task = Task(contact.path, f.follow_up_line or 1, "open", f.follow_up, f.follow_up_text)
-    return followup_reminder(contact, task, today)
+    if f.follow_up is not None:
+        yield Task(contact.path, f.follow_up_line or 1, "open", f.follow_up, f.follow_up_text)
 
 
 def _start(contact: Contact) -> date | None:
@@ -133,12 +136,8 @@ def _contact_reminders(contact: Contact, today: date) -> Iterator[Reminder]:
         yield birthday_reminder(contact, contact.fields.birthday, today)
     for i, yearly in enumerate(contact.fields.dates):
         yield date_reminder(contact, yearly, i, today)
-    for task in contact.tasks:
-        if task.status == "open" and task.due is not None:
-            yield followup_reminder(contact, task, today)
-    field_followup = field_followup_reminder(contact, today)
-    if field_followup:
-        yield field_followup
+    for task in followups(contact):
+        yield followup_reminder(contact, task, today)
     reconnect = reconnect_reminder(contact, today)
     if reconnect:
         yield reconnect

@@ -120,18 +120,31 @@ def test_readable_strips_link_syntax_and_give_tags():
         "met Anna and Bo ok"
     )
     assert readable("tagged #gavel stays") == "tagged #gavel stays"
-    assert readable("2026-06-12 Quarterly review") == "Quarterly review"
 
 
-def test_a_daily_note_titled_by_its_date_points_to_the_note(vault):
+def test_a_daily_note_titled_by_its_date_gives_the_sentence_that_names_the_person(vault):
     root = vault({
         "People/Lo.md": "---\ncadence: 1w\n---\n",
         "Daily/2026-11-10.md": "# Tuesday\n\nFive-a-side with [[Lo]].\n",
     })  # fmt: skip
     d, _ = digest_for(root)
-    assert d.reconnects[0].last_topic == "noted in Daily/2026-11-10"
+    assert d.reconnects[0].last_topic == "Five-a-side with Lo."
     assert d.reconnects[0].cadence_text == "every 1w"
-    assert [a.text for a in d.activity] == ["noted in Daily/2026-11-10"]
+    assert [a.text for a in d.activity] == ["Five-a-side with Lo."]
+
+
+def test_a_dated_note_that_says_nothing_has_no_topic_and_no_path(vault):
+    root = vault({
+        "People/Lo.md": "---\ncadence: 1w\n---\n",
+        "Daily/2026-11-10.md": "---\npeople: ['[[Lo]]']\n---\n# Tuesday 10 November\n",
+    })  # fmt: skip
+    d, _ = digest_for(root)
+    assert d.reconnects[0].last_contact == date(2026, 11, 10)
+    assert d.reconnects[0].last_topic is None
+    assert [a.text for a in d.activity] == [""]
+    for fmt in ("txt", "md", "html"):
+        text = render_digest(d, fmt)
+        assert "Daily/2026-11-10" not in text and "noted in" not in text
 
 
 def test_context_is_plain_data(vault):

@@ -30,7 +30,7 @@ def test_interactions_from_everywhere(vault):
         ("2026-08-01", "intro [[Anna Rossi]] to [[nicolò bianchi]] #got", "Projects/x.md"),
         ("2026-09-03", "review", "Meetings/review.md"),
         ("2026-10-01", "coffee #gave", "People/Anna Rossi.md"),
-        ("2026-10-14", "2026-10-14", "Daily/2026-10-14.md"),
+        ("2026-10-14", "Lunch with Anna and Nicolò Bianchi.", "Daily/2026-10-14.md"),
         ("2026-10-15", "call with [[Anna Rossi]]", "Daily/2026-10-15.md"),
         ("2026-12-24", "plan: dinner with [[Anna Rossi]]", "Projects/x.md"),
     ]
@@ -124,3 +124,24 @@ def test_walk_skips_hidden_ignored_temp_and_outside_links(vault, tmp_path):
     warnings = {(p.path, p.message) for p in index.problems}
     assert ("People/Outside.md", "symlink leaves the vault; skipped") in warnings
     assert ("People/loop", "symlink loop; skipped") in warnings
+
+
+def test_a_dated_note_is_one_interaction_per_person_in_the_words_that_name_them(vault):
+    root = vault(
+        {
+            "People/Anna Rossi.md": "---\naliases: [Annie]\n---\n",
+            "People/Bo.md": "",
+            "Daily/2026-10-14.md": (
+                "---\npeople: ['[[Bo]]']\n---\nCoffee with [[Annie]] in the morning.\n"
+                "Later [[Anna Rossi]] called back.\n- 2026-10-14 lunch with [[Bo]]\n"
+                "- [ ] 2026-10-20 send [[Cy]] the notes\n"
+            ),
+            "Daily/2026-10-15.md": "A quiet day.\n",  # the folder `Daily` names no one
+        }
+    )
+    index = load_index(root, TODAY)
+    anna, bo = contact(index, "Anna Rossi"), contact(index, "Bo")
+    assert [(i.text, i.line) for i in anna.interactions] == [
+        ("Coffee with Annie in the morning.", None)
+    ]
+    assert [(i.text, i.line) for i in bo.interactions] == [("lunch with [[Bo]]", 6)]

@@ -140,6 +140,8 @@ def test_a_changed_note_re_renders_exactly_its_contact(root, monkeypatch):
 
 
 def test_a_link_in_another_note_re_renders_the_contact_it_named(root, monkeypatch):
+    # One line per person: the words Anna's events quote do not change when Chen goes.
+    edit(root, "Daily/2026-11-18.md", "- met [[Anna Rossi]] #gave\n- [[Chen Wei]] came too\n")
     config = load_config(root)
     state = root / ".crm"
     state.mkdir(exist_ok=True)

@@ -1,5 +1,6 @@
 """The note parser: every accepted form of SPEC 2, and bad input turned into problems."""
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -7,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from plaintextcrm.config import parse_config
+from plaintextcrm.obsidian import DailyNoteFormat
 from plaintextcrm.parse import parse_note
 
 CONFIG = parse_config({})
@@ -241,3 +243,190 @@ def test_parser_never_raises_on_text(text):
 @given(st.binary())
 def test_parser_never_raises_on_bytes(data):
     parse(data)
+
+
+# --- the body rules of a vault you already have ---------------------------------------
+
+
+def test_a_link_only_in_a_task_line_belongs_to_the_task():
+    note = parse(
+        "- [ ] 2026-12-20 call [[Kim]]\n- [x] 2026-11-01 wrote to [[Lee]]\nMet [[Ann]].\n",
+        "Daily/2026-11-02.md",
+    )
+    assert note.links == ("Ann",)
+    assert [t.links for t in note.tasks] == [("Kim",), ("Lee",)]
+    assert [m.target for m in note.mentions] == ["Ann", "Daily"]
+
+
+@pytest.mark.parametrize(
+    ("line", "due", "text"),
+    [
+        ("- [ ] water the plants ⏳ 2026-12-01", "2026-12-01", "water the plants"),
+        ("- [ ] renew 📅 2026-12-05 ⏳ 2026-12-01", "2026-12-05", "renew"),
+        ("- [ ] 2026-12-07 renew ⏳ 2026-12-01", "2026-12-07", "renew"),
+        ("- [ ] call Mum 🔁 every week ⏳ 2026-12-01", "2026-12-01", "call Mum 🔁 every week"),
+        ("- [ ] ask ⏳ 2026-02-30", None, "ask"),
+    ],
+)
+def test_tasks_scheduled_date_is_the_due_date_without_a_due_date(line, due, text):
+    task = parse(line + "\n").tasks[0]
+    assert (task.due and task.due.isoformat(), task.text) == (due, text)
+
+
+DATED_HEADINGS = """\
+## 2022-02-15
+Coffee at the station; she got the job #got
+
+### [[2022-03-01]] dinner with [[Bob]]
+text of the dinner
+
+## 2022-04-01
+
+- [ ] 2022-04-10 send the photos
+- walked along the river
+
+## 2022-05-01
+## 2022-05-02
+- 2022-05-02 the item says it
+## 2022-02-30 impossible
+## Notes
+"""
+
+
+def test_dated_headings_in_a_contact_note_are_interactions():
+    note = parse(DATED_HEADINGS)
+    items = [(i.line, i.date.isoformat(), i.text, i.links, i.got) for i in note.items]
+    assert items == [
+        (1, "2022-02-15", "Coffee at the station; she got the job #got", (), True),
+        (4, "2022-03-01", "dinner with [[Bob]]", ("2022-03-01", "Bob"), False),
+        (7, "2022-04-01", "walked along the river", (), False),
+        (12, "2022-05-01", "", (), False),
+        (14, "2022-05-02", "the item says it", (), False),
+    ]
+    assert messages(note) == [(15, "warning", "impossible date 2022-02-30; line ignored")]
+
+
+def test_dated_headings_elsewhere_are_only_headings():
+    assert [i.line for i in parse(DATED_HEADINGS, "Notes/Ideas.md").items] == [14]
+
+
+@pytest.mark.parametrize(
+    ("path", "front", "expected"),
+    [
+        ("Daily/2026-10-14.md", "", "2026-10-14"),
+        ("Meetings/2022-10-10_0937.md", "", "2022-10-10"),
+        ("Meeting - 2024-06-18 2100.md", "", "2024-06-18"),
+        ("journals/2026_10_14.md", "", "2026-10-14"),
+        ("Notes/Trip 2026.10.14.md", "", "2026-10-14"),
+        ("Notes/Budget 2024-2025.md", "", None),
+        ("Notes/12026-10-14.md", "", None),
+        ("Notes/2026-02-30 then 2026-03-01.md", "", "2026-03-01"),
+        ("Notes/14-10-2026.md", "", None),  # day first: only a daily-note setting says so
+        ("Notes/Review.md", "Date: 2026-09-03T10:00\n", "2026-09-03"),
+        ("Notes/Review.md", "date: soon\n", None),
+        ("People/2026-10-14.md", "", "2026-10-14"),
+        ("People/Anna Rossi/2026-10-14.md", "", "2026-10-14"),
+    ],
+)
+def test_dated_notes_by_a_date_anywhere_in_the_file_name(path, front, expected):
+    note = parse(f"---\n{front}---\n" if front else "", path)
+    assert not note.is_contact
+    assert (note.note_date and note.note_date.isoformat()) == expected
+
+
+def test_dated_notes_by_the_vaults_daily_note_format():
+    config = replace(CONFIG, daily_notes=(DailyNoteFormat("Journal/Daily", "DD-MM-YYYY"),))
+    daily = parse_note("Journal/Daily/03-04-2026.md", b"[[Anna]] came by\n", config)
+    assert daily.note_date == date(2026, 4, 3)
+    assert [(m.target, m.text) for m in daily.mentions] == [
+        ("Anna", "Anna came by"),
+        ("Journal/Daily", "Anna came by"),
+    ]
+    assert parse_note("Notes/03-04-2026.md", b"", config).note_date is None
+
+
+def mention_texts(text: str, path: str = "Daily/2026-10-14.md") -> dict[str, str]:
+    return {m.target: m.text for m in parse(text, path).mentions}
+
+
+@pytest.mark.parametrize(
+    ("text", "path", "expected"),
+    [
+        # a summary, title or description field, in that order
+        ("---\nsummary: Lunch at Gino's\ntitle: Daily\n---\n# Lunch\n[[Ann]] ok\n", None, "Lunch at Gino's"),
+        ("---\nTitle: Catch-up call\n---\nwith [[Ann]].\n", None, "Catch-up call"),
+        ("---\ndescription: '[[Ann]] visit'\n---\n", None, "Ann visit"),
+        # the first heading, unless it only restates the date
+        ("# Planning the [[Acme]] pilot\nwith [[Ann]]\n", None, "Planning the Acme pilot"),
+        ("## Notes\nLunch with [[Ann]]\n# Late title\n", None, "Lunch with Ann"),
+        ("# Wednesday, October 14th 2026\nLunch with [[Ann]]. Then home.\n", None, "Lunch with Ann."),
+        ("---\ntitle: 2026-10-14\n---\n# Daily note\n- called [[Ann|Annie]] about Rome\n", None, "called Annie about Rome"),
+        # the sentence that links the person, across a wrapped paragraph
+        ("Busy day. After the meeting I had lunch with\n[[Ann]] in Brera. She is well.\n", None, "After the meeting I had lunch with Ann in Brera."),
+        ("Met [Ann](People/Ann.md) for coffee!\n", None, "Met Ann for coffee!"),
+        ("Talked to [[Dr. Ann]] today.\n", None, "Talked to Dr. Ann today."),
+        ("> [!note]- Call\n> Met [[Ann]] at the café. Fine.\n", None, "Met Ann at the café."),
+        ("> [!note] Met [[Ann]] at the café.\n", None, "Met Ann at the café."),
+        # a list of names says nothing: the file name without date and time says more
+        ("## Attendees\n- [[Ann]]\n- [[Bob]] and [[Cy]]\n", "Meetings/2024-06-18 2100 Kickoff.md", "Kickoff"),
+        ("attendees:: [[Ann]]\n", "Meetings/Board - 2022-10-10_0937.md", "Board"),
+        ("- attendees:: [[Ann]], [[Bob]]\n", "Meetings/Board - 2022-10-10_0937.md", "Board"),
+        # else the note's first sentence, never a bare file name or time
+        ("---\npeople: ['[[Ann]]']\n---\n- [ ] 2026-10-20 send notes\nSigned the lease. Party next week.\n", "Daily/2022-10-10_0937.md", "Signed the lease."),
+        ("---\npeople: ['[[Ann]]']\n---\n# Daily note\n", None, ""),
+    ],
+)  # fmt: skip
+def test_interaction_text_of_a_dated_note(text, path, expected):
+    texts = mention_texts(text, path or "Daily/2026-10-14.md")
+    ann = next(target for target in texts if "Ann" in target)
+    assert texts[ann] == expected
+
+
+def test_a_dated_note_in_a_folder_is_a_mention_of_that_folder():
+    texts = mention_texts(
+        "Coffee at the station. She got the job.\n", "People/Anna Rossi/2026-10-14.md"
+    )
+    assert texts == {"People/Anna Rossi": "Coffee at the station."}
+    assert parse("x\n", "2026-10-14.md").mentions == ()  # at the vault root: no folder
+
+
+def test_contact_notes_and_undated_notes_have_no_mentions():
+    assert parse("Met [[Ann]]\n").mentions == ()
+    assert parse("Met [[Ann]]\n", "Notes/Ideas.md").mentions == ()
+
+
+@pytest.mark.parametrize(
+    ("front", "body", "expected"),
+    [
+        ("due: 2026-12-01\n", "", ("open", "2026-12-01", "Renew contract", 2)),
+        ("Due Date: 2026-12-01\nstatus: In progress\n", "", ("open", "2026-12-01", "Renew contract", 2)),
+        ("title: Send the deck\ndeadline: 2026-12-01T09:00\n", "# Other\n", ("open", "2026-12-01", "Send the deck", 3)),
+        ("due-date: 2026-12-01\n", "# Ask about the flat\n", ("open", "2026-12-01", "Ask about the flat", 2)),
+        ("due: 2026-12-01\nStatus: Done\n", "", ("done", "2026-12-01", "Renew contract", 2)),
+        ("due: 2026-12-01\nstatus: canceled\n", "", ("cancelled", "2026-12-01", "Renew contract", 2)),
+        ("due: 2026-12-01\nstatus: archived\n", "", ("done", "2026-12-01", "Renew contract", 2)),
+        ("due: ''\n", "", None),
+    ],
+)  # fmt: skip
+def test_task_notes(front, body, expected):
+    note = parse(
+        f"---\n{front}---\n{body}[[Ann]] and [[Bob]]\n- [ ] [[Cy]] too\n", "Tasks/Renew contract.md"
+    )
+    notes_tasks = [t for t in note.tasks if t.path == note.path and t.text != "[[Cy]] too"]
+    got = [(t.status, t.due.isoformat(), t.text, t.line) for t in notes_tasks]
+    assert got == ([expected] if expected else [])
+    if expected:
+        assert notes_tasks[0].links == ("Ann", "Bob")
+
+
+def test_task_notes_are_not_dated_notes_and_contacts_are_not_task_notes():
+    task = parse("---\ndue: 2026-12-01\n---\n[[Ann]]\n", "Tasks/2026-11-02 call Ann.md")
+    assert task.note_date == date(2026, 11, 2) and task.mentions == ()
+    assert [t.text for t in task.tasks] == ["2026-11-02 call Ann"]
+    assert parse("---\ndue: 2026-12-01\n---\n").tasks == ()
+
+
+def test_an_unreadable_due_date_is_a_warning():
+    note = parse("---\ndue: next week\n---\n", "Tasks/x.md")
+    assert note.tasks == ()
+    assert messages(note) == [(2, "warning", "`due`: 'next week' is not a date; no follow-up")]

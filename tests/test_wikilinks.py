@@ -50,7 +50,7 @@ def test_followup_title_and_due_line_show_link_text(vault, crm):
     assert "send Matteo the sheet (53 days overdue)" in crm(root, "due").output
 
 
-def test_show_drops_a_note_title_that_only_repeats_the_date(vault, crm):
+def test_show_gives_what_a_dated_note_says_not_its_file_name(vault, crm):
     root = vault(
         {
             "People/Anna.md": "- 2026-11-02 lunch with [[Bob|Bobby]]\n",
@@ -61,7 +61,7 @@ def test_show_drops_a_note_title_that_only_repeats_the_date(vault, crm):
     )
     lines = crm(root, "show", "Anna").output.splitlines()
     assert "  2026-11-02  lunch with Bobby  (People/Anna.md:1)" in lines
-    assert "  2026-11-02  (noted in Daily/2026-11-02.md)" in lines
+    assert "  2026-11-02  Saw Anna.  (Daily/2026-11-02.md)" in lines
     assert "  2026-09-18  Kickoff  (Meetings/2026-09-18 Kickoff.md)" in lines
 
 

@@ -320,7 +320,7 @@ def todo(app: App, name: str, text: str, due_when: str) -> None:
 @pass_app
 def done(app: App, name: str, match: str | None) -> None:
     """Mark an open task done: the one matching MATCH, or the only one."""
-    from plaintextcrm.edit import mark_task_done
+    from plaintextcrm.edit import complete_task
     from plaintextcrm.index import fold
 
     contact = _contact(app, name)
@@ -346,7 +346,7 @@ def done(app: App, name: str, match: str | None) -> None:
     stamp = True if _vault_task_style(app.root) == "tasks" else None
 
     def edit(data: bytes) -> bytes:
-        return mark_task_done(data, task, today=app.today, stamp=stamp)
+        return complete_task(data, task, today=app.today, stamp=stamp)
 
     _echo(_apply(app, task.path, edit), "Nothing to change.")
 

@@ -46,7 +46,6 @@ ACTIVITY_LIMIT = 15
 #: Recent activity looks back this many days at least (the window itself looks ahead).
 MIN_ACTIVITY_DAYS = 7
 
-_LEADING_DATE = re.compile(r"^\[?\[?\d{4}-\d{2}-\d{2}\]?\]?\s*[:\-–—]?\s*")
 _GIVE_TAGS = re.compile(r"(?<![\w#])#(?:gave|got)\b", re.IGNORECASE)
 
 
@@ -273,22 +272,14 @@ def _plain(value: Any) -> Any:
 
 
 def readable(text: str) -> str:
-    """Note text as a reader wants it: `[[Anna Rossi|Anna]]` → `Anna`, no #gave/#got tags,
-    no leading date (a meeting note titled `2026-06-12 Quarterly review` says the date twice).
-    """
-    text = _GIVE_TAGS.sub("", display_text(text))
-    text = _LEADING_DATE.sub("", text.strip())
-    return " ".join(text.split())
+    """Note text as a reader wants it: `[[Anna Rossi|Anna]]` → `Anna`, no #gave/#got tags."""
+    return " ".join(_GIVE_TAGS.sub("", display_text(text)).split())
 
 
-def topic(interaction: Interaction) -> str:
-    """What an interaction was about; a daily note with only a date for a title points to
-    the note instead, which is where the words are."""
-    text = readable(interaction.text)
-    if text:
-        return text
-    where = interaction.path[:-3] if interaction.path.endswith(".md") else interaction.path
-    return f"noted in {where}"
+def topic(interaction: Interaction) -> str | None:
+    """What an interaction was about, in the words the index chose; None when the note
+    says nothing more than its date."""
+    return readable(interaction.text) or None
 
 
 def _ago(day: date, today: date) -> str:
@@ -419,7 +410,7 @@ def _activity(contacts: Sequence[Contact], today: date, since: date) -> list[Act
             date=i.date,
             when=_ago(i.date, today),
             contacts=tuple(sorted(names, key=str.casefold)),
-            text=topic(i),
+            text=topic(i) or "",
             note=i.path,
             line=i.line,
             gave=i.gave,

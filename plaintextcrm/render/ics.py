@@ -36,6 +36,7 @@ from plaintextcrm.reminders import (
     birthday_reminder,
     date_reminder,
     followup_reminder,
+    followups,
     reconnect_reminder,
 )
 from plaintextcrm.wikilinks import display_text
@@ -249,9 +250,7 @@ def _events(ctx: _Context) -> Iterator[str]:
             headline=_date_headline(yearly, reminder, label),
         )
     tasks_seen: dict[tuple[str, str], int] = {}
-    for task in contact.tasks:
-        if task.status != "open" or task.due is None:
-            continue
+    for task in followups(contact):
         identity = (task.path, task.text)
         nth = tasks_seen.get(identity, 0)
         tasks_seen[identity] = nth + 1
@@ -383,13 +382,12 @@ def _reconnect_headline(reminder: Reminder) -> str:
     return f"Time to reconnect{cadence}: last contact {reminder.last_contact.isoformat()}{status}."
 
 
-def _interaction_text(interaction: Interaction) -> str:
-    """What was said; a daily note titled only by its date is named by its path instead."""
+def _interaction_line(interaction: Interaction) -> str:
+    """`- date: what was said`, in the words the index chose (just the date when the note
+    says nothing more)."""
     text = _short(interaction.text)
-    if not text or text == interaction.date.isoformat():
-        path = interaction.path
-        return path[:-3] if path.lower().endswith(".md") else path
-    return text
+    day = interaction.date.isoformat()
+    return f"- {day}: {text}" if text else f"- {day}"
 
 
 def _description_tail(contact: Contact, today: date) -> str:
@@ -418,7 +416,7 @@ def _description_tail(contact: Contact, today: date) -> str:
         lines.append("")
         lines.append("Latest:")
         for interaction in reversed(past[-LATEST_INTERACTIONS:]):
-            lines.append(f"- {interaction.date.isoformat()}: {_interaction_text(interaction)}")
+            lines.append(_interaction_line(interaction))
     open_tasks = contact.open_tasks
     if open_tasks:
         lines.append("")

@@ -137,25 +137,14 @@ def show_lines(contact: Contact, today: date, nxt: Reminder | None) -> list[str]
             )
             plan = " (planned)" if i.date > today else ""
             where = f"{i.path}:{i.line}" if i.line else i.path
-            if text:
-                lines.append(f"  {i.date.isoformat()}{plan}  {text}{marks}  ({where})")
-            else:
-                lines.append(f"  {i.date.isoformat()}{plan}  (noted in {where})")
+            said = f"  {text}{marks}" if text else ""
+            lines.append(f"  {i.date.isoformat()}{plan}{said}  ({where})")
     return lines
 
 
 def interaction_text(i: Interaction) -> str:
-    """What to show for an interaction: link text, without a title's repeated date.
-
-    A daily note `2026-11-02.md` gives an interaction whose text is its title, the date
-    itself; `2026-09-18 Acme kickoff` reads better as "Acme kickoff" next to the date.
-    """
-    text = display_text(i.text)
-    if i.line is None:
-        day = i.date.isoformat()
-        if text.startswith(day):
-            text = text[len(day) :].lstrip(" -–—_:")
-    return text
+    """What to show for an interaction: its text with links as their shown words."""
+    return display_text(i.text)
 
 
 def stats_lines(index: Index, today: date, overdue_reconnects: int) -> list[str]:

@@ -216,3 +216,30 @@ def test_pathological_lines_finish_in_linear_time(tmp_path, args):
     if args == ("due", "--json"):
         kinds = sorted(r["kind"] for r in json.loads(out) if r["contact"] == "Noise")
         assert kinds == ["followup", "reconnect"]
+
+
+#: Lines built to make a dated note's sentence search quadratic: thousands of people and
+#: sentence ends on one line, a bracket never closed before them, a long wrapped paragraph.
+DATED_PATHOLOGICAL = [
+    " ".join(f"[[P{i}]]." for i in range(20_000)),
+    "[" + "x. " * 100_000 + "[[Anna]]",
+    *(("word " * 2_000 + f"[[P{i}]]") for i in range(40)),
+    "> [!note] " + "> " * 100_000,
+    "attendees:: " + "[[Anna]], " * 20_000,
+]
+
+
+@pytest.mark.parametrize("args", [("show", "Anna", "--json"), ("due", "--json")], ids=" ".join)
+def test_pathological_dated_notes_finish_in_linear_time(tmp_path, args):
+    """A daily note's interaction text is the sentence that names each person: every
+    line is cut once, however many people it names."""
+    root = tmp_path / "v"
+    (root / "People").mkdir(parents=True)
+    (root / "Daily").mkdir()
+    (root / "crm.toml").write_text("")
+    (root / "People" / "Anna.md").write_text("---\ncadence: 1w\n---\n- 2026-11-01 coffee\n")
+    (root / "Daily" / "2026-11-03.md").write_text("\n".join(DATED_PATHOLOGICAL) + "\n")
+    code, peak, out, _ = run_measured(root, *args, timeout=120)
+    assert code == 0 and peak < PEAK_LIMIT_MIB
+    if args[0] == "show":
+        assert json.loads(out)["last_contact"] == "2026-11-03"
