@@ -60,7 +60,7 @@ from plaintextcrm.model import (
 )
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
-FORMAT = 11
+FORMAT = 12
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"

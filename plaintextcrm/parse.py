@@ -195,14 +195,15 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
     is_contact, near_miss = _classify(rel, stem, found, lines, body_start, text, config)
     fields = _contact_fields(found, stem, config, notes) if is_contact else None
     _suggest_keys(found, is_contact, config, notes)
-    note_date, name_text = (None, stem) if is_contact else _note_date(rel, stem, meta, config)
+    page = meta.with_inline(inline)
+    note_date, name_text = (None, stem) if is_contact else _note_date(rel, stem, page, config)
     body = _scan_body(lines, body_start, rel, notes, is_contact, note_date is not None)
     fm_links = _front_matter_links(meta)
     links = tuple(dict.fromkeys((*fm_links, *body.links)))
-    task_note = None if is_contact else _task_note(rel, meta, body, stem, links, notes)
+    task_note = None if is_contact else _task_note(rel, page, body, stem, links, notes)
     mentions: tuple[Mention, ...] = ()
     if note_date is not None and task_note is None:
-        mentions = _mentions(rel, meta, lines, body, fm_links, name_text)
+        mentions = _mentions(rel, page, lines, body, fm_links, name_text)
     return ParsedNote(
         path=rel,
         stem=stem,
@@ -258,6 +259,20 @@ class _Meta:
 
     def line(self, key: str) -> int | None:
         return self.lines.get(key)
+
+    def with_inline(self, inline: list[InlineField]) -> _Meta:
+        """The page's fields: front matter, plus its inline `key:: value` lines for the
+        keys front matter does not give (front matter wins), so a meeting note's
+        `summary::` or a task note's `due::` reads like its front matter twin."""
+        if not inline:
+            return self
+        given = {keys.normalise(k) for k in self.values}
+        values, lines = dict(self.values), dict(self.lines)
+        for f in inline:
+            if f.key not in given:
+                given.add(f.key)
+                values[f.raw_key], lines[f.raw_key] = f.value, f.line
+        return _Meta(values, lines, self.template)
 
 
 def _front_matter(lines: list[str], notes: _Notes) -> tuple[_Meta, int]:
