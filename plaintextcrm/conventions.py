@@ -83,7 +83,8 @@ def detect(root: Path, config: Config) -> Conventions:
                 words[word] += 1
         for written, field in dict.fromkeys(found):
             norm = keys.normalise(written)
-            vcard = vcard or norm in _VCARD or keys.is_typed(written)
+            # contact-sync plugins write vCard keys upper-case; `org:` is just a key
+            vcard = vcard or (written.isupper() and norm in _VCARD) or keys.is_typed(written)
             if written != field and (field, written) not in _PLAIN:
                 spellings[(written, _SHOWN_AS.get(field, field))] += 1
     return Conventions(
@@ -131,20 +132,24 @@ def _listed(pairs: tuple[tuple[str, int], ...]) -> str:
     return shown + (f" and {len(pairs) - SHOWN} more" if len(pairs) > SHOWN else "")
 
 
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
+
+
 def summary(c: Conventions) -> str:
     """One line: `15 contacts in markdown/, vCard keys; 15 birthdays; templates in
     Templates/ skipped`."""
     if not c.contacts:
-        return f"no contacts among {c.notes} notes"
+        return f"no contacts among {_count(c.notes, 'note')}"
     where = " and ".join(home or "the vault root" for home, _ in c.homes[:2])
     if len(c.homes) > 2:
         where += f" and {len(c.homes) - 2} more folders"
-    parts = [f"{c.contacts} contacts in {where}"]
+    parts = [f"{_count(c.contacts, 'contact')} in {where}"]
     if c.vcard:
         parts[0] += ", vCard keys"
     elif c.spellings:
         parts[0] += ", keys like " + ", ".join(f"`{w}`" for w, _, _ in c.spellings[:2])
-    parts.append(f"{c.birthdays} birthdays")
+    parts.append(_count(c.birthdays, "birthday"))
     if c.follow_ups:
         parts.append(f"{c.follow_ups} with follow-ups")
     if c.template_folders:

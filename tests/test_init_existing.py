@@ -73,3 +73,19 @@ def test_init_in_an_empty_folder_is_unchanged(tmp_path, crm):
     result = crm(None, "init", str(root))
     assert result.stdout == f"Vault ready in {root} (created crm.toml, People/, .crm/)\n"
     assert (root / "crm.toml").read_text().startswith("# plaintextcrm configuration. Every key")
+
+
+def test_init_does_not_call_plain_lowercase_keys_vcard(tmp_path, crm):
+    """kepano's template writes `org:` and `created:`; no contact-sync plugin was there."""
+    root = write_vault(
+        tmp_path / "vault",
+        {
+            "References/Steph Ango.md": '---\ncategories:\n  - "[[People]]"\norg:\n  - "[[Obsidian]]"\n---\n',
+            "Daily/2026-11-20.md": "Called [[Steph Ango]].\n",
+        },
+    )
+    result = crm(None, "init", str(root))
+    assert result.stdout.splitlines()[-1] == (
+        "1 contact in References/, keys like `org`; 0 birthdays; dated notes in Daily/"
+    )
+    assert "vCard" not in (root / "crm.toml").read_text()
