@@ -337,7 +337,12 @@ def check(app: App, as_json: bool) -> None:
             click.echo(p.format())
         errors = sum(1 for p in problems if p.level == "error")
         warnings = len(problems) - errors
-        summary = f"{index.notes} notes checked: {errors} errors, {warnings} warnings"
+        from plaintextcrm.words import plural
+
+        summary = (
+            f"{plural(index.notes, 'note')} checked: "
+            f"{plural(errors, 'error')}, {plural(warnings, 'warning')}"
+        )
         click.echo(summary, err=True)
     if any(p.level == "error" for p in problems):
         sys.exit(1)

@@ -18,6 +18,7 @@ from pathlib import Path
 from plaintextcrm import fields as keys
 from plaintextcrm.config import DEFAULT_TOML, Config
 from plaintextcrm.vault import is_ignored, is_template_folder, list_notes
+from plaintextcrm.words import plural
 
 #: How many items of each kind the report and the config comments list.
 SHOWN = 5
@@ -132,24 +133,20 @@ def _listed(pairs: tuple[tuple[str, int], ...]) -> str:
     return shown + (f" and {len(pairs) - SHOWN} more" if len(pairs) > SHOWN else "")
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
-
-
 def summary(c: Conventions) -> str:
     """One line: `15 contacts in markdown/, vCard keys; 15 birthdays; templates in
     Templates/ skipped`."""
     if not c.contacts:
-        return f"no contacts among {_count(c.notes, 'note')}"
+        return f"no contacts among {plural(c.notes, 'note')}"
     where = " and ".join(home or "the vault root" for home, _ in c.homes[:2])
     if len(c.homes) > 2:
         where += f" and {len(c.homes) - 2} more folders"
-    parts = [f"{_count(c.contacts, 'contact')} in {where}"]
+    parts = [f"{plural(c.contacts, 'contact')} in {where}"]
     if c.vcard:
         parts[0] += ", vCard keys"
     elif c.spellings:
         parts[0] += ", keys like " + ", ".join(f"`{w}`" for w, _, _ in c.spellings[:2])
-    parts.append(_count(c.birthdays, "birthday"))
+    parts.append(plural(c.birthdays, "birthday"))
     if c.follow_ups:
         parts.append(f"{c.follow_ups} with follow-ups")
     if c.template_folders:

@@ -30,6 +30,7 @@ from plaintextcrm.model import Contact, Index, Interaction, Reminder
 from plaintextcrm.reminders import due
 from plaintextcrm.render.text import cadence_phrase, when
 from plaintextcrm.wikilinks import display_text
+from plaintextcrm.words import plural
 
 Format = Literal["md", "html", "txt"]
 FORMATS: tuple[Format, ...] = ("md", "html", "txt")
@@ -206,14 +207,14 @@ class Digest:
         c = self.counts()
         parts = []
         if c["followups"]:
-            part = _plural(c["followups"], "follow-up")
+            part = plural(c["followups"], "follow-up")
             if c["overdue_followups"]:
                 part += f" ({c['overdue_followups']} overdue)"
             parts.append(part)
         if c["birthdays"]:
-            parts.append(_plural(c["birthdays"], "birthday"))
+            parts.append(plural(c["birthdays"], "birthday"))
         if c["dates"]:
-            parts.append(_plural(c["dates"], "date"))
+            parts.append(plural(c["dates"], "date"))
         if c["reconnects"]:
             parts.append(f"{c['reconnects']} to reconnect with")
         return ", ".join(parts) if parts else "nothing due"
@@ -244,10 +245,6 @@ class Digest:
             "activity_more": more["activity"],
             "problems": _plain(self.problems),
         }
-
-
-def _plural(n: int, noun: str) -> str:
-    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def _long_date(day: date) -> str:
