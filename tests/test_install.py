@@ -100,3 +100,17 @@ def test_wheel_renders_the_digest(installed, tmp_path):
     assert outputs["md"].startswith("# CRM digest 2026-11-23: 1 birthday")
     assert "&lt;b&gt;Ann&lt;/b&gt;" in outputs["html"] and "turns 40" in outputs["html"]
     assert outputs["txt"].startswith("CRM digest 2026-11-23: 1 birthday\n")
+
+
+def test_wheel_version_is_the_package_version(installed, tmp_path):
+    """One source for the version: the wheel's metadata, `crm --version` and the feed's
+    PRODID all come from `plaintextcrm.__version__`."""
+    from plaintextcrm import __version__
+
+    meta = subprocess.run(
+        [str(installed / "bin" / "python"), "-c",
+         "import importlib.metadata as m; print(m.version('plaintextcrm'))"],
+        capture_output=True, text=True, cwd=tmp_path, env={**os.environ, "PYTHONPATH": ""},
+    )  # fmt: skip
+    assert meta.stdout.strip() == __version__
+    assert run(installed, "--version", cwd=tmp_path).stdout.strip() == f"crm {__version__}"
