@@ -9,6 +9,7 @@ threads without anyone mutating it behind another's back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import datetime
 from datetime import date
 from typing import Literal
 
@@ -240,9 +241,9 @@ class Reminder:
     age: int | None = None
     label: str | None = None
     years: int | None = None
-    last_contact: date | None = None
+    last_contact: datetime.date | None = None
     cadence: str | None = None
     key: str = ""
 
-    def sort_key(self) -> tuple[date, int, str, str]:
+    def sort_key(self) -> tuple[datetime.date, int, str, str]:
         return (self.date, KIND_ORDER[self.kind], self.contact.casefold(), self.text)

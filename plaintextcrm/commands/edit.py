@@ -56,7 +56,7 @@ def _changes(rel: str, old: bytes, new: bytes) -> list[str]:
     from plaintextcrm.edit import Lines
 
     before, after = Lines.from_bytes(old).text, Lines.from_bytes(new).text
-    out = []
+    out: list[str] = []
     matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
     for tag, _, _, j1, j2 in matcher.get_opcodes():
         if tag in ("insert", "replace"):

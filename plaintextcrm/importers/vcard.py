@@ -300,9 +300,9 @@ def _record(card, origin: str, nicknames: list[str]) -> ImportResult:
             if when:
                 dates.append(f"{when} {label}".strip())
             elif raw:
-                what = label or "date"
-                notices.append(f"{origin}: {name}: {what} {raw!r} is not a date; kept in the note")
-                note_parts.append(f"{what.capitalize()}: {raw}")
+                kind = label or "date"
+                notices.append(f"{origin}: {name}: {kind} {raw!r} is not a date; kept in the note")
+                note_parts.append(f"{kind.capitalize()}: {raw}")
 
     urls: list[str] = []
     linkedin = None

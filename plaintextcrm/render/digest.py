@@ -18,6 +18,7 @@ import heapq
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
+import datetime
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
@@ -102,10 +103,10 @@ class ReconnectItem:
     cadence: str | None
     cadence_text: str
     score: float
-    last_contact: date | None
+    last_contact: datetime.date | None
     days_since: int | None
     last_topic: str | None
-    last_topic_date: date | None
+    last_topic_date: datetime.date | None
     open_tasks: tuple[TaskItem, ...]
 
 
