@@ -8,8 +8,8 @@ threads without anyone mutating it behind another's back.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 import datetime
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 

@@ -14,11 +14,11 @@ variables.
 
 from __future__ import annotations
 
+import datetime
 import heapq
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, fields, is_dataclass
-import datetime
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any, Literal
