@@ -137,11 +137,33 @@ def load_config(root: Path) -> Config:
     Obsidian settings that decide how notes read (template folders, daily-note formats)."""
     from plaintextcrm.obsidian import template_folders
 
+    config = _load_toml(root)
+    if config.templates_dir:
+        templates_folder(root, config.templates_dir)  # outside the vault: an error now
     return replace(
-        _load_toml(root),
+        config,
         template_folders=template_folders(root),
         daily_notes=daily_note_formats(root),
     )
+
+
+def templates_folder(
+    root: Path, folder: str, what: str = f"{CONFIG_NAME}: `templates_dir`"
+) -> Path:
+    """`folder` (relative to the vault, or absolute) resolved with symlinks followed; a
+    one-line error unless it is inside the vault.
+
+    Templates decide what a digest says and where its links go: a crm.toml from a shared
+    or cloned vault must not be able to point them at a folder elsewhere on the machine.
+    """
+    real_root = root.resolve()
+    try:
+        target = (real_root / folder).resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        raise CrmError(f"{what}: {folder!r} cannot be resolved (a symlink loop?)") from None
+    if not target.is_relative_to(real_root):
+        raise CrmError(f"{what} must be a folder inside the vault; {folder!r} leads to {target}")
+    return target
 
 
 def _load_toml(root: Path) -> Config:
