@@ -125,6 +125,31 @@ def _opt_str(value: Any, key: str) -> str | None:
     raise _type_error(key, "a string")
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_password_env(name: str | None) -> str | None:
+    """`smtp.password_env`, if it names a variable plainly meant for the mail password.
+
+    crm.toml is a file people share and sync; without a rule, one line in it
+    (`password_env = "AWS_SECRET_ACCESS_KEY"`) would mail any secret in the environment of
+    whoever runs `crm digest --mail-to` to any server. The rule: the name starts with
+    `CRM_` (a variable set for crm), or contains `PASS` and `SMTP` or `MAIL`
+    (`SMTP_PASSWORD`, `GMAIL_APP_PASSWORD`), in any case.
+    """
+    if not name:
+        return name
+    upper = name.upper()
+    meant = upper.startswith("CRM_") or ("PASS" in upper and ("SMTP" in upper or "MAIL" in upper))
+    if not (_ENV_NAME.fullmatch(name) and meant):
+        raise CrmError(
+            f"{CONFIG_NAME}: `smtp.password_env` must name a variable set for the mail password:"
+            f" one that starts with CRM_, or contains PASS and SMTP or MAIL (such as"
+            f" CRM_SMTP_PASSWORD); {name!r} is not one"
+        )
+    return name
+
+
 def _cadence(value: Any, key: str) -> Cadence | None:
     try:
         return parse_cadence(value)
@@ -238,7 +263,7 @@ def parse_config(table: dict[str, Any]) -> Config:
         starttls=smtp_t.get("starttls", False),
         ssl=smtp_t.get("ssl", False),
         user=_opt_str(smtp_t.get("user"), "smtp.user"),
-        password_env=_opt_str(smtp_t.get("password_env"), "smtp.password_env"),
+        password_env=check_password_env(_opt_str(smtp_t.get("password_env"), "smtp.password_env")),
         sender=_opt_str(smtp_t.get("from"), "smtp.from"),
     )
     digest_days = sections["digest"].get("days", 14)
