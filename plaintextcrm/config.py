@@ -18,6 +18,7 @@ from plaintextcrm.dates import DateValueError, parse_cadence
 from plaintextcrm.errors import CrmError
 from plaintextcrm.model import Cadence, Problem
 from plaintextcrm.obsidian import DailyNoteFormat, daily_note_formats
+from plaintextcrm.readfile import read_regular
 
 CONFIG_NAME = "crm.toml"
 
@@ -194,7 +195,7 @@ def templates_folder(
 def _load_toml(root: Path) -> Config:
     path = root / CONFIG_NAME
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # a FIFO named crm.toml must not hang every command
     except FileNotFoundError:
         return parse_config({})
     except OSError as exc:

@@ -1,16 +1,27 @@
 """Files in the vault that try to run code or hang crm (issue 15, items 4 and 7).
 
-Templates come from the vault (`.crm/templates/`, or the folder `templates_dir` in crm.toml
+Item 4: templates come from the vault (`.crm/templates/`, or the folder `templates_dir` in crm.toml
 names), so a shared or synced vault can hold someone else's template. Each payload below
 runs a shell command through Python internals when a template is rendered without a
 sandbox; the proof that none runs is a marker file the command would create.
+
+Item 7: a named pipe (FIFO) where crm expects a file (crm.toml, a cache, the token, a
+template, a note) blocked `open()` forever. Commands run as subprocesses with a timeout,
+so a hang fails the test instead of stopping the suite.
 """
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import os
+import stat
+import subprocess
+import sys
+import threading
+import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -190,3 +201,212 @@ def test_item_04_a_hostile_template_runs_nothing_in_crm_serve(vault, tmp_path):
         server.proc.kill()
     assert "Traceback" not in "\n".join(server.proc.err)
     assert not os.path.exists(marker)
+
+
+# --- item 7: a FIFO (or a device) where crm expects a file never hangs it -----------------
+
+#: How long any command may take here; each finishes in well under a second when it works.
+PROMPT = 30
+
+
+def run_crm(root: Path, *args: str, timeout: float = PROMPT) -> subprocess.CompletedProcess:
+    """`crm --vault ROOT ARGS` as a subprocess, failing the test (not hanging it) if it
+    does not finish within `timeout` seconds."""
+    from live_support import REPO
+
+    env = {k: v for k, v in os.environ.items() if k not in ("CRM_VAULT", "CRM_TODAY")}
+    env["PYTHONPATH"] = os.pathsep.join([str(REPO), env.get("PYTHONPATH", "")])
+    argv = [sys.executable, "-m", "plaintextcrm", "--vault", str(root), "--today", "2026-11-23"]
+    try:
+        return subprocess.run(
+            [*argv, *args], capture_output=True, text=True, timeout=timeout, env=env
+        )
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"crm {' '.join(args)} hung for {timeout} s")
+
+
+def promptly(call, fifo: Path, timeout: float = PROMPT):
+    """`call()` in a thread; if it has not returned within `timeout`, open `fifo` for
+    writing (which frees a reader stuck on it) and fail the test."""
+    result: dict[str, object] = {}
+
+    def target() -> None:
+        try:
+            result["value"] = call()
+        except BaseException as exc:
+            result["error"] = exc
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(5)
+        pytest.fail(f"hung on the FIFO {fifo}")
+    if "error" in result:
+        raise result["error"]  # type: ignore[misc]
+    return result.get("value")
+
+
+def settled_vault(vault) -> Path:
+    """A vault whose files are old enough for every cache layer to be used."""
+    root = vault(NOTES)
+    old = time.time() - 3600
+    for path in root.rglob("*"):
+        os.utime(path, (old, old))
+    return root
+
+
+def fifo(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.exists() or path.is_symlink():
+        path.unlink()
+    os.mkfifo(path)
+    return path
+
+
+COMMANDS = [("check",), ("due", "--json"), ("list",), ("digest",), ("ics",), ("log", "Ann", "call")]
+
+
+def test_item_07_a_fifo_named_crm_toml_is_a_one_line_error_for_every_command(vault):
+    root = vault(NOTES)
+    fifo(root / "crm.toml")
+    for args in [*COMMANDS, ("init",)]:
+        out = run_crm(root, *args)
+        assert out.returncode == 1, (args, out.stdout)
+        assert out.stderr.splitlines() == [
+            f"crm: error: cannot read {root / 'crm.toml'}: it is a named pipe (FIFO),"
+            " not a regular file"
+        ], args
+    assert stat.S_ISFIFO(os.lstat(root / "crm.toml").st_mode)
+    assert (root / "People" / "Ann Lee.md").read_text() == NOTES["People/Ann Lee.md"]
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "layers_above"),
+    [
+        ("parsed.cache", ("due", "--json"), ("results.cache", "index.cache")),
+        ("index.cache", ("due", "--json"), ("results.cache",)),
+        ("results.cache", ("due", "--json"), ()),
+        ("output-digest.cache", ("digest",), ()),
+        ("output-ics.cache", ("ics",), ()),
+        ("ics-events.cache", ("ics",), ("output-ics.cache",)),
+    ],
+)
+def test_item_07_a_fifo_in_place_of_a_cache_file_is_no_cache_and_replaced(
+    vault, name, args, layers_above
+):
+    root = settled_vault(vault)
+    expected = run_crm(root, *args)
+    assert expected.returncode == 0, expected.stderr
+    assert (root / ".crm" / name).is_file()  # this command does use that file
+    for above in layers_above:  # a cache consulted first would answer without reading it
+        (root / ".crm" / above).unlink()
+    fifo(root / ".crm" / name)
+    out = run_crm(root, *args)
+    assert (out.returncode, out.stdout, out.stderr) == (0, expected.stdout, expected.stderr)
+    # Never written through: the atomic writer put a regular file in its place.
+    assert stat.S_ISREG(os.lstat(root / ".crm" / name).st_mode)
+    again = run_crm(root, *args)
+    assert (again.returncode, again.stdout) == (0, expected.stdout)
+
+
+def test_item_07_a_fifo_named_token_gets_a_new_token_and_serve_starts(vault):
+    from live_support import Crm, wait_until
+
+    root = vault(NOTES)
+    token = fifo(root / ".crm" / "token")
+    proc = Crm("--vault", str(root), "--today", "2026-11-23", "serve", "--port", "0")
+    try:
+        lines = wait_until(
+            lambda: [ln for ln in proc.out if ln.startswith("Calendar:")],
+            timeout=PROMPT,
+            what="crm serve to print its URLs (hung on the FIFO?)",
+        )
+        url = urlsplit(lines[0].split()[1])
+        assert stat.S_ISREG(os.lstat(token).st_mode)
+        assert oct(os.lstat(token).st_mode & 0o777) == "0o600"
+        assert url.path == f"/{token.read_text().strip()}/crm.ics"
+        assert proc.err_lines("did not hold a valid token; made a new one")
+        conn = http.client.HTTPConnection(url.hostname, url.port, timeout=20)
+        try:
+            conn.request("GET", url.path)
+            assert conn.getresponse().status == 200
+        finally:
+            conn.close()
+    finally:
+        proc.kill()
+
+
+def test_item_07_a_fifo_in_place_of_a_template_is_a_one_line_error(vault):
+    root = vault(NOTES)
+    template = fifo(root / ".crm" / "templates" / "digest.md.j2")
+    out = run_crm(root, "digest")
+    assert out.returncode == 1 and out.stdout == ""
+    assert out.stderr.splitlines()[-1] == (
+        f"crm: error: cannot read template {template}: it is a named pipe (FIFO),"
+        " not a regular file"
+    )
+    assert run_crm(root, "digest", "--format", "txt").returncode == 0  # other formats work
+
+
+@pytest.mark.parametrize(
+    "rel", [".obsidian/templates.json", ".obsidian/daily-notes.json", "People/Bob.md"]
+)
+def test_item_07_a_fifo_in_place_of_a_setting_or_a_note_is_skipped(vault, rel):
+    reference = run_crm(vault(NOTES), "due", "--json")
+    root = vault(NOTES)
+    fifo(root / rel)
+    for args in COMMANDS:
+        out = run_crm(root, *args)
+        assert out.returncode == 0, (args, out.stderr)
+    assert run_crm(root, "due", "--json").stdout == reference.stdout
+
+
+def test_item_07_a_fifo_as_the_write_lock_does_not_stop_a_write(vault):
+    root = vault(NOTES)
+    fifo(root / ".crm" / "write.lock")
+    out = run_crm(root, "log", "Ann", "called about the move")
+    assert out.returncode == 0, out.stderr
+    assert "- 2026-11-23 called about the move" in (root / "People" / "Ann Lee.md").read_text()
+
+
+def test_item_07_a_fifo_as_the_output_file_is_refused_not_read_or_replaced(vault, tmp_path):
+    root = vault(NOTES)
+    out_fifo = fifo(tmp_path / "digest.html")
+    out = run_crm(root, "digest", "--format", "html", "-o", str(out_fifo))
+    assert out.returncode == 1
+    assert out.stderr.splitlines()[-1] == (
+        f"crm: error: cannot write {out_fifo}: it is a named pipe (FIFO), not a regular file"
+    )
+    assert stat.S_ISFIFO(os.lstat(out_fifo).st_mode)
+
+
+def test_item_07_a_note_swapped_for_a_fifo_after_the_listing_is_skipped(tmp_path):
+    """The scanner lists only regular notes; a note replaced by a FIFO between the listing
+    and the read (or the writer's read) is never waited on."""
+    from plaintextcrm.config import Config
+    from plaintextcrm.errors import WriteError
+    from plaintextcrm.load import _read_parse
+    from plaintextcrm.writefile import write_note
+
+    note = fifo(tmp_path / "People" / "Ann.md")
+    assert promptly(lambda: _read_parse("People/Ann.md", note, Config()), note) is None
+    with pytest.raises(WriteError, match="it is a named pipe"):
+        promptly(lambda: write_note(note, lambda b: b + b"x\n", vault=tmp_path), note)
+
+
+def test_item_07_read_regular_refuses_fifos_devices_and_folders(tmp_path):
+    from plaintextcrm.readfile import NotRegularFile, read_regular
+
+    pipe = fifo(tmp_path / "pipe")
+    with pytest.raises(NotRegularFile, match="named pipe"):
+        promptly(lambda: read_regular(pipe), pipe)
+    if os.path.exists("/dev/zero"):  # never ends: must not be read at all
+        with pytest.raises(NotRegularFile, match="character device"):
+            read_regular("/dev/zero")
+    with pytest.raises(IsADirectoryError):
+        read_regular(tmp_path)
+    (tmp_path / "file").write_bytes(b"ok")
+    assert read_regular(tmp_path / "file") == b"ok"
