@@ -383,6 +383,21 @@ def test_item_07_a_fifo_as_the_output_file_is_refused_not_read_or_replaced(vault
     assert stat.S_ISFIFO(os.lstat(out_fifo).st_mode)
 
 
+def test_item_07_a_fifo_as_a_watch_output_is_one_failed_output_the_others_written(vault, tmp_path):
+    from datetime import date
+
+    from plaintextcrm.live.watch import Target, rebuild
+
+    root = vault(NOTES)
+    pipe = fifo(tmp_path / "digest.html")
+    targets = [Target("html", pipe, "digest.html"), Target("ics", tmp_path / "crm.ics", "crm.ics")]
+    done = promptly(lambda: rebuild(root, date(2026, 11, 23), targets, None), pipe)
+    assert done.failed == ("digest.html: cannot write " + str(pipe) + ": it is a named pipe"
+                           " (FIFO), not a regular file",)  # fmt: skip
+    assert [t.shown for t in done.written] == ["crm.ics"]
+    assert stat.S_ISFIFO(os.lstat(pipe).st_mode)
+
+
 def test_item_07_a_note_swapped_for_a_fifo_after_the_listing_is_skipped(tmp_path):
     """The scanner lists only regular notes; a note replaced by a FIFO between the listing
     and the read (or the writer's read) is never waited on."""
