@@ -58,6 +58,7 @@ from plaintextcrm.model import (
     Task,
     YearlyDate,
 )
+from plaintextcrm.readfile import read_regular
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
 FORMAT = 12
@@ -294,7 +295,7 @@ def read(state: Path, name: str, expect: bytes) -> Iterator[Any] | None:
     checks; else None. A consumer must still treat ValueError, EOFError and TypeError
     while iterating as "no cache" (a payload of the wrong shape)."""
     try:
-        data = (state / name).read_bytes()
+        data = read_regular(state / name)  # a FIFO or a device: no cache, never a hang
     except OSError:
         return None
     head = _head(expect)

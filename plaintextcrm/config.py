@@ -18,6 +18,7 @@ from plaintextcrm.dates import DateValueError, parse_cadence
 from plaintextcrm.errors import CrmError
 from plaintextcrm.model import Cadence, Problem
 from plaintextcrm.obsidian import DailyNoteFormat, daily_note_formats
+from plaintextcrm.readfile import read_regular
 
 CONFIG_NAME = "crm.toml"
 
@@ -125,6 +126,31 @@ def _opt_str(value: Any, key: str) -> str | None:
     raise _type_error(key, "a string")
 
 
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+
+
+def check_password_env(name: str | None) -> str | None:
+    """`smtp.password_env`, if it names a variable plainly meant for the mail password.
+
+    crm.toml is a file people share and sync; without a rule, one line in it
+    (`password_env = "AWS_SECRET_ACCESS_KEY"`) would mail any secret in the environment of
+    whoever runs `crm digest --mail-to` to any server. The rule: the name starts with
+    `CRM_` (a variable set for crm), or contains `PASS` and `SMTP` or `MAIL`
+    (`SMTP_PASSWORD`, `GMAIL_APP_PASSWORD`), in any case.
+    """
+    if not name:
+        return name
+    upper = name.upper()
+    meant = upper.startswith("CRM_") or ("PASS" in upper and ("SMTP" in upper or "MAIL" in upper))
+    if not (_ENV_NAME.fullmatch(name) and meant):
+        raise CrmError(
+            f"{CONFIG_NAME}: `smtp.password_env` must name a variable set for the mail password:"
+            f" one that starts with CRM_, or contains PASS and SMTP or MAIL (such as"
+            f" CRM_SMTP_PASSWORD); {name!r} is not one"
+        )
+    return name
+
+
 def _cadence(value: Any, key: str) -> Cadence | None:
     try:
         return parse_cadence(value)
@@ -137,17 +163,39 @@ def load_config(root: Path) -> Config:
     Obsidian settings that decide how notes read (template folders, daily-note formats)."""
     from plaintextcrm.obsidian import template_folders
 
+    config = _load_toml(root)
+    if config.templates_dir:
+        templates_folder(root, config.templates_dir)  # outside the vault: an error now
     return replace(
-        _load_toml(root),
+        config,
         template_folders=template_folders(root),
         daily_notes=daily_note_formats(root),
     )
 
 
+def templates_folder(
+    root: Path, folder: str, what: str = f"{CONFIG_NAME}: `templates_dir`"
+) -> Path:
+    """`folder` (relative to the vault, or absolute) resolved with symlinks followed; a
+    one-line error unless it is inside the vault.
+
+    Templates decide what a digest says and where its links go: a crm.toml from a shared
+    or cloned vault must not be able to point them at a folder elsewhere on the machine.
+    """
+    real_root = root.resolve()
+    try:
+        target = (real_root / folder).resolve()
+    except (OSError, RuntimeError):  # a symlink loop
+        raise CrmError(f"{what}: {folder!r} cannot be resolved (a symlink loop?)") from None
+    if not target.is_relative_to(real_root):
+        raise CrmError(f"{what} must be a folder inside the vault; {folder!r} leads to {target}")
+    return target
+
+
 def _load_toml(root: Path) -> Config:
     path = root / CONFIG_NAME
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # a FIFO named crm.toml must not hang every command
     except FileNotFoundError:
         return parse_config({})
     except OSError as exc:
@@ -216,7 +264,7 @@ def parse_config(table: dict[str, Any]) -> Config:
         starttls=smtp_t.get("starttls", False),
         ssl=smtp_t.get("ssl", False),
         user=_opt_str(smtp_t.get("user"), "smtp.user"),
-        password_env=_opt_str(smtp_t.get("password_env"), "smtp.password_env"),
+        password_env=check_password_env(_opt_str(smtp_t.get("password_env"), "smtp.password_env")),
         sender=_opt_str(smtp_t.get("from"), "smtp.from"),
     )
     digest_days = sections["digest"].get("days", 14)

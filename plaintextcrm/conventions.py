@@ -17,6 +17,7 @@ from pathlib import Path
 
 from plaintextcrm import fields as keys
 from plaintextcrm.config import DEFAULT_TOML, Config
+from plaintextcrm.readfile import read_regular
 from plaintextcrm.vault import is_ignored, is_template_folder, list_notes
 from plaintextcrm.words import plural
 
@@ -64,7 +65,7 @@ def detect(root: Path, config: Config) -> Conventions:
     contacts = birthdays = follow_ups = 0
     for f in files:
         try:
-            data = f.path.read_bytes()
+            data = read_regular(f.path)
         except OSError:
             continue
         note = parse_note(f.rel, data, config)

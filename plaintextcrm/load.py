@@ -23,6 +23,7 @@ from typing import Any
 from plaintextcrm import cache
 from plaintextcrm.config import CONFIG_NAME, Config, load_config
 from plaintextcrm.model import Index, ParsedNote, Problem
+from plaintextcrm.readfile import NotRegularFile, read_regular
 from plaintextcrm.vault import NoteFile, ensure_state_dir, list_notes
 
 #: Below this many notes to parse, a process pool costs more than it saves.
@@ -237,9 +238,9 @@ def _read_parse(rel: str, path: Path, config: Config) -> Any:
     from plaintextcrm.parse import parse_note
 
     try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        return None
+        data = read_regular(path)
+    except (FileNotFoundError, NotRegularFile):
+        return None  # gone, or swapped for a FIFO since the listing (which skips those)
     except OSError as exc:
         return Problem(rel, None, "error", f"cannot read: {exc.strerror}")
     note = parse_note(rel, data, config)

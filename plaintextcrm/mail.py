@@ -1,13 +1,16 @@
 """Send the digest by mail: one multipart/alternative message (text + HTML) over SMTP.
 
 The password never lives in crm.toml (a file people commit and sync): config names an
-environment variable (`smtp.password_env`) and the password is read from there. Every
+environment variable (`smtp.password_env`, a name plainly meant for it:
+`config.check_password_env`) and the password is read from there. It is sent only over
+TLS (STARTTLS or SSL), or in clear text to a server on this machine. Every
 failure (a missing variable, a refused connection, a rejected login) is one `CrmError`
 line with exit code 1, because this runs from cron where a traceback helps no one.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import smtplib
@@ -16,7 +19,7 @@ from collections.abc import Mapping
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
-from plaintextcrm.config import SmtpConfig
+from plaintextcrm.config import SmtpConfig, check_password_env
 from plaintextcrm.errors import CrmError, UsageError
 
 TIMEOUT_SECONDS = 30
@@ -61,13 +64,14 @@ def build_message(sender: str, to: str, subject: str, text: str, html: str) -> E
 
 
 def _password(smtp: SmtpConfig, env: Mapping[str, str]) -> str | None:
-    if not smtp.password_env:
+    name = check_password_env(smtp.password_env)
+    if not name:
         return None
-    password = env.get(smtp.password_env)
+    password = env.get(name)
     if password is None:
         raise CrmError(
-            f"smtp.password_env names ${smtp.password_env}, but it is not set;"
-            f" export {smtp.password_env}=... in the environment that runs crm"
+            f"smtp.password_env names ${name}, but it is not set;"
+            f" export {name}=... in the environment that runs crm"
         )
     return password
 
@@ -104,6 +108,12 @@ def send_mail(
             if smtp.starttls:
                 client.starttls(context=context)
             if smtp.user and password is not None:
+                if not (smtp.ssl or smtp.starttls) and not _is_loopback(client):
+                    raise CrmError(
+                        f"mail not sent: the connection to {where} is not encrypted, and a"
+                        " password goes in clear text only to a server on this machine;"
+                        " set smtp.starttls = true (port 587) or smtp.ssl = true (port 465)"
+                    )
                 client.login(smtp.user, password)
             client.send_message(message, from_addr=sender, to_addrs=[to])
     except smtplib.SMTPAuthenticationError as exc:
@@ -126,6 +136,23 @@ def send_mail(
         reason = exc.strerror or str(exc)
         raise CrmError(f"mail not sent: cannot connect to {where}: {reason}") from None
     return message
+
+
+def _is_loopback(client: smtplib.SMTP) -> bool:
+    """Whether the server `client` is connected to is this machine (127.0.0.0/8, ::1).
+
+    The address actually connected to, not the host name: `localhost` mapped elsewhere is
+    not loopback, and a local relay or TLS tunnel (stunnel, Proton Bridge) on 127.0.0.1
+    under another name is."""
+    if client.sock is None:
+        return False
+    try:
+        address = ipaddress.ip_address(client.sock.getpeername()[0].split("%")[0])
+    except (OSError, ValueError):
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        address = address.ipv4_mapped
+    return address.is_loopback
 
 
 def _smtp_reason(exc: object) -> str:

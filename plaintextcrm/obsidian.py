@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from plaintextcrm.dates import MONTHS
+from plaintextcrm.readfile import read_regular
 
 #: Where the core Templates plugin and the Templater plugin keep their folder setting.
 _TEMPLATE_SETTINGS = (
@@ -35,8 +36,8 @@ OBSIDIAN_SETTINGS = (
 def _settings(path: Path) -> dict[str, Any]:
     """A settings file as a dict; {} when it is missing or not a JSON object."""
     try:
-        raw = path.read_bytes()
-    except OSError:
+        raw = read_regular(path)
+    except OSError:  # missing, unreadable, or a FIFO / device: never waited on
         return {}  # the usual case: json is not even imported
     import json
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from plaintextcrm.index import fold
 from plaintextcrm.model import Contact, Index
+from plaintextcrm.readfile import read_regular
 
 
 def _field_values(contact: Contact) -> list[tuple[str, str]]:
@@ -34,7 +35,7 @@ def search_contacts(index: Index, root: Path, text: str) -> list[tuple[Contact, 
         matches = [f"{label}: {value}" for label, value in _field_values(contact)
                    if wanted in fold(value)]  # fmt: skip
         try:
-            body = (root / contact.path).read_text(encoding="utf-8-sig", errors="replace")
+            body = read_regular(root / contact.path).decode("utf-8-sig", errors="replace")
         except OSError:
             body = ""
         for number, line in enumerate(body.splitlines(), 1):

@@ -4,14 +4,24 @@ The built-in templates live in the top-level `templates/` folder of the source t
 the wheel ships as the package `plaintextcrm.templates`. A source checkout is preferred when
 present (so a working tree always renders its own templates); an installed wheel falls back
 to the package resource.
+
+Override folders and their files live in the vault, which may be shared, synced or cloned,
+so they are confined to it (symlinks followed) and every template is rendered in Jinja2's
+sandbox: a template lays out data, it never runs code (docs/reliability.md, "Vault files
+that try to run code").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING
+
+from plaintextcrm.errors import CrmError
+from plaintextcrm.readfile import read_regular
+from plaintextcrm.vault import STATE_DIR
 
 if TYPE_CHECKING:
     import jinja2
@@ -30,29 +40,81 @@ def builtin_templates_dir() -> Path:
 
 def vault_template_dirs(root: Path, configured: str | None = None) -> list[Path]:
     """The vault's override folders, most specific first: `templates_dir` from crm.toml
-    (relative to the vault), then `<vault>/.crm/templates`."""
+    (relative to the vault), then `<vault>/.crm/templates`; each resolved (symlinks
+    followed), and an error if it leads outside the vault (`config.templates_folder`)."""
+    from plaintextcrm.config import templates_folder
+
     dirs = []
     if configured:
-        dirs.append((root / configured).resolve())
-    dirs.append(root / ".crm" / "templates")
+        dirs.append(templates_folder(root, configured))
+    state = f"{STATE_DIR}/templates"
+    dirs.append(templates_folder(root, state, what=f"`{state}`"))
     return [d for d in dirs if d.is_dir()]
 
 
 def environment(overrides: Iterable[Path] = (), *, html: bool = False) -> jinja2.Environment:
-    """A Jinja2 environment that looks in `overrides` first, then the built-in templates.
+    """A sandboxed Jinja2 environment that looks in `overrides` first, then the built-in
+    templates.
+
+    Override templates come from the vault, which a shared folder, a synced `.crm/` or a
+    cloned crm.toml can fill with someone else's files, so every template is rendered in
+    Jinja2's immutable sandbox: it can lay out the data it is given, but not reach Python
+    internals (`''.__class__.__mro__`, `cycler.__init__.__globals__`), call methods that
+    change data, or run anything; such a template stops with `jinja2.sandbox.SecurityError`.
+    The shipped templates need nothing more.
 
     `html=True` turns on autoescaping for every template (the HTML digest); Markdown and
     text outputs are rendered unescaped. Undefined variables raise, so a typo in a user's
     override is a clear error instead of a silently empty section.
     """
     import jinja2
+    from jinja2.sandbox import ImmutableSandboxedEnvironment
 
-    loader = jinja2.FileSystemLoader([*map(str, overrides), str(builtin_templates_dir())])
-    return jinja2.Environment(
-        loader=loader,
+    return ImmutableSandboxedEnvironment(
+        loader=_loader(list(overrides)),
         autoescape=html,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _loader(overrides: list[Path]) -> jinja2.BaseLoader:
+    """Templates from `overrides`, then the built-in folder, read with `read_regular` (a
+    FIFO named `digest.md.j2` never hangs a render) and kept inside their folder."""
+    import jinja2
+    from jinja2.loaders import split_template_path
+
+    builtin = builtin_templates_dir()
+    search = [(folder.resolve(), True) for folder in overrides] + [(builtin, False)]
+
+    class Loader(jinja2.BaseLoader):
+        def get_source(
+            self, environment: jinja2.Environment, template: str
+        ) -> tuple[str, str, Callable[[], bool]]:
+            pieces = split_template_path(template)  # refuses `..`
+            for folder, confined in search:
+                path = folder.joinpath(*pieces)
+                if confined:
+                    # A symlink in an override folder may not fetch a file from elsewhere.
+                    real = Path(os.path.realpath(path))
+                    if not real.is_relative_to(folder):
+                        if not real.exists():
+                            continue
+                        raise CrmError(f"{path}: template leads outside its folder (to {real})")
+                    path = real
+                try:
+                    data = read_regular(path)
+                except (FileNotFoundError, NotADirectoryError):
+                    continue
+                except OSError as exc:
+                    raise CrmError(f"cannot read template {path}: {exc.strerror}") from None
+                try:
+                    text = data.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    raise CrmError(f"{path}: template is not UTF-8 text") from None
+                return text, str(path), lambda: False
+            raise jinja2.TemplateNotFound(template)
+
+    return Loader()

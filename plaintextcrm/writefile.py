@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from plaintextcrm.errors import ConflictError, CrmError, UsageError, WriteError
+from plaintextcrm.readfile import NotRegularFile, open_regular, read_regular
 
 #: Windows device names, refused as file names on every platform (notes travel by sync).
 RESERVED_NAMES = frozenset(
@@ -280,7 +281,7 @@ def _settled(target: Path, shown: str) -> Iterator[_Base]:
     missing_deadline = time.monotonic() + MISSING_SECONDS
     while True:
         try:
-            fd = os.open(target, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+            fd = open_regular(target)  # a FIFO swapped in for the note: an error, no hang
         except FileNotFoundError:
             if time.monotonic() < missing_deadline:
                 time.sleep(_POLL)
@@ -407,8 +408,8 @@ def _replace_checked(temp: Path, target: Path, base: _Base) -> bool:
     """Check, then rename: for systems without an atomic exchange. An in-place save landing
     between the check and the rename wrote into the file we replaced; it is put back."""
     try:
-        old = open(target, "rb")  # noqa: SIM115 - kept open across the rename
-    except FileNotFoundError:
+        old = open(open_regular(target), "rb")  # noqa: SIM115 - kept open across the rename
+    except (FileNotFoundError, NotRegularFile):
         return False
     with old:
         if _ident(os.fstat(old.fileno())) != base.ident or old.read() != base.data:
@@ -427,7 +428,7 @@ def _replace_checked(temp: Path, target: Path, base: _Base) -> bool:
 
 def _read_or_none(path: Path) -> bytes | None:
     try:
-        return path.read_bytes()
+        return read_regular(path)
     except OSError:
         return None
 
@@ -541,12 +542,14 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         path = path.resolve()
     mode = None
     try:
-        if path.read_bytes() == data:
+        if read_regular(path) == data:
             return False
     except FileNotFoundError:
         pass
     except IsADirectoryError:
         raise WriteError(f"cannot write {path}: it is a folder") from None
+    except NotRegularFile as exc:  # a FIFO or a device: never read, never replaced
+        raise WriteError(f"cannot write {path}: {exc.strerror}") from None
     except OSError:
         pass  # unreadable: try to replace it; the write below reports a real failure
     with contextlib.suppress(OSError):

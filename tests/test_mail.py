@@ -243,8 +243,8 @@ def test_starttls_with_login(tls_files):
     with Server(tls_context=context, require_starttls=True,
                 authenticator=accept_only("me", "pw")) as server:  # fmt: skip
         config = SmtpConfig(host="127.0.0.1", port=server.port, starttls=True, user="me",
-                            password_env="PW")  # fmt: skip
-        send_mail(config, "me@example.org", "s", "t", "<p>h</p>", env={"PW": "pw"})
+                            password_env="CRM_PW")  # fmt: skip
+        send_mail(config, "me@example.org", "s", "t", "<p>h</p>", env={"CRM_PW": "pw"})
     assert len(server.inbox.envelopes) == 1
 
 
@@ -271,3 +271,122 @@ def test_implicit_tls(tls_files):
         config = SmtpConfig(host="127.0.0.1", port=server.port, ssl=True)
         send_mail(config, "me@example.org", "s", "t", "<p>h</p>")
     assert len(server.inbox.envelopes) == 1
+
+
+# --- issue 15, item 4: a shared crm.toml must not mail a secret anywhere ------------------
+
+
+class Logins:
+    """An authenticator that accepts `me`/`pw` and keeps every login attempt it saw."""
+
+    def __init__(self) -> None:
+        self.attempts: list[tuple[bytes, bytes]] = []
+
+    def __call__(self, server, session, envelope, mechanism, auth_data):
+        if isinstance(auth_data, LoginPassword):
+            self.attempts.append((auth_data.login, auth_data.password))
+        ok = isinstance(auth_data, LoginPassword) and auth_data.password == b"pw"
+        return AuthResult(success=ok, handled=False)
+
+
+def non_loopback_address() -> str | None:
+    """An address of this machine that is not loopback, or None when it has none."""
+    for probe in ("192.0.2.1", "10.255.255.255", "198.51.100.1"):
+        try:
+            with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+                s.connect((probe, 9))  # UDP: nothing is sent, the kernel picks a source
+                address = s.getsockname()[0]
+        except OSError:
+            continue
+        if not ipaddress.ip_address(address).is_loopback:
+            return address
+    return None
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["HOME", "AWS_SECRET_ACCESS_KEY", "GITHUB_TOKEN", "PGPASSWORD", "DATABASE_PASSWORD",
+     "PASSWORD", "SMTP_USER", "MAIL_TOKEN", "X-CRM_PASS", "1SMTP_PASS", "CRMPASSWORD"],
+)  # fmt: skip
+def test_password_env_must_name_a_variable_meant_for_the_mail_password(vault, crm, name):
+    logins = Logins()
+    with Server(authenticator=logins, auth_require_tls=False) as server:
+        toml = smtp_toml(server.port, f'user = "me"\npassword_env = "{name}"\n')
+        root = vault({**NOTES, "crm.toml": toml})
+        env = {name: "pw"} if name.isidentifier() else None
+        for args in (("digest", "--mail-to", "me@example.org"), ("due",), ("check",)):
+            out = crm(root, *args, env=env)
+            assert out.exit_code == 1, (args, out.stdout)
+            assert out.stderr.strip().splitlines() == [
+                "crm: error: crm.toml: `smtp.password_env` must name a variable set for the"
+                " mail password: one that starts with CRM_, or contains PASS and SMTP or MAIL"
+                f" (such as CRM_SMTP_PASSWORD); {name!r} is not one"
+            ]
+    assert logins.attempts == [] and server.inbox.envelopes == []
+    with pytest.raises(CrmError, match="must name a variable set for the mail password"):
+        config = SmtpConfig(port=server.port, user="me", password_env=name)
+        send_mail(config, "me@example.org", "s", "t", "h", env={name: "pw"})
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize(
+    "name", ["CRM_SMTP_PASSWORD", "crm_mail", "SMTP_PASSWORD", "GMAIL_APP_PASSWORD", "MAIL_PASS"]
+)
+def test_password_env_names_that_are_plainly_for_mail_work(vault, crm, name):
+    logins = Logins()
+    with Server(authenticator=logins, auth_require_tls=False, auth_required=True) as server:
+        toml = smtp_toml(server.port, f'user = "me"\npassword_env = "{name}"\n')
+        root = vault({**NOTES, "crm.toml": toml})
+        out = crm(root, "digest", "--mail-to", "me@example.org", env={name: "pw"})
+        assert out.exit_code == 0, out.stderr
+    assert logins.attempts == [(b"me", b"pw")] and len(server.inbox.envelopes) == 1
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+def test_no_password_in_clear_text_to_a_server_that_is_not_loopback(vault, crm):
+    address = non_loopback_address()
+    if address is None:
+        pytest.skip("this machine has no address but loopback")
+    logins = Logins()
+    inbox = Inbox()
+    port = free_port()
+    controller = Controller(inbox, hostname=address, port=port, authenticator=logins,
+                            auth_require_tls=False, auth_required=True)  # fmt: skip
+    controller.start()
+    try:
+        toml = f'[smtp]\nhost = "{address}"\nport = {port}\nuser = "me"\npassword_env = "CRM_SMTP_PASSWORD"\n'
+        root = vault({**NOTES, "crm.toml": toml})
+        out = crm(root, "digest", "--mail-to", "me@example.org", env={"CRM_SMTP_PASSWORD": "pw"})
+        assert out.exit_code == 1 and out.stdout == ""
+        assert out.stderr.strip().splitlines()[-1] == (
+            f"crm: error: mail not sent: the connection to {address}:{port} is not encrypted,"
+            " and a password goes in clear text only to a server on this machine;"
+            " set smtp.starttls = true (port 587) or smtp.ssl = true (port 465)"
+        )
+        assert "pw" not in out.stderr
+        # Without a password nothing secret is at stake: a relay that needs no login works.
+        relay = Controller(Inbox(), hostname=address, port=free_port())
+        relay.start()
+        try:
+            toml = f'[smtp]\nhost = "{address}"\nport = {relay.port}\n'
+            (root / "crm.toml").write_text(toml, encoding="utf-8")
+            ok = crm(root, "digest", "--mail-to", "me@example.org")
+            assert ok.exit_code == 0, ok.stderr
+            assert len(relay.handler.envelopes) == 1
+        finally:
+            relay.stop()
+    finally:
+        controller.stop()
+    assert logins.attempts == [] and inbox.envelopes == []
+
+
+@pytest.mark.filterwarnings("ignore:Requiring AUTH while not requiring TLS")
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost"])
+def test_a_password_in_clear_text_to_loopback_is_allowed(vault, crm, host):
+    logins = Logins()
+    with Server(authenticator=logins, auth_require_tls=False, auth_required=True) as server:
+        toml = smtp_toml(server.port, 'user = "me"\npassword_env = "CRM_SMTP_PASSWORD"\n')
+        root = vault({**NOTES, "crm.toml": toml.replace("127.0.0.1", host)})
+        out = crm(root, "digest", "--mail-to", "me@example.org", env={"CRM_SMTP_PASSWORD": "pw"})
+        assert out.exit_code == 0, out.stderr
+    assert logins.attempts == [(b"me", b"pw")] and len(server.inbox.envelopes) == 1

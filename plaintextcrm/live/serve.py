@@ -29,6 +29,7 @@ from typing import Any, TextIO
 
 from plaintextcrm.errors import CrmError
 from plaintextcrm.live.outputs import KINDS, render_output
+from plaintextcrm.readfile import NotRegularFile, read_regular
 from plaintextcrm.vault import ensure_state_dir
 
 TOKEN_FILE = "token"
@@ -53,10 +54,14 @@ def load_token(root: Path, log: TextIO | None = None) -> str:
 
 
 def _read_token(path: Path) -> str | None:
+    """The token in `path`; None when there is none, "" when it holds no valid token (or
+    is a FIFO or a device, never waited on): the caller then replaces it atomically."""
     try:
-        token = path.read_text(encoding="ascii", errors="replace").strip()
+        token = read_regular(path).decode("ascii", errors="replace").strip()
     except FileNotFoundError:
         return None
+    except NotRegularFile:
+        return ""
     if not TOKEN_RE.fullmatch(token):
         return ""
     if path.stat().st_mode & 0o077:

@@ -504,8 +504,10 @@ def markdown_escape(value: object) -> str:
 
 def render_digest(digest: Digest, fmt: str, template_dirs: Iterable[Path] = ()) -> str:
     """The digest through `digest.<fmt>.j2`, from the first folder of `template_dirs` that has
-    it, else the built-in one. A broken user template is a one-line error naming it."""
+    it, else the built-in one, in Jinja2's sandbox (`templating.environment`). A broken or
+    hostile user template is a one-line error naming it."""
     import jinja2
+    from jinja2.sandbox import SecurityError
 
     from plaintextcrm.templating import environment
 
@@ -520,6 +522,12 @@ def render_digest(digest: Digest, fmt: str, template_dirs: Iterable[Path] = ()) 
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or name
         raise CrmError(f"{where}:{exc.lineno}: template error: {exc.message}") from None
+    except SecurityError as exc:
+        where, why = _template_file(env, name), str(exc).rstrip(".")
+        raise CrmError(
+            f"{where}: template refused: {why} (a template lays out the digest's data;"
+            " it cannot reach Python objects or run anything)"
+        ) from None
     except jinja2.TemplateError as exc:
         where = _template_file(env, name)
         raise CrmError(f"{where}: template error: {exc}") from None

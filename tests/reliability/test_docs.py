@@ -48,3 +48,18 @@ def test_every_case_test_is_in_the_table():
                 number = int(test.split("_")[2])
                 row = next(line for line in doc.splitlines() if line.startswith(f"| {number} |"))
                 assert test in row, f"{test} is not in the row of case {number}"
+
+
+def test_every_round_2_test_is_named_and_every_named_test_exists():
+    """Issue 15's sections name tests by `module::test`, here and in tests/: each must
+    exist, and each `test_item_NN_...` test of this folder must be named."""
+    doc = DOC.read_text(encoding="utf-8")
+    for path, test in re.findall(r"`((?:tests/)?test_\w+\.py)::(test_\w+)`", doc):
+        folder = HERE.parent if path.startswith("tests/") else HERE
+        tree = ast.parse((folder / path.removeprefix("tests/")).read_text(encoding="utf-8"))
+        names = {n.name for n in tree.body if isinstance(n, ast.FunctionDef)}
+        assert test in names, f"{path}::{test} in docs/reliability.md does not exist"
+    for module in sorted(p.name for p in HERE.glob("test_*.py")):
+        for test in _tests_in(module):
+            if re.match(r"test_item_\d+", test):
+                assert f"`{module}::{test}`" in doc, f"{module}::{test} is not in the doc"
