@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import re
 
-#: The bidi controls (Unicode's Bidi_Control property): marks, embeddings, overrides and
-#: isolates. Invisible, and able to reorder what is shown around them.
-BIDI_CONTROLS = "\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+from plaintextcrm.lookalike import BIDI_CONTROLS
+
 _TERMINAL_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
 #: What JSON leaves raw but a terminal would obey (C0 controls are escaped by JSON).
 _JSON_UNSAFE = re.compile(f"[\x7f-\x9f{BIDI_CONTROLS}]")
