@@ -23,7 +23,7 @@ from typing import Any
 from plaintextcrm import cache
 from plaintextcrm.config import CONFIG_NAME, Config, load_config
 from plaintextcrm.model import Index, ParsedNote, Problem
-from plaintextcrm.vault import NoteFile, ensure_state_dir, list_notes
+from plaintextcrm.vault import NoteFile, ensure_state_dir, list_notes, state_dir_problem
 
 #: Below this many notes to parse, a process pool costs more than it saves.
 POOL_THRESHOLD = 2000
@@ -50,6 +50,9 @@ class Session:
         self.files, self.walk_problems = list_notes(
             self.root, self.config.ignore, self.config.template_folders
         )
+        refused = state_dir_problem(self.root)
+        if refused is not None:
+            self.walk_problems.append(refused)
         self._stamp = cache.stamp(self.config.fingerprint())
 
     # -- the state folder ------------------------------------------------------------

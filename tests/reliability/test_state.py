@@ -1,0 +1,114 @@
+"""Issue 15 item 8: the tool's own state (`.crm/`) and files never leave the vault or show
+up in `git status`, and the cache's warm path survives a note with a future mtime."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .helpers import assert_clean_exit
+
+ANNA = "---\nname: Anna Rossi\ncadence: 1w\n---\n## Log\n- 2026-11-01 coffee\n"
+PATH = "People/Anna Rossi.md"
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): (b"<link>" if p.is_symlink() else p.read_bytes())
+        for p in sorted(folder.rglob("*"))
+        if p.is_symlink() or p.is_file()
+    }
+
+
+# --- `.crm` as a symlink -------------------------------------------------------------
+
+
+@pytest.fixture
+def linked(vault, tmp_path):
+    """A vault whose `.crm` is a symlink to a folder outside it (a cloned repository can
+    carry one), and that outside folder."""
+    root = vault({PATH: ANNA})
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (root / ".crm").symlink_to(outside, target_is_directory=True)
+    return root, outside
+
+
+READS = [
+    ("check", "--json"),
+    ("due", "--json"),
+    ("list",),
+    ("show", "Anna"),
+    ("stats",),
+    ("search", "coffee"),
+    ("ics",),
+    ("digest", "--format", "txt"),
+    ("export", "json"),
+]
+
+
+def test_a_symlinked_state_folder_is_never_written_through(linked, crm):
+    root, outside = linked
+    for args in READS:
+        for _ in range(2):  # a second run would read a cache made by the first
+            result = crm(root, *args)
+            assert_clean_exit(result, (0, 1) if args[0] == "check" else (0,))
+    # writing commands: the note is written, nothing else
+    assert_clean_exit(crm(root, "log", "Anna", "tea", "--date", "2026-11-20"))
+    assert_clean_exit(crm(root, "new", "Bruno Neri"))
+    assert _tree(outside) == {}, "crm wrote through the .crm symlink"
+    assert (root / ".crm").is_symlink()
+    assert "- 2026-11-20 tea" in (root / PATH).read_text()
+
+
+def test_a_symlinked_state_folder_is_a_check_warning_and_commands_still_work(linked, crm):
+    root, _ = linked
+    check = crm(root, "check", "--json")
+    assert_clean_exit(check)
+    (problem,) = json.loads(check.stdout)
+    assert problem["path"] == ".crm" and problem["level"] == "warning"
+    assert "symbolic link" in problem["message"]
+    due = crm(root, "due", "--json", "--days", "30")
+    assert_clean_exit(due)
+    assert json.loads(due.stdout)  # the reminders are there, from a cold read
+
+
+def test_serve_refuses_a_symlinked_state_folder_with_one_line(linked):
+    root, outside = linked
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "plaintextcrm", "--vault", str(root), "serve", "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert proc.returncode == 1
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("crm: error: cannot keep the feed token")
+    assert "symbolic link" in lines[0]
+    assert _tree(outside) == {}
+
+
+def test_a_state_folder_that_is_a_file_is_refused_too(vault, crm):
+    root = vault({PATH: ANNA, ".crm": "not a folder\n"})
+    assert_clean_exit(crm(root, "due"))
+    assert_clean_exit(crm(root, "log", "Anna", "tea", "--date", "2026-11-20"))
+    assert (root / ".crm").read_text() == "not a folder\n"
+
+
+def test_gitignore_is_never_written_through_a_symlink(vault, crm, tmp_path):
+    root = vault({PATH: ANNA})
+    (root / ".crm").mkdir()
+    target = tmp_path / "elsewhere" / "autostart.desktop"
+    target.parent.mkdir()
+    (root / ".crm" / ".gitignore").symlink_to(target)  # dangling: would be created
+    assert_clean_exit(crm(root, "due"))
+    assert_clean_exit(crm(root, "log", "Anna", "tea", "--date", "2026-11-20"))
+    assert not target.exists()
