@@ -77,8 +77,8 @@ class Session:
         tick could go unseen; results are then not cached.
         """
         if self._vault_state is None:
-            cutoff = cache.racy_cutoff()
-            if any(f.mtime_ns >= cutoff for f in self.files):
+            low, high = cache.racy_window()
+            if any(low <= f.mtime_ns <= high for f in self.files):
                 return None
             try:
                 st = (self.root / CONFIG_NAME).stat()
@@ -137,7 +137,7 @@ class Session:
     def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:
         state = self.state()
         old = read_parsed(state, self._stamp) if state is not None else {}
-        cutoff = cache.racy_cutoff()
+        low, high = cache.racy_window()
         problems = list(self.walk_problems)
         entries: dict[str, tuple[int, int, Any]] = {}
         slots: list[ParsedNote | None] = []
@@ -166,7 +166,7 @@ class Session:
                     continue  # vanished since the walk
                 blob, note = result
                 slots[slot] = note
-                entries[f.rel] = (f.size, f.mtime_ns, blob, f.mtime_ns >= cutoff)
+                entries[f.rel] = (f.size, f.mtime_ns, blob, low <= f.mtime_ns <= high)
         if state is not None and (todo or len(entries) != len(old)):
             write_parsed(state, self._stamp, entries)
         return [n for n in slots if n is not None], problems

@@ -93,15 +93,11 @@ def _read_or_make_token(path: Path, log: TextIO) -> str:
             os.unlink(tmp)
 
 
-#: A file written this recently may be written again within the same mtime tick (Linux
-#: timestamps are coarse), unseen by a stamp; while one is, nothing is memoised.
-RACY_NS = 2_000_000_000
-
-
 def vault_stamp(root: Path) -> str | None:
     """A digest of everything an output depends on that can change on disk: each note's
     (path, size, mtime_ns), crm.toml, and the template override files. None while a file
     is too fresh to trust its mtime (then every request renders again)."""
+    from plaintextcrm.cache import racy_window
     from plaintextcrm.config import CONFIG_NAME, load_config
     from plaintextcrm.obsidian import OBSIDIAN_SETTINGS
     from plaintextcrm.templating import vault_template_dirs
@@ -119,8 +115,10 @@ def vault_stamp(root: Path) -> str | None:
         except OSError:
             continue
         facts.append((str(path), st.st_size, st.st_mtime_ns))
-    cutoff = time.time_ns() - RACY_NS
-    if any(mtime >= cutoff for _, _, mtime in facts):
+    # A file written this recently may be written again within the same mtime tick (Linux
+    # timestamps are coarse), unseen by a stamp; while one is, nothing is memoised.
+    low, high = racy_window()
+    if any(low <= mtime <= high for _, _, mtime in facts):
         return None
     text = "\n".join(f"{rel}\0{size}\0{mtime}" for rel, size, mtime in facts)
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()

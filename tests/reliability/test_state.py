@@ -7,9 +7,11 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
+from conftest import TODAY
 
 from .helpers import assert_clean_exit
 
@@ -112,3 +114,61 @@ def test_gitignore_is_never_written_through_a_symlink(vault, crm, tmp_path):
     assert_clean_exit(crm(root, "due"))
     assert_clean_exit(crm(root, "log", "Anna", "tea", "--date", "2026-11-20"))
     assert not target.exists()
+
+
+# --- a note with a future mtime -------------------------------------------------------
+
+
+def _set_mtimes(root: Path, seconds_from_now: float, only: str | None = None) -> None:
+    when = time.time() + seconds_from_now
+    for path in root.rglob("*"):
+        rel = path.relative_to(root).as_posix()
+        if path.is_file() and ".crm" not in path.parts and only in (None, rel):
+            os.utime(path, (when, when))
+
+
+def test_a_future_mtime_does_not_keep_the_cache_cold(vault, crm, monkeypatch):
+    from plaintextcrm import load
+    from plaintextcrm.config import load_config
+
+    root = vault({PATH: ANNA, "People/Bo.md": "---\ncadence: 2w\n---\n"})
+    _set_mtimes(root, -3600)
+    _set_mtimes(root, 4 * 365 * 86400, only=PATH)  # `touch -d 2030-...`, a wrong clock
+    first = crm(root, "due", "--json", "--days", "30")
+    assert_clean_exit(first)
+    calls: list[int] = []
+    real = load.Session.index
+    monkeypatch.setattr(load.Session, "index", lambda self: calls.append(1) or real(self))
+    assert crm(root, "due", "--json", "--days", "30").stdout == first.stdout
+    assert calls == []  # the warm path: the finished answer, no index built
+    monkeypatch.undo()
+    session = load.Session(root, load_config(root), TODAY)
+    session.index()
+    assert session.parsed_count == 0  # and no note parsed again
+    # an editor's save still shows: it stamps the note with the time it is now
+    (root / PATH).write_text(ANNA.replace("coffee", "tea"), encoding="utf-8")
+    _set_mtimes(root, -60, only=PATH)
+    assert "tea" in crm(root, "show", "Anna", "--json").stdout
+
+
+def test_an_mtime_a_few_seconds_ahead_is_still_treated_as_fresh(vault):
+    from plaintextcrm import load
+    from plaintextcrm.config import load_config
+
+    root = vault({PATH: ANNA})
+    _set_mtimes(root, 10)  # a file server whose clock runs ahead: maybe mid-save
+    for _ in range(2):
+        session = load.Session(root, load_config(root), TODAY)
+        session.index()
+        assert session.parsed_count == 1
+        assert session.vault_state() is None
+
+
+def test_the_feed_server_memoises_a_vault_with_a_future_mtime(vault):
+    from plaintextcrm.live.serve import vault_stamp
+
+    root = vault({PATH: ANNA})
+    _set_mtimes(root, -3600)
+    _set_mtimes(root, 365 * 86400, only=PATH)
+    assert vault_stamp(root) is not None
+    assert vault_stamp(root) == vault_stamp(root)
