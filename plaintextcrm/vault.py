@@ -13,6 +13,7 @@ import errno
 import os
 import re
 import stat
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -168,6 +169,29 @@ def in_template_folder(rel: str, template_folders: tuple[str, ...] = ()) -> bool
     )
 
 
+#: The temporary files of crm's writer (`writefile.temp_name`): `.<note>.crm-<8 hex>.tmp`.
+CRM_TEMP = re.compile(r"\..+\.crm-[0-9a-f]{8}\.tmp\Z", re.DOTALL)
+#: A writer's temporary file lives for a moment (the write, the swap); one this old was
+#: left by a run that was killed, and any crm command that sees it removes it. The age is
+#: the inode's change time, which every rename and exchange refreshes.
+STALE_TEMP_SECONDS = 600
+
+
+def remove_if_stale_temp(entry: os.DirEntry[str]) -> bool:
+    """Remove `entry` if it is a crm writer's temporary file older than
+    STALE_TEMP_SECONDS; True when removed. Never raises."""
+    if not CRM_TEMP.match(entry.name):
+        return False
+    try:
+        st = entry.stat(follow_symlinks=False)
+        if not stat.S_ISREG(st.st_mode) or time.time() - st.st_ctime < STALE_TEMP_SECONDS:
+            return False
+        os.unlink(entry.path)
+    except OSError:
+        return False
+    return True
+
+
 def is_editor_temp(name: str) -> bool:
     """Editors' and sync tools' temporary files, which must never be read as notes."""
     return name.startswith((".", "#", "~")) or name.endswith(("~", ".tmp", ".swp", ".icloud"))
@@ -193,6 +217,8 @@ def list_notes(
         for entry in entries:
             name = entry.name
             if is_editor_temp(name):
+                if name.endswith(".tmp"):
+                    remove_if_stale_temp(entry)  # a killed writer's, where .crm/ could not hold it
                 continue
             rel = prefix + name
             try:

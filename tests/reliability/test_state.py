@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import time
@@ -13,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import TODAY
 
-from .helpers import assert_clean_exit
+from .helpers import assert_clean_exit, snapshot
 
 ANNA = "---\nname: Anna Rossi\ncadence: 1w\n---\n## Log\n- 2026-11-01 coffee\n"
 PATH = "People/Anna Rossi.md"
@@ -172,3 +173,101 @@ def test_the_feed_server_memoises_a_vault_with_a_future_mtime(vault):
     _set_mtimes(root, 365 * 86400, only=PATH)
     assert vault_stamp(root) is not None
     assert vault_stamp(root) == vault_stamp(root)
+
+
+# --- the writer's temporary files -------------------------------------------------------
+
+#: Runs `crm` and SIGKILLs itself once the writer's temporary file is written.
+_KILLED_AT_SWAP = """
+import os, signal, sys
+import plaintextcrm.writefile as writefile
+def swap_in(*args):
+    os.kill(os.getpid(), signal.SIGKILL)
+writefile._swap_in = swap_in
+from plaintextcrm.cli import main
+sys.argv = ["crm", *sys.argv[1:]]
+main()
+"""
+
+
+def _killed_log(root: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    argv = ["--vault", str(root), "--today", "2026-11-23", "log", "Anna", "killed"]
+    proc = subprocess.run(
+        [sys.executable, "-c", _KILLED_AT_SWAP, *argv], env=env, capture_output=True, timeout=120
+    )
+    assert proc.returncode == -9, proc.stderr.decode()
+
+
+def _git(root: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", "-C", str(root), *args], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.mark.skipif(not shutil.which("git"), reason="needs git")
+def test_a_killed_write_leaves_nothing_git_status_shows(vault, crm):
+    root = vault({PATH: ANNA})
+    crm(root, "check")  # .crm/ exists, as after any first run
+    _git(root, "init", "-q")
+    _git(root, "add", "-A")
+    _git(root, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "vault")
+    _killed_log(root)
+    assert _git(root, "status", "--porcelain", "--untracked-files=all") == ""
+    (leftover,) = (root / ".crm" / "tmp").iterdir()
+    assert leftover.name.startswith(".Anna Rossi.md.crm-")
+
+
+def test_without_a_usable_state_folder_temps_are_dot_files_any_command_cleans(
+    vault, crm, monkeypatch
+):
+    root = vault({PATH: ANNA, ".crm": "a file, not a folder\n"})
+    _killed_log(root)
+    (leftover,) = (p for p in (root / "People").iterdir() if p.name != "Anna Rossi.md")
+    assert leftover.name.startswith(".Anna Rossi.md.crm-") and leftover.name.endswith(".tmp")
+    assert_clean_exit(crm(root, "list"))
+    assert leftover.exists()  # fresh: it could be a write in progress
+    monkeypatch.setattr("plaintextcrm.vault.STALE_TEMP_SECONDS", 0)
+    assert_clean_exit(crm(root, "list"))  # a reading command, scanning the folder
+    assert not leftover.exists()
+    assert (root / PATH).read_text() == ANNA
+
+
+def test_a_bind_mount_that_refuses_the_rename_falls_back_to_a_dot_file(vault, crm, monkeypatch):
+    import errno
+
+    import plaintextcrm.writefile as writefile
+
+    real_exchange, real_link = writefile._exchange, os.link
+    used: list[str] = []
+
+    def exchange(a, b):
+        used.append(Path(a).parent.name)
+        if Path(a).parent.name == "tmp":
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        return real_exchange(a, b)
+
+    def link(src, dst, *args, **kwargs):
+        if Path(src).parent.name == "tmp":
+            raise OSError(errno.EXDEV, os.strerror(errno.EXDEV))
+        return real_link(src, dst, *args, **kwargs)
+
+    monkeypatch.setattr(writefile, "_exchange", exchange)
+    monkeypatch.setattr(os, "link", link)
+    root = vault({PATH: ANNA})
+    before = snapshot(root)
+    assert_clean_exit(crm(root, "log", "Anna", "tea", "--date", "2026-11-20"))
+    assert used == ["tmp", "People"]
+    assert_clean_exit(crm(root, "new", "Bruno Neri"))
+    after = snapshot(root)
+    assert set(after) == set(before) | {"People/Bruno Neri.md"}  # no temp file left
+    assert after[PATH] == before[PATH] + b"- 2026-11-20 tea\n"
+
+
+def test_the_scanner_knows_the_writers_temp_names():
+    from plaintextcrm.vault import CRM_TEMP, is_editor_temp
+    from plaintextcrm.writefile import temp_name
+
+    name = temp_name("Anna Rossi.md")
+    assert CRM_TEMP.match(name) and is_editor_temp(name)
+    assert not CRM_TEMP.match(".Anna Rossi.md.swp") and not CRM_TEMP.match("notes.tmp")
