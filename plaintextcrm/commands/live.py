@@ -106,13 +106,21 @@ def watch(
 @pass_app
 def serve(app: App, host: str, port: int, days: int | None, quiet: bool) -> None:
     """Serve the feed and the HTML digest over HTTP at a secret URL (Ctrl-C to stop)."""
-    from plaintextcrm.live.serve import FeedServer, Site, load_token, serve_until_stopped
+    from plaintextcrm.live.serve import (
+        TOKEN_FILE,
+        FeedServer,
+        Site,
+        load_token,
+        serve_until_stopped,
+    )
+    from plaintextcrm.vault import STATE_DIR
 
     root = app.root
     token = load_token(root)
     site = Site(root, _today_source(app), days)
+    token_file = root / STATE_DIR / TOKEN_FILE
     try:
-        server = FeedServer((host, port), site, token, quiet=quiet)
+        server = FeedServer((host, port), site, token, quiet=quiet, token_file=token_file)
     except OSError as exc:
         raise CrmError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     stop = threading.Event()
