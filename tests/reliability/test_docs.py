@@ -48,3 +48,11 @@ def test_every_case_test_is_in_the_table():
                 number = int(test.split("_")[2])
                 row = next(line for line in doc.splitlines() if line.startswith(f"| {number} |"))
                 assert test in row, f"{test} is not in the row of case {number}"
+
+
+def test_every_test_the_page_names_exists():
+    """Beyond the case table: each `file.py::test` named anywhere on the page exists."""
+    doc = DOC.read_text(encoding="utf-8")
+    for module, test in re.findall(r"`(test_\w+\.py)::(test_\w+)`", doc):
+        if (HERE / module).exists():
+            assert test in _tests_in(module), f"{module}::{test} on the page does not exist"
