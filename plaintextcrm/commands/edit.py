@@ -122,6 +122,7 @@ def init(ctx: click.Context, directory: str | None) -> None:
 
             found = detect(root, config)
         made = []
+        had_state = (root / ".crm").is_dir()  # before the writer makes .crm/tmp/ for crm.toml
         if (root / "crm.toml").exists():
             say(f"{root / 'crm.toml'} already exists; kept as it is")
         else:
@@ -131,7 +132,7 @@ def init(ctx: click.Context, directory: str | None) -> None:
         if found is None and not (root / "People").is_dir():
             (root / "People").mkdir()
             made.append("People/")
-        if not (root / ".crm").is_dir():
+        if not had_state:
             made.append(".crm/")
         ensure_state_dir(root)
     except OSError as exc:
