@@ -69,6 +69,13 @@ RESULTS_FILE = "results.cache"
 #: A file modified this recently may be modified again within the same mtime tick
 #: (git's "racily clean" problem): its cache entry is not trusted on the next run.
 RACY_NS = 2_000_000_000
+#: An mtime up to this far ahead of the clock counts as fresh too (a file server whose
+#: clock runs a little ahead). Further ahead, the time was set on purpose (`touch -d`,
+#: an unpacked archive, a sync tool copying a wrong clock's time): no save of ours or an
+#: editor's can land in that tick, since a save stamps the file with the time it is now.
+#: Such a note is trusted like an old one; treated as fresh, it kept the whole cache cold
+#: until that date.
+AHEAD_NS = 60_000_000_000
 #: Entries per marshalled object in a cache file: few calls, yet never the whole cache
 #: as one object.
 CHUNK = 1000
@@ -352,6 +359,8 @@ def write(state: Path, name: str, stamp_: bytes, objects: Iterable[Any]) -> bool
         return False
 
 
-def racy_cutoff() -> int:
-    """Files with an mtime at or after this (ns) are too fresh to cache by mtime alone."""
-    return time.time_ns() - RACY_NS
+def racy_window() -> tuple[int, int]:
+    """(low, high): a file whose mtime (ns) lies in between is too fresh to cache by its
+    mtime alone. One place for the rule, used by the cache and the feed server."""
+    now = time.time_ns()
+    return now - RACY_NS, now + AHEAD_NS

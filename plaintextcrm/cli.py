@@ -89,8 +89,21 @@ class CrmGroup(click.Group):
 
 
 def _fail(message: str, code: int) -> None:
-    click.echo(f"crm: error: {' '.join(str(message).split())}", err=True)
+    """The one error line: a message may quote a note (a name, a task), so it is shown
+    through `visible` like every other text output."""
+    from plaintextcrm.render.terminal import visible
+
+    click.echo(f"crm: error: {visible(' '.join(str(message).split()))}", err=True)
     sys.exit(code)
+
+
+def say(text: str, *, err: bool = False) -> None:
+    """Print a line (or lines) of human-readable text: through `render.terminal.visible`,
+    since a name or a task in it comes from a note. Data outputs (feeds, exports) are
+    printed as they are."""
+    from plaintextcrm.render.terminal import visible
+
+    click.echo(visible(text), err=err)
 
 
 @dataclass
@@ -149,7 +162,7 @@ class App:
         vault with notes (with what would make one), else how many notes have problems."""
         problems, contacts, notes = health
         if notes and not contacts:
-            click.echo(f"crm: {no_contacts_hint(notes, self.config.contact_folders)}", err=True)
+            say(f"crm: {no_contacts_hint(notes, self.config.contact_folders)}", err=True)
         elif problems:
             noun = "note has" if problems == 1 else "notes have"
             click.echo(f"crm: {problems} {noun} problems; run `crm check`", err=True)
@@ -311,12 +324,9 @@ def search(app: App, text: str, as_json: bool) -> None:
 
         click.echo(dumps([{"name": c.name, "note": c.path, "matches": m} for c, m in found]))
         return
-    if not found:
-        click.echo(f"No contact mentions {text!r}.")
-    for contact, matches in found:
-        click.echo(f"{contact.name}  ({contact.path})")
-        for match in matches[:3]:
-            click.echo(f"    {match}")
+    from plaintextcrm.render.text import search_lines
+
+    click.echo("\n".join(search_lines(found, text)))
 
 
 @cli.command()
@@ -327,14 +337,16 @@ def check(app: App, as_json: bool) -> None:
     index = app.index(quiet=True)
     problems = index.problems
     if index.notes and not index.contacts:
-        click.echo(f"crm: {no_contacts_hint(index.notes, app.config.contact_folders)}", err=True)
+        app.warn((0, 0, index.notes))
     if as_json:
         from plaintextcrm.render.jsonout import dumps, problem_json
 
         click.echo(dumps([problem_json(p) for p in problems]))
     else:
-        for p in problems:
-            click.echo(p.format())
+        from plaintextcrm.render.text import problem_lines
+
+        if problems:
+            click.echo("\n".join(problem_lines(problems)))
         errors = sum(1 for p in problems if p.level == "error")
         warnings = len(problems) - errors
         from plaintextcrm.words import plural

@@ -12,6 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import date
 
+from plaintextcrm import lookalike
 from plaintextcrm.config import Config
 from plaintextcrm.model import Contact, Index, Interaction, ParsedNote, Problem, Task
 
@@ -110,6 +111,63 @@ def _duplicate_names(contacts: list[ParsedNote]) -> list[Problem]:
     return problems
 
 
+def _lookalike_names(contacts: list[ParsedNote]) -> list[Problem]:
+    """Names that print like another name (lookalike.py): a warning for a name with
+    invisible characters, for two contacts whose names look the same (in both files), and
+    for a word that mixes Latin with Cyrillic, Greek or Armenian letters."""
+    problems = []
+    groups: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+    for note in contacts:
+        assert note.fields is not None
+        for name in dict.fromkeys((note.fields.name, *note.fields.aliases)):
+            hidden = lookalike.invisible_characters(name)
+            if hidden:
+                problems.append(
+                    Problem(
+                        note.path, None, "warning",
+                        f"name or alias `{name}` holds invisible characters"
+                        f" ({lookalike.describe(hidden)}); it prints as"
+                        f" `{lookalike.printed_as(name)}`",
+                    )
+                )  # fmt: skip
+            groups[lookalike.skeleton(name)].setdefault((note.path, link_key(name)), name)
+    paired: set[tuple[str, str]] = set()
+    for group in groups.values():
+        if len({path for path, _ in group}) < 2:
+            continue
+        for (path, key), name in group.items():
+            others = [
+                (other_path, other)
+                for (other_path, other_key), other in group.items()
+                if other_path != path and other_key != key  # the same name: a duplicate
+                and not (name.isascii() and other.isascii())  # `Ian`/`lan`: typography
+            ]  # fmt: skip
+            if not others:
+                continue
+            paired.add((path, name))
+            like = ", ".join(f"`{other}` ({other_path})" for other_path, other in others)
+            odd = lookalike.lookalike_letters(name) + lookalike.invisible_characters(name)
+            why = f"; look-alike letters: {lookalike.describe(odd)}" if odd else ""
+            problems.append(
+                Problem(path, None, "warning", f"name or alias `{name}` looks like {like}{why}")
+            )
+    for note in contacts:
+        assert note.fields is not None
+        for name in dict.fromkeys((note.fields.name, *note.fields.aliases)):
+            word = lookalike.mixed_script_word(name)
+            if word is None or (note.path, name) in paired:
+                continue
+            letters = lookalike.describe(lookalike.lookalike_letters(word))
+            problems.append(
+                Problem(
+                    note.path, None, "warning",
+                    f"name or alias `{name}` mixes scripts in `{word}` ({letters});"
+                    f" it prints as `{lookalike.printed_as(name)}`",
+                )
+            )  # fmt: skip
+    return problems
+
+
 #: How many near-miss notes `crm check` names in a vault without contacts.
 NEAR_MISSES = 20
 
@@ -174,6 +232,7 @@ def build_index(
     problems: list[Problem] = list(extra_problems)
     problems.extend(config.problems)
     problems.extend(_duplicate_names(contacts))
+    problems.extend(_lookalike_names(contacts))
     if not contacts:
         problems.extend(_near_misses(parsed))
     result: list[Contact] = []

@@ -24,7 +24,7 @@ from plaintextcrm import cache
 from plaintextcrm.config import CONFIG_NAME, Config, load_config
 from plaintextcrm.model import Index, ParsedNote, Problem
 from plaintextcrm.readfile import NotRegularFile, read_regular
-from plaintextcrm.vault import NoteFile, ensure_state_dir, list_notes
+from plaintextcrm.vault import NoteFile, ensure_state_dir, list_notes, state_dir_problem
 
 #: Below this many notes to parse, a process pool costs more than it saves.
 POOL_THRESHOLD = 2000
@@ -51,6 +51,9 @@ class Session:
         self.files, self.walk_problems = list_notes(
             self.root, self.config.ignore, self.config.template_folders
         )
+        refused = state_dir_problem(self.root)
+        if refused is not None:
+            self.walk_problems.append(refused)
         self._stamp = cache.stamp(self.config.fingerprint())
 
     # -- the state folder ------------------------------------------------------------
@@ -75,8 +78,8 @@ class Session:
         tick could go unseen; results are then not cached.
         """
         if self._vault_state is None:
-            cutoff = cache.racy_cutoff()
-            if any(f.mtime_ns >= cutoff for f in self.files):
+            low, high = cache.racy_window()
+            if any(low <= f.mtime_ns <= high for f in self.files):
                 return None
             try:
                 st = (self.root / CONFIG_NAME).stat()
@@ -135,7 +138,7 @@ class Session:
     def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:
         state = self.state()
         old = read_parsed(state, self._stamp) if state is not None else {}
-        cutoff = cache.racy_cutoff()
+        low, high = cache.racy_window()
         problems = list(self.walk_problems)
         entries: dict[str, tuple[int, int, Any]] = {}
         slots: list[ParsedNote | None] = []
@@ -164,7 +167,7 @@ class Session:
                     continue  # vanished since the walk
                 blob, note = result
                 slots[slot] = note
-                entries[f.rel] = (f.size, f.mtime_ns, blob, f.mtime_ns >= cutoff)
+                entries[f.rel] = (f.size, f.mtime_ns, blob, low <= f.mtime_ns <= high)
         if state is not None and (todo or len(entries) != len(old)):
             write_parsed(state, self._stamp, entries)
         return [n for n in slots if n is not None], problems

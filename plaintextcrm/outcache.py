@@ -49,6 +49,7 @@ _RENDER_MODULES = (
     "render/ics.py",
     "render/digest.py",
     "render/text.py",
+    "render/terminal.py",
     "reminders.py",
     "dates.py",
     "wikilinks.py",

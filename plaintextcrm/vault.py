@@ -8,9 +8,12 @@ inside the vault and does not loop.
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import os
 import re
 import stat
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
@@ -61,13 +64,51 @@ def find_vault(option: str | None, env: Mapping[str, str], cwd: Path) -> Path:
 
 
 def ensure_state_dir(root: Path) -> Path:
-    """`<vault>/.crm/` with a `.gitignore` of `*`, so git never sees the tool's state."""
+    """`<vault>/.crm/` with a `.gitignore` of `*`, so git never sees the tool's state.
+
+    `.crm` must be a real folder: a symlink (a cloned repository or a synced folder can
+    carry one) would make every cache, lock and token write land wherever it points, so
+    it is refused with an OSError (callers then run without a cache, or say so), and
+    `state_dir_problem` reports it in `crm check`. `.gitignore` is created, never written
+    through an existing name (a symlink there is left alone).
+    """
     state = root / STATE_DIR
-    state.mkdir(exist_ok=True)
-    ignore = state / ".gitignore"
-    if not ignore.exists():
-        ignore.write_text("*\n", encoding="utf-8")
+    with contextlib.suppress(FileExistsError):
+        state.mkdir()
+    why = _state_dir_refusal(state)
+    if why:
+        raise OSError(errno.ENOTDIR, why, str(state))
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        fd = os.open(state / ".gitignore", flags, 0o644)
+    except FileExistsError:
+        return state
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write("*\n")
     return state
+
+
+def _state_dir_refusal(state: Path) -> str | None:
+    """Why `state` cannot hold the tool's state, or None when it is a real folder."""
+    try:
+        st = os.lstat(state)
+    except FileNotFoundError:
+        return None
+    if stat.S_ISLNK(st.st_mode):
+        return (
+            f"`{STATE_DIR}` is a symbolic link; crm keeps its cache, lock and feed token only"
+            " in a real folder inside the vault (remove the link: crm makes the folder)"
+        )
+    if not stat.S_ISDIR(st.st_mode):
+        return f"`{STATE_DIR}` is not a folder; crm keeps its state in `{STATE_DIR}/`"
+    return None
+
+
+def state_dir_problem(root: Path) -> Problem | None:
+    """A `crm check` warning when `<vault>/.crm` is a symlink or a file, so a vault that
+    runs without a cache (and cannot serve a feed) says why."""
+    why = _state_dir_refusal(root / STATE_DIR)
+    return Problem(STATE_DIR, None, "warning", why + "; running without a cache") if why else None
 
 
 @lru_cache(maxsize=64)
@@ -128,6 +169,29 @@ def in_template_folder(rel: str, template_folders: tuple[str, ...] = ()) -> bool
     )
 
 
+#: The temporary files of crm's writer (`writefile.temp_name`): `.<note>.crm-<8 hex>.tmp`.
+CRM_TEMP = re.compile(r"\..+\.crm-[0-9a-f]{8}\.tmp\Z", re.DOTALL)
+#: A writer's temporary file lives for a moment (the write, the swap); one this old was
+#: left by a run that was killed, and any crm command that sees it removes it. The age is
+#: the inode's change time, which every rename and exchange refreshes.
+STALE_TEMP_SECONDS = 600
+
+
+def remove_if_stale_temp(entry: os.DirEntry[str]) -> bool:
+    """Remove `entry` if it is a crm writer's temporary file older than
+    STALE_TEMP_SECONDS; True when removed. Never raises."""
+    if not CRM_TEMP.match(entry.name):
+        return False
+    try:
+        st = entry.stat(follow_symlinks=False)
+        if not stat.S_ISREG(st.st_mode) or time.time() - st.st_ctime < STALE_TEMP_SECONDS:
+            return False
+        os.unlink(entry.path)
+    except OSError:
+        return False
+    return True
+
+
 def is_editor_temp(name: str) -> bool:
     """Editors' and sync tools' temporary files, which must never be read as notes."""
     return name.startswith((".", "#", "~")) or name.endswith(("~", ".tmp", ".swp", ".icloud"))
@@ -153,6 +217,8 @@ def list_notes(
         for entry in entries:
             name = entry.name
             if is_editor_temp(name):
+                if name.endswith(".tmp"):
+                    remove_if_stale_temp(entry)  # a killed writer's, where .crm/ could not hold it
                 continue
             rel = prefix + name
             try:

@@ -9,8 +9,12 @@ it; if the note keeps changing, we stop (exit 1) and leave the other writer's ve
 place. Our own concurrent runs are serialised by a lock in `.crm/`. docs/reliability.md
 ("Editors saving while crm writes") has the races and the figures.
 
-Temporary files are dot-files (`.<note>.md.crm-<random>.tmp`), which the vault scanner
-already skips, and a later write to the same note removes any left by a killed run."""
+Temporary files (`.<note>.md.crm-<random>.tmp`) are written in `<vault>/.crm/tmp/`, which
+git never sees (`.crm/.gitignore`), when that folder is on the same file system as the
+note, so the swap stays one atomic rename; otherwise (a note folder on another mount, a
+vault whose `.crm/` cannot be used) next to the note, as a dot-file the vault scanner
+skips. One left by a killed run is removed by the next write, or, next to a note, by any
+crm command that scans the folder, once it is STALE_TEMP_SECONDS old (vault.py)."""
 
 from __future__ import annotations
 
@@ -56,11 +60,6 @@ class WriteResult:
 def temp_name(note_name: str) -> str:
     """A temporary file name for `note_name`: a dot-file, so no scanner reads it as a note."""
     return f".{note_name}.crm-{secrets.token_hex(4)}{_TEMP_SUFFIX}"
-
-
-def _is_our_temp(name: str, note_name: str) -> bool:
-    prefix = f".{note_name}.crm-"
-    return name.startswith(prefix) and name.endswith(_TEMP_SUFFIX)
 
 
 def inside_vault(vault: Path, path: Path) -> Path:
@@ -176,13 +175,36 @@ def _write_temp(
     return temp
 
 
-def _clean_stale_temps(folder: Path, note_name: str) -> None:
-    """Remove temporary files a killed run left for this note (we hold the vault lock)."""
-    with contextlib.suppress(OSError):
-        for entry in os.scandir(folder):
-            if _is_our_temp(entry.name, note_name):
-                with contextlib.suppress(OSError):
-                    os.unlink(entry.path)
+def _clean_stale_temps(*folders: Path) -> None:
+    """Remove temporary files a killed run left in `folders` (by age: a run without the
+    vault lock may be writing one right now)."""
+    from plaintextcrm.vault import remove_if_stale_temp
+
+    for folder in dict.fromkeys(folders):
+        with contextlib.suppress(OSError), os.scandir(folder) as entries:
+            for entry in entries:
+                remove_if_stale_temp(entry)
+
+
+#: The folder below `.crm/` that holds the writer's temporary files.
+TEMP_DIR = "tmp"
+
+
+def _temp_folder(vault: Path, folder: Path) -> Path:
+    """Where to write the temporary file of a note in `folder`: `.crm/tmp/` (git-ignored)
+    when it is a real folder on the same file system as the note, else `folder`."""
+    from plaintextcrm.vault import ensure_state_dir
+
+    try:
+        temps = ensure_state_dir(vault) / TEMP_DIR
+        with contextlib.suppress(FileExistsError):
+            temps.mkdir(mode=0o700)
+        st = os.lstat(temps)
+        if stat.S_ISDIR(st.st_mode) and st.st_dev == os.stat(folder).st_dev:
+            return temps
+    except OSError:
+        pass
+    return folder
 
 
 def write_note(
@@ -205,6 +227,7 @@ def write_note(
     shown = _shown(vault, target)
     folder, note_name = target.parent, target.name
     with vault_lock(vault.resolve()):
+        temps = _temp_folder(vault.resolve(), folder)
         for attempt in range(1, retries + 2):
             with _settled(target, shown) as base:
                 new = edit(base.data)
@@ -218,13 +241,17 @@ def write_note(
                         if not os.path.lexists(target):
                             continue  # gone meanwhile: the next attempt waits or says so
                         raise WriteError(f"cannot write {shown}: permission denied")
-                    _clean_stale_temps(folder, note_name)
-                    temp = _write_temp(folder, note_name, new, stat.S_IMODE(st.st_mode), st)
+                    _clean_stale_temps(temps, folder)
+                    temp = _write_temp(temps, note_name, new, stat.S_IMODE(st.st_mode), st)
                 except OSError as exc:
                     raise WriteError(f"cannot write {shown}: {_describe(exc)}") from None
                 try:
                     swapped = _swap_in(temp, target, base)
                 except OSError as exc:
+                    if exc.errno == errno.EXDEV and temps != folder:
+                        # A bind mount: one device, yet no rename across. Write it here.
+                        temps = folder
+                        continue
                     raise WriteError(f"cannot write {shown}: {_describe(exc)}") from None
                 finally:
                     with contextlib.suppress(OSError):
@@ -488,12 +515,20 @@ def create_note(vault: Path, relative: str | Path, data: bytes) -> Path:
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
         inside_vault(vault, target.parent / "x")  # the folder may be a symlink leaving it
-        temp = _write_temp(target.parent, target.name, data, 0o666 & ~_umask())
+        temps = _temp_folder(vault.resolve(), target.parent)
+        temp = _write_temp(temps, target.name, data, 0o666 & ~_umask())
     except OSError as exc:
         raise WriteError(f"cannot write {shown}: {_describe(exc)}") from None
     try:
         try:
-            os.link(temp, target)
+            try:
+                os.link(temp, target)
+            except OSError as exc:
+                if exc.errno != errno.EXDEV or temps == target.parent:
+                    raise
+                temp.unlink()  # a bind mount: one device, yet no link across
+                temp = _write_temp(target.parent, target.name, data, 0o666 & ~_umask())
+                os.link(temp, target)
         except FileExistsError:
             raise CrmError(f"{shown} already exists; not overwritten") from None
         except OSError:  # a file system without hard links

@@ -199,19 +199,23 @@ writefile.write_note(root / "People" / "Anna.md",
 """
 
 
-def test_crash_before_rename_leaves_note_intact_and_temp_ignored_then_cleaned(tmp_path):
+def test_crash_before_rename_leaves_note_intact_and_temp_ignored_then_cleaned(
+    tmp_path, monkeypatch
+):
     root, note = make(tmp_path)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     done = subprocess.run([sys.executable, "-c", CRASH, str(root)], env=env)
     assert done.returncode == 9
     assert note.read_text() == NOTE
-    temps = others(note.parent)
+    assert others(note.parent) == []  # the temporary file is in .crm/tmp/, git-ignored
+    temps = others(root / ".crm" / "tmp", keep="")
     assert len(temps) == 1 and is_editor_temp(temps[0]), temps
     files, _ = list_notes(root, ())
     assert [f.rel for f in files] == ["People/Anna.md"]
     assert len(load_index(root, D).contacts) == 1
+    monkeypatch.setattr("plaintextcrm.vault.STALE_TEMP_SECONDS", 0)  # as if old
     write_note(note, log("next"), vault=root)
-    assert others(note.parent) == []
+    assert others(root / ".crm" / "tmp", keep="") == []
     assert "lost" not in note.read_text() and "next" in note.read_text()
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import App, pass_app
+from plaintextcrm.cli import App, pass_app, say
 from plaintextcrm.errors import Ambiguous, CrmError, NotFound, UsageError
 
 TASKS_PLUGIN = Path(".obsidian") / "plugins" / "obsidian-tasks-plugin"
@@ -88,7 +88,7 @@ def _contact(app: App, name: str):
 
 
 def _echo(lines: list[str], nothing: str) -> None:
-    click.echo("\n".join(lines) if lines else nothing)
+    say("\n".join(lines) if lines else nothing)
 
 
 # --- init ------------------------------------------------------------------------------
@@ -122,8 +122,9 @@ def init(ctx: click.Context, directory: str | None) -> None:
 
             found = detect(root, config)
         made = []
+        had_state = (root / ".crm").is_dir()  # before the writer makes .crm/tmp/ for crm.toml
         if (root / "crm.toml").exists():
-            click.echo(f"{root / 'crm.toml'} already exists; kept as it is")
+            say(f"{root / 'crm.toml'} already exists; kept as it is")
         else:
             text = config_text(found) if found else DEFAULT_TOML
             create_note(root, "crm.toml", text.encode("utf-8"))
@@ -131,23 +132,23 @@ def init(ctx: click.Context, directory: str | None) -> None:
         if found is None and not (root / "People").is_dir():
             (root / "People").mkdir()
             made.append("People/")
-        if not (root / ".crm").is_dir():
+        if not had_state:
             made.append(".crm/")
         ensure_state_dir(root)
     except OSError as exc:
         raise CrmError(f"cannot make a vault in {root}: {exc.strerror}") from None
     if made:
-        click.echo(f"Vault ready in {root} (created {', '.join(made)})")
+        say(f"Vault ready in {root} (created {', '.join(made)})")
     else:
-        click.echo(f"{root} is already a vault; nothing changed")
+        say(f"{root} is already a vault; nothing changed")
     if found is not None:
         from plaintextcrm.conventions import summary
 
-        click.echo(summary(found))
+        say(summary(found))
         if not found.contacts:
             from plaintextcrm.cli import no_contacts_hint
 
-            click.echo(f"crm: {no_contacts_hint(found.notes, config.contact_folders)}", err=True)
+            say(f"crm: {no_contacts_hint(found.notes, config.contact_folders)}", err=True)
 
 
 # --- new -------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def new(
         raise UsageError(str(exc)) from None
     config = app.config
     if circle and not config.has_circle(circle):
-        click.echo(f"crm: warning: circle `{circle}` is not in crm.toml [circles]", err=True)
+        say(f"crm: warning: circle `{circle}` is not in crm.toml [circles]", err=True)
     index = app.index(quiet=True)
     wanted = {fold(name), *(fold(a) for a in aliases)}
     for contact in index.contacts:
@@ -229,7 +230,7 @@ def new(
         today=app.today,
     )
     path = create_note(app.root, rel, text.encode("utf-8"))
-    click.echo(f"Created {path.relative_to(app.root.resolve()).as_posix()}")
+    say(f"Created {path.relative_to(app.root.resolve()).as_posix()}")
 
 
 # --- log, todo, done, snooze -------------------------------------------------------------

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import App, pass_app
+from plaintextcrm.cli import App, pass_app, say
 from plaintextcrm.errors import CrmError, UsageError
 
 #: Imports with more writes than this show a progress bar on stderr.
@@ -124,7 +124,7 @@ def _run(app: App, result, dry_run: bool, as_json: bool, region: str | None) -> 
         created=app.today.isoformat(),
     )
     for notice in plan.notices:
-        click.echo(f"crm: note: {notice}", err=True)
+        say(f"crm: note: {notice}", err=True)
     if as_json:
         from plaintextcrm.importers.report import plan_json
         from plaintextcrm.render.jsonout import dumps
@@ -134,19 +134,19 @@ def _run(app: App, result, dry_run: bool, as_json: bool, region: str | None) -> 
         from plaintextcrm.importers.report import plan_lines
 
         for line in plan_lines(plan, verbose=dry_run):
-            click.echo(line)
+            say(line)
     if dry_run:
         if not as_json:
-            click.echo(f"{plan.summary()} (dry run: nothing written)")
+            say(f"{plan.summary()} (dry run: nothing written)")
         return
     failures = _apply(app, plan, apply_plan)
     if not as_json:
         summary = plan.summary()
         if failures:
             summary += f", {len(failures)} failed"
-        click.echo(summary)
+        say(summary)
     for path, reason in failures:
-        click.echo(f"crm: error: {path}: {reason}", err=True)
+        say(f"crm: error: {path}: {reason}", err=True)
     if failures:
         sys.exit(1)
 
@@ -197,7 +197,7 @@ def _emit(app: App, text: str, output: str | None) -> None:
         _replace_file(Path(output), text.encode("utf-8"))
     except OSError as exc:
         raise CrmError(f"cannot write {output}: {exc.strerror}") from None
-    click.echo(f"wrote {output}", err=True)
+    say(f"wrote {output}", err=True)
 
 
 def _replace_file(path: Path, data: bytes) -> None:

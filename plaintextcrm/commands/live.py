@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import MAX_DAYS, App, pass_app
+from plaintextcrm.cli import MAX_DAYS, App, pass_app, say
 from plaintextcrm.errors import CrmError, UsageError
 
 live_days_option = click.option(
@@ -84,14 +84,14 @@ def watch(
                 is_ignored(rel, app.config.ignore)
                 or in_template_folder(rel, app.config.template_folders)
             ):
-                click.echo(
+                say(
                     f"crm: warning: {rel} is inside the vault and will be read as a note;"
                     f' add "{rel}" to `ignore` in crm.toml',
                     err=True,
                 )
     watcher = Watcher(root, targets, _today_source(app), days, polling=poll)
     _on_stop(watcher.stop)
-    click.echo(f"crm: watching {root} (Ctrl-C to stop)", err=True)
+    say(f"crm: watching {root} (Ctrl-C to stop)", err=True)
     watcher.run()
 
 
@@ -106,13 +106,21 @@ def watch(
 @pass_app
 def serve(app: App, host: str, port: int, days: int | None, quiet: bool) -> None:
     """Serve the feed and the HTML digest over HTTP at a secret URL (Ctrl-C to stop)."""
-    from plaintextcrm.live.serve import FeedServer, Site, load_token, serve_until_stopped
+    from plaintextcrm.live.serve import (
+        TOKEN_FILE,
+        FeedServer,
+        Site,
+        load_token,
+        serve_until_stopped,
+    )
+    from plaintextcrm.vault import STATE_DIR
 
     root = app.root
     token = load_token(root)
     site = Site(root, _today_source(app), days)
+    token_file = root / STATE_DIR / TOKEN_FILE
     try:
-        server = FeedServer((host, port), site, token, quiet=quiet)
+        server = FeedServer((host, port), site, token, quiet=quiet, token_file=token_file)
     except OSError as exc:
         raise CrmError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
     stop = threading.Event()
@@ -124,8 +132,8 @@ def serve(app: App, host: str, port: int, days: int | None, quiet: bool) -> None
         shown = socket.gethostname()
     urls = server.urls(shown)
     where = f"[{shown}]" if ":" in shown else shown
-    click.echo(f"Serving {root} on {where}:{server.server_address[1]} (Ctrl-C to stop)")
-    click.echo(f"Calendar: {urls['ics']}")
-    click.echo(f"Digest:   {urls['digest']}")
+    say(f"Serving {root} on {where}:{server.server_address[1]} (Ctrl-C to stop)")
+    say(f"Calendar: {urls['ics']}")
+    say(f"Digest:   {urls['digest']}")
     sys.stdout.flush()
     serve_until_stopped(server, stop)

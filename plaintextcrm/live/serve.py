@@ -16,6 +16,7 @@ import hmac
 import os
 import re
 import secrets
+import stat
 import sys
 import threading
 import time
@@ -98,15 +99,11 @@ def _read_or_make_token(path: Path, log: TextIO) -> str:
             os.unlink(tmp)
 
 
-#: A file written this recently may be written again within the same mtime tick (Linux
-#: timestamps are coarse), unseen by a stamp; while one is, nothing is memoised.
-RACY_NS = 2_000_000_000
-
-
 def vault_stamp(root: Path) -> str | None:
     """A digest of everything an output depends on that can change on disk: each note's
     (path, size, mtime_ns), crm.toml, and the template override files. None while a file
     is too fresh to trust its mtime (then every request renders again)."""
+    from plaintextcrm.cache import racy_window
     from plaintextcrm.config import CONFIG_NAME, load_config
     from plaintextcrm.obsidian import OBSIDIAN_SETTINGS
     from plaintextcrm.templating import vault_template_dirs
@@ -124,8 +121,10 @@ def vault_stamp(root: Path) -> str | None:
         except OSError:
             continue
         facts.append((str(path), st.st_size, st.st_mtime_ns))
-    cutoff = time.time_ns() - RACY_NS
-    if any(mtime >= cutoff for _, _, mtime in facts):
+    # A file written this recently may be written again within the same mtime tick (Linux
+    # timestamps are coarse), unseen by a stamp; while one is, nothing is memoised.
+    low, high = racy_window()
+    if any(low <= mtime <= high for _, _, mtime in facts):
         return None
     text = "\n".join(f"{rel}\0{size}\0{mtime}" for rel, size, mtime in facts)
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
@@ -214,6 +213,47 @@ def etag_matches(header: str | None, etag: str) -> bool:
     return any(tag.strip().removeprefix("W/") == wanted for tag in header.split(","))
 
 
+class TokenFile:
+    """The token `.crm/token` holds now: deleting or changing the file revokes the URLs of
+    a running server at its next request, as it does for a server started afterwards.
+
+    Each request costs one `stat`; the file is read again only when its identity, size or
+    mtime changed, and only if it is a regular file (a FIFO there would hang the read).
+    """
+
+    def __init__(self, path: Path, token: str, say: Callable[[str], None]) -> None:
+        self.path = path
+        self.say = say
+        self._lock = threading.Lock()
+        self._seen = self._signature()
+        self._token: str | None = token
+
+    def _signature(self) -> tuple[int, ...] | None:
+        try:
+            st = os.stat(self.path)
+        except OSError:
+            return None
+        return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_mode)
+
+    def current(self) -> str | None:
+        """The token to accept, or None while there is none (every URL is then a 404)."""
+        signature = self._signature()
+        with self._lock:
+            if signature == self._seen:
+                return self._token
+            self._seen = signature
+            token = None
+            if signature is not None and stat.S_ISREG(signature[-1]):
+                with contextlib.suppress(OSError):
+                    token = _read_token(self.path) or None
+            if token != self._token:
+                self._token = token
+                now = "the new token in it" if token else "restart `crm serve` for new ones"
+                how = "changed" if signature is not None else "was deleted"
+                self.say(f"crm: {self.path} {how}: the old URLs no longer work; {now}")
+            return self._token
+
+
 class FeedHandler(BaseHTTPRequestHandler):
     """GET/HEAD of the two token URLs; 404 for every other path, 405 for other methods."""
 
@@ -241,7 +281,8 @@ class FeedHandler(BaseHTTPRequestHandler):
         parts = self.path.partition("?")[0].split("/")  # a query string is ignored
         if len(parts) != 3 or parts[0] or parts[2] not in ROUTES:
             return None
-        if not hmac.compare_digest(parts[1].encode(), self.server.token.encode()):
+        token = self.server.current_token()
+        if token is None or not hmac.compare_digest(parts[1].encode(), token.encode()):
             return None
         return ROUTES[parts[2]]
 
@@ -254,7 +295,7 @@ class FeedHandler(BaseHTTPRequestHandler):
             body = self.server.site.body(kind)
         except Exception as exc:  # a broken template or note must not kill the server
             message = exc.message if isinstance(exc, CrmError) else f"{type(exc).__name__}: {exc}"
-            print(f"crm: error: {message}", file=self.server.log, flush=True)
+            self.server.say(f"crm: error: {message}")
             self._plain(HTTPStatus.INTERNAL_SERVER_ERROR, b"Cannot build\n", send_body=send_body)
             return
         headers = {
@@ -299,14 +340,19 @@ class FeedHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         if self.server.quiet:
             return
-        line = (format % args).replace(self.server.token, "<token>")
-        print(f"{self.address_string()} {line}", file=self.server.log, flush=True)
+        line = format % args
+        for secret in self.server.tokens_seen:
+            line = line.replace(secret, "<token>")
+        self.server.say(f"{self.address_string()} {line}")
 
 
 class FeedServer(ThreadingHTTPServer):
     """A threading HTTP server that knows its site, token and log."""
 
     daemon_threads = True
+    #: Connections the kernel holds while the server is busy accepting (socketserver's
+    #: default, 5, made clients of a burst wait for SYN retransmits: 50 at once saw 4.35 s).
+    request_queue_size = 128
 
     def __init__(
         self,
@@ -315,6 +361,7 @@ class FeedServer(ThreadingHTTPServer):
         token: str,
         log: TextIO | None = None,
         quiet: bool = False,
+        token_file: Path | None = None,
     ) -> None:
         import socket
 
@@ -322,16 +369,38 @@ class FeedServer(ThreadingHTTPServer):
             self.address_family = socket.AF_INET6
         self.site = site
         self.token = token
+        self.tokens_seen = {token}
         self.log = log or sys.stderr
         self.quiet = quiet
+        self._log_lock = threading.Lock()
+        self.token_file = TokenFile(token_file, token, self.say) if token_file else None
         super().__init__(address, FeedHandler)
+
+    def current_token(self) -> str | None:
+        """The token a URL must carry now (see TokenFile); None: no URL works."""
+        if self.token_file is None:
+            return self.token
+        token = self.token_file.current()
+        if token is not None and token not in self.tokens_seen:
+            self.tokens_seen.add(token)  # kept out of the access log too
+        return token
+
+    def say(self, line: str) -> None:
+        """One line of the log: written whole, in one call under a lock, so lines from
+        concurrent requests never interleave; note text in it is shown, not obeyed."""
+        from plaintextcrm.render.terminal import visible
+
+        text = visible(line.replace("\n", " ")) + "\n"
+        with self._log_lock:
+            self.log.write(text)
+            self.log.flush()
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """One line instead of socketserver's traceback (a client hanging up is not news)."""
         error = sys.exc_info()[1]
         if isinstance(error, ConnectionError | TimeoutError):
             return
-        print(f"crm: error serving {client_address[0]}: {error!r}", file=self.log, flush=True)
+        self.say(f"crm: error serving {client_address[0]}: {error!r}")
 
     def urls(self, shown_host: str) -> dict[str, str]:
         """The subscription URLs for this server's port, with `shown_host` in them."""

@@ -228,7 +228,10 @@ class Watcher:
             self.debouncer.poke()
 
     def _say(self, line: str) -> None:
-        print(line, file=self.log, flush=True)
+        from plaintextcrm.render.terminal import visible
+
+        self.log.write(visible(line) + "\n")  # one write: a whole line, even from threads
+        self.log.flush()
 
     def rebuild_once(self, today: date) -> None:
         try:

@@ -29,6 +29,7 @@ from plaintextcrm.dates import add_cadence
 from plaintextcrm.errors import CrmError
 from plaintextcrm.model import Contact, Index, Interaction, Reminder
 from plaintextcrm.reminders import due
+from plaintextcrm.render.terminal import visible
 from plaintextcrm.render.text import cadence_phrase, when
 from plaintextcrm.wikilinks import display_text
 from plaintextcrm.words import plural
@@ -518,7 +519,7 @@ def render_digest(digest: Digest, fmt: str, template_dirs: Iterable[Path] = ()) 
     name = f"digest.{fmt}.j2"
     try:
         template = env.get_template(name)
-        return template.render(digest.context())
+        text = template.render(digest.context())
     except jinja2.TemplateSyntaxError as exc:
         where = exc.filename or exc.name or name
         raise CrmError(f"{where}:{exc.lineno}: template error: {exc.message}") from None
@@ -531,6 +532,9 @@ def render_digest(digest: Digest, fmt: str, template_dirs: Iterable[Path] = ()) 
     except jinja2.TemplateError as exc:
         where = _template_file(env, name)
         raise CrmError(f"{where}: template error: {exc}") from None
+    # Markdown and text are read in a terminal or a mail: shown, never obeyed (HTML is
+    # escaped by the template instead).
+    return text if fmt == "html" else visible(text)
 
 
 def _template_file(env: Any, name: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import uuid
 from datetime import date
 from typing import Any
@@ -23,6 +24,10 @@ PRODID = "-//plaintextcrm//NONSGML plaintextcrm//EN"
 VCARD_VERSIONS = ("3.0", "4.0")
 #: Spreadsheets run a cell that starts with one of these as a formula (OWASP's list).
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Where a spreadsheet may cut a cell in two: in locales whose list separator is `;`
+#: (most of Europe) the file is read with `;` between cells, and `a; =cmd` becomes a cell
+#: `=cmd`; a tab-separated import cuts at tabs. Our lists are joined with `; ` too.
+CELL_BREAKS = re.compile(r"(^\s+|[;,\t\r\n]\s*)([=+\-@])")
 CSV_COLUMNS = (
     "name", "aliases", "emails", "phones", "company", "role", "birthday", "dates",
     "location", "url", "linkedin", "met", "tags", "circle", "cadence", "last_contact",
@@ -119,8 +124,14 @@ def vcards(index: Index, version: str = "3.0") -> str:
 
 
 def neutralise(cell: str) -> str:
-    """A cell a spreadsheet shows as text instead of running it (CSV injection)."""
-    return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
+    """A cell a spreadsheet shows as text instead of running it (CSV injection): a `'`
+    before a formula character at its start (after spaces too, which some programs
+    trim), and at the start of every piece a spreadsheet could cut it into (after `;`,
+    `,`, a tab or a line break, whatever the locale's separator), so
+    `x@y.org; =HYPERLINK(...)` stays text in every locale."""
+    if cell.startswith(FORMULA_TRIGGERS):
+        cell = "'" + cell
+    return CELL_BREAKS.sub(r"\1'\2", cell)
 
 
 def _csv_row(contact: Contact, today: date) -> dict[str, str]:

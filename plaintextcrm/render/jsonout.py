@@ -99,4 +99,8 @@ def problem_json(p: Problem) -> dict[str, Any]:
 
 
 def dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, indent=2)
+    """Readable UTF-8 JSON; strings exact, with nothing raw that a terminal would obey
+    (`terminal.json_safe`)."""
+    from plaintextcrm.render.terminal import json_safe
+
+    return json_safe(json.dumps(value, ensure_ascii=False, indent=2))

@@ -1,12 +1,17 @@
-"""The human formatter for the terminal: short aligned lines, dates people can read."""
+"""The human formatter for the terminal: short aligned lines, dates people can read.
+
+Every line these functions return has passed through `terminal.visible`, so no control
+character from a note reaches the terminal; columns are aligned on the text as shown.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date
 
-from plaintextcrm.model import Contact, Index, Interaction, Reminder
+from plaintextcrm.model import Contact, Index, Interaction, Problem, Reminder
 from plaintextcrm.render.jsonout import cadence_as_written
+from plaintextcrm.render.terminal import visible
 from plaintextcrm.wikilinks import display_text
 
 KIND_LABEL = {
@@ -34,15 +39,15 @@ def when(day: date, today: date) -> str:
 def due_lines(reminders: list[Reminder], today: date) -> list[str]:
     if not reminders:
         return ["Nothing due. Enjoy your day."]
-    width = max(len(r.contact) for r in reminders)
+    width = max(len(visible(r.contact)) for r in reminders)
     lines = []
     for r in reminders:
         detail = _reminder_detail(r)
         lines.append(
-            f"{r.date.isoformat()}  {KIND_LABEL[r.kind]:<9}  {r.contact:<{width}}  "
+            f"{r.date.isoformat()}  {KIND_LABEL[r.kind]:<9}  {visible(r.contact):<{width}}  "
             f"{detail} ({when(r.date, today)})"
         )
-    return lines
+    return [visible(line) for line in lines]
 
 
 def _reminder_detail(r: Reminder) -> str:
@@ -77,21 +82,21 @@ def cadence_phrase(raw: str | None) -> str:
 def list_lines(rows: list[tuple[Contact, Reminder | None]], today: date) -> list[str]:
     if not rows:
         return ["No contacts."]
-    width = max(len(c.name) for c, _ in rows)
+    width = max(len(visible(c.name)) for c, _ in rows)
     lines = []
     for contact, nxt in rows:
         last = contact.last_contact_on(today)
         nxt_text = f"{nxt.date.isoformat()} {KIND_LABEL[nxt.kind]}" if nxt else "-"
         lines.append(
-            f"{contact.name:<{width}}  {contact.fields.circle or '-':<8}  "
+            f"{visible(contact.name):<{width}}  {visible(contact.fields.circle or '-'):<8}  "
             f"last {last.isoformat() if last else 'never':<10}  next {nxt_text}"
         )
-    return lines
+    return [visible(line) for line in lines]
 
 
 def show_lines(contact: Contact, today: date, nxt: Reminder | None) -> list[str]:
     f = contact.fields
-    lines = [f.name, "=" * len(f.name), f"note: {contact.path}"]
+    lines = [f.name, "=" * len(visible(f.name)), f"note: {contact.path}"]
 
     def field(label: str, value: object) -> None:
         if value:
@@ -139,7 +144,7 @@ def show_lines(contact: Contact, today: date, nxt: Reminder | None) -> list[str]
             where = f"{i.path}:{i.line}" if i.line else i.path
             said = f"  {text}{marks}" if text else ""
             lines.append(f"  {i.date.isoformat()}{plan}{said}  ({where})")
-    return lines
+    return [visible(line) for line in lines]
 
 
 def interaction_text(i: Interaction) -> str:
@@ -152,7 +157,7 @@ def stats_lines(index: Index, today: date, overdue_reconnects: int) -> list[str]
     lines = [f"Contacts: {len(contacts)}", ""]
     circles = Counter(c.fields.circle or "(none)" for c in contacts)
     lines.append("By circle:")
-    lines += [f"  {name:<12} {count}" for name, count in sorted(circles.items())]
+    lines += [f"  {visible(name):<12} {count}" for name, count in sorted(circles.items())]
     lines += ["", f"Overdue reconnects: {overdue_reconnects}", ""]
     lines.append("Interactions per month (last 12):")
     for month, count in interactions_per_month(index, today):
@@ -164,7 +169,24 @@ def stats_lines(index: Index, today: date, overdue_reconnects: int) -> list[str]
     if takers:
         lines.append("You only receive from (give first):")
         lines += [f"  {c.name} (got {c.got})" for c in takers]
-    return lines
+    return [visible(line) for line in lines]
+
+
+def search_lines(found: list[tuple[Contact, list[str]]], text: str) -> list[str]:
+    """Each contact that mentions `text`, with up to three of the lines that do."""
+    if not found:
+        return [visible(f"No contact mentions {text!r}.")]
+    lines = []
+    for contact, matches in found:
+        lines.append(f"{contact.name}  ({contact.path})")
+        lines += [f"    {match}" for match in matches[:3]]
+    return [visible(line) for line in lines]
+
+
+def problem_lines(problems: tuple[Problem, ...] | list[Problem]) -> list[str]:
+    """`crm check`: one `path:line: level: message` line per problem; a message quotes the
+    note (a key, a value), so it is shown, not obeyed; a line break in one stays `\\n`."""
+    return [visible(p.format()).replace("\n", "\\n") for p in problems]
 
 
 def interactions_per_month(index: Index, today: date) -> list[tuple[str, int]]:

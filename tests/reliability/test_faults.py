@@ -43,7 +43,7 @@ def crm_process(root: Path, *args: str, code: str | None = None) -> subprocess.P
 
 
 @needs("log", "writer")
-def test_case_44_killed_between_write_and_rename(vault, crm):
+def test_case_44_killed_between_write_and_rename(vault, crm, monkeypatch):
     root = vault({PATH: ANNA})
     before = snapshot(root)
     proc = crm_process(
@@ -51,10 +51,11 @@ def test_case_44_killed_between_write_and_rename(vault, crm):
     )
     proc.communicate(timeout=120)
     assert proc.returncode == -9  # really killed, no cleanup ran
-    after = snapshot(root)
-    assert after[PATH] == before[PATH]  # the note is intact
-    leftovers = sorted(set(after) - set(before))
-    assert len(leftovers) == 1 and b"killed" in after[leftovers[0]]  # the temporary file
+    # the note is intact and nothing new is in the vault: the temporary file is in
+    # .crm/tmp/, which git never sees (.crm/.gitignore)
+    assert snapshot(root) == before
+    (leftover,) = (root / ".crm" / "tmp").iterdir()
+    assert b"killed" in leftover.read_bytes()
     # the index ignores it: no second contact, no problem
     listed = crm(root, "list", "--json")
     assert_clean_exit(listed)
@@ -62,11 +63,16 @@ def test_case_44_killed_between_write_and_rename(vault, crm):
     check = crm(root, "check", "--json")
     assert_clean_exit(check)
     assert json.loads(check.stdout) == []
-    # the next write to the note cleans it up
+    # a write while it is fresh leaves it (a run without the lock may be writing it)...
     assert_clean_exit(crm(root, "log", "Anna", "again", "--date", "2026-11-21"))
+    assert leftover.exists()
+    # ...and the first write once it is stale removes it
+    monkeypatch.setattr("plaintextcrm.vault.STALE_TEMP_SECONDS", 0)
+    assert_clean_exit(crm(root, "log", "Anna", "third", "--date", "2026-11-22"))
+    assert list((root / ".crm" / "tmp").iterdir()) == []
     final = snapshot(root)
     assert set(final) == set(before)
-    assert final[PATH] == before[PATH] + b"- 2026-11-21 again\n"
+    assert final[PATH] == before[PATH] + b"- 2026-11-21 again\n- 2026-11-22 third\n"
 
 
 def _fail_writes(monkeypatch, error: int, where: str) -> None:

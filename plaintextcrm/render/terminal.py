@@ -1,0 +1,48 @@
+"""Text for a terminal: what a note says, never what it could make the terminal do.
+
+A note is text anyone could have written (a shared vault, an imported card, a web page
+pasted into a log line), and a terminal obeys some of the characters in it: ESC starts a
+command (clear the screen, retitle the window, write to the clipboard with OSC 52), C1
+controls such as U+009B do the same on some terminals, BEL rings, CR overwrites the line,
+and the bidi overrides (U+202E) show text in an order it was not written in. So every
+piece of human-readable output passes through `visible` on its way out: the text
+renderers (`due`, `list`, `show`, `search`, `stats`, `check`, the Markdown and text
+digests) and the one-line error messages. Those characters become their escape, written
+out (`\\x1b`, `\\x9b`, `\\u202e`): still readable, and copy-paste finds them again with
+`crm search`. Tab and newline stay; they are layout, not commands.
+
+`--json` keeps every string exact: JSON escapes C0 controls itself, and `json_safe` writes
+the rest as `\\uXXXX`, which a JSON reader turns back into the same character.
+"""
+
+from __future__ import annotations
+
+import re
+
+from plaintextcrm.lookalike import BIDI_CONTROLS
+
+_TERMINAL_UNSAFE = re.compile(f"[\x00-\x08\x0b-\x1f\x7f-\x9f{BIDI_CONTROLS}]")
+#: What JSON leaves raw but a terminal would obey (C0 controls are escaped by JSON).
+_JSON_UNSAFE = re.compile(f"[\x7f-\x9f{BIDI_CONTROLS}]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """`text` with every control character a terminal would act on written as its escape
+    (ESC as `\\x1b`, U+202E as `\\u202e`); tab and newline are kept. Idempotent."""
+    if _TERMINAL_UNSAFE.search(text) is None:
+        return text
+    return _TERMINAL_UNSAFE.sub(_escape, text)
+
+
+def json_safe(text: str) -> str:
+    """JSON text (from `json.dumps`) with DEL, C1 and bidi controls written `\\uXXXX`: the
+    same strings for a JSON reader, nothing a terminal acts on. Such characters can only
+    stand inside JSON strings, where an escape is always allowed."""
+    if _JSON_UNSAFE.search(text) is None:
+        return text
+    return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
