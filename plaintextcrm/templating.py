@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 
 from plaintextcrm.errors import CrmError
 from plaintextcrm.readfile import read_regular
-from plaintextcrm.vault import STATE_DIR
+from plaintextcrm.vault import STATE_DIR, state_dir_problem
 
 if TYPE_CHECKING:
     import jinja2
@@ -47,8 +47,9 @@ def vault_template_dirs(root: Path, configured: str | None = None) -> list[Path]
     dirs = []
     if configured:
         dirs.append(templates_folder(root, configured))
-    state = f"{STATE_DIR}/templates"
-    dirs.append(templates_folder(root, state, what=f"`{state}`"))
+    if state_dir_problem(root) is None:  # a linked `.crm` is never used, templates included
+        state = f"{STATE_DIR}/templates"
+        dirs.append(templates_folder(root, state, what=f"`{state}`"))
     return [d for d in dirs if d.is_dir()]
 
 
