@@ -140,7 +140,7 @@ class Session:
         old = read_parsed(state, self._stamp) if state is not None else {}
         low, high = cache.racy_window()
         problems = list(self.walk_problems)
-        entries: dict[str, tuple[int, int, Any]] = {}
+        entries: dict[str, tuple[int, int, Any, bool]] = {}
         slots: list[ParsedNote | None] = []
         todo: list[tuple[int, NoteFile]] = []
         for f in self.files:
