@@ -30,7 +30,21 @@ from plaintextcrm.dates import DateValueError, as_date
 from plaintextcrm.errors import CrmError
 from plaintextcrm.fields import normalise as normal_key
 from plaintextcrm.model import Task
-from plaintextcrm.parse import DUE_KEYS, LEADING_DATE, read_task
+from plaintextcrm.parse import DUE_KEYS, read_task
+from plaintextcrm.syntax import (
+    BLOCK_ID,
+    GAVE_TAG,
+    GOT_TAG,
+    LEADING_DATE,
+    LINE_BREAK,
+    NEEDS_SEPARATOR,
+    TASK,
+    TASKS_DUE,
+    front_matter_kind,
+    front_matter_span,
+    scan_fences,
+    unclosed_fence,
+)
 
 try:  # the same parser parse.py uses, so marks and readings agree
     from yaml import CSafeLoader as _Loader
@@ -47,17 +61,9 @@ TASK_HEADINGS = (
     "next steps", "next",
 )  # fmt: skip
 
-_LINE_BREAK = re.compile(r"(\r\n|\n|\r)")
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-_FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)(.*)$")
-_TASK_BOX = re.compile(r"^\[([ xX\-/>])\]")
-#: How an existing task shows its style (a due date in Obsidian Tasks or Dataview form).
-_TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*\d{4}-\d{2}-\d{2}")
 _DATAVIEW_DUE = re.compile(r"\[due::[ \t]*\d{4}-\d{2}-\d{2}[ \t]*\]|(?<![\w\[])due::")
-#: Text that would be read as part of the date (`10:00`) or as its separator (`: x`).
-_NEEDS_SEPARATOR = re.compile(r"[:\-—–]|\d{2}:\d{2}")
-_BLOCK_ID = re.compile(r"[ \t]+\^[A-Za-z0-9\-]+[ \t]*$")
 #: What YAML reads as a line break or refuses outright inside a scalar; always escaped.
 _YAML_UNSAFE = re.compile(
     "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
@@ -79,8 +85,8 @@ class EditError(CrmError):
 class Lines:
     """A note split into lines, each with its own line ending, so joining is lossless.
 
-    Lines are counted the way `parse.py` counts them (CRLF, LF and a lone CR each end a
-    line), so a `Task.line` from the index points at `lines[line - 1]` here.
+    Lines are cut by `syntax.LINE_BREAK`, as the reader cuts them (CRLF, LF and a lone CR
+    each end a line), so a `Task.line` from the index points at `lines[line - 1]` here.
     """
 
     bom: bool
@@ -97,7 +103,7 @@ class Lines:
         bom = decoded.startswith("\ufeff")
         if bom:
             decoded = decoded[1:]
-        parts = _LINE_BREAK.split(decoded)
+        parts = LINE_BREAK.split(decoded)
         text = parts[0::2]
         ends = [*parts[1::2], ""]
         if text and text[-1] == "" and ends[-1] == "":
@@ -230,19 +236,19 @@ class _FrontMatter:
 
 
 def _front_matter(lines: Lines, create: bool) -> _FrontMatter:
-    first = lines.text[0].rstrip() if lines.text else ""
-    if first != "---":
-        if first == "+++" or (first.startswith("{") and not first.startswith("{{")):
+    """The front matter where the reader finds it (`syntax.front_matter_span`)."""
+    kind = front_matter_kind(lines.text)
+    if kind != "yaml":
+        if kind is not None:
             raise EditError("only YAML front matter can be edited; this note has another kind")
         if not create:
             return _FrontMatter(-1, -1, None)
         lines.insert(0, ["---", "---"])
         return _FrontMatter(0, 1, None)
-    close = next(
-        (i for i in range(1, len(lines.text)) if lines.text[i].rstrip() in ("---", "...")), None
-    )
-    if close is None:
+    span = front_matter_span(lines.text)
+    if span is None:
         raise EditError("the front matter is never closed (no closing `---`); fix it first")
+    close = span[1]
     source = "\n".join(lines.text[1:close])
     try:
         root = yaml.compose(source, Loader=_Loader) if source.strip() else None
@@ -418,29 +424,17 @@ class _Item:
 
 
 def _body_start(lines: Lines) -> int:
-    if lines.text and lines.text[0].rstrip() == "---":
-        for i in range(1, len(lines.text)):
-            if lines.text[i].rstrip() in ("---", "..."):
-                return i + 1
-    return 0
+    span = front_matter_span(lines.text) if front_matter_kind(lines.text) == "yaml" else None
+    return span[1] + 1 if span else 0
 
 
 def _fences(lines: Lines) -> tuple[list[int], list[bool]]:
     """Body lines outside fenced code blocks (where Markdown structure lives), and for
     each insertion point 0..n whether a line inserted there would be outside a fence."""
-    start = _body_start(lines)
     visible = []
     outside = [True] * (len(lines.text) + 1)
-    fence: str | None = None
-    for i in range(start, len(lines.text)):
-        m = _FENCE.match(lines.text[i])
-        if m:
-            marker = m[1]
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-        elif fence is None:
+    for i, is_text, fence in scan_fences(lines.text, _body_start(lines)):
+        if is_text:
             visible.append(i)
         outside[i + 1] = fence is None
     return visible, outside
@@ -460,16 +454,10 @@ def _append_point(lines: Lines) -> int:
 def _refuse_open_fence(lines: Lines) -> None:
     """A note that ends inside a never-closed code fence: whatever we add would be code,
     invisible to the index, so the user must close the fence first."""
-    fence: tuple[str, int] | None = None
-    for i in range(_body_start(lines), len(lines.text)):
-        m = _FENCE.match(lines.text[i])
-        if m and fence is None:
-            fence = (m[1], i)
-        elif m and m[1][0] == fence[0][0] and len(m[1]) >= len(fence[0]):  # type: ignore[index]
-            fence = None
+    fence = unclosed_fence(lines.text, _body_start(lines))
     if fence is not None:
         raise EditError(
-            f"line {fence[1] + 1} opens a {fence[0]} code block that is never closed;"
+            f"line {fence.line + 1} opens a {fence.marker} code block that is never closed;"
             " close it first, then run the command again"
         )
 
@@ -527,7 +515,7 @@ def _last_content(lines: Lines, start: int, stop: int) -> int:
 
 
 def _dated(item: _Item) -> tuple[date, re.Match[str]] | None:
-    if _TASK_BOX.match(item.content):
+    if TASK.match(item.content):
         return None
     m = LEADING_DATE.match(item.content)
     if not m:
@@ -548,9 +536,9 @@ def add_log_line(
     last item on or before `when`, newest-first logs before the first such item.
     """
     text = one_line(text)
-    if gave and not re.search(r"(?<![\w#])#gave\b", text, re.IGNORECASE):
+    if gave and not GAVE_TAG.search(text):
         text += " #gave"
-    if got and not re.search(r"(?<![\w#])#got\b", text, re.IGNORECASE):
+    if got and not GOT_TAG.search(text):
         text += " #got"
     lines = Lines.from_bytes(data)
     _refuse_open_fence(lines)
@@ -571,7 +559,7 @@ def add_log_line(
 def _log_line(dated: list[tuple[_Item, tuple[date, re.Match[str]]]], when: date, text: str) -> str:
     """The new line in the style most of the section's dated items use."""
     if not dated:
-        return f"- {when.isoformat()}{': ' if _NEEDS_SEPARATOR.match(text) else ' '}{text}"
+        return f"- {when.isoformat()}{': ' if NEEDS_SEPARATOR.match(text) else ' '}{text}"
 
     def most(values: list[str]) -> str:
         return Counter(values).most_common(1)[0][0]
@@ -583,7 +571,7 @@ def _log_line(dated: list[tuple[_Item, tuple[date, re.Match[str]]]], when: date,
     marker = most([item.marker for item, _ in dated])
     if re.match(r"[ \t]*\d", marker):  # an ordered list: let Markdown number it
         marker = re.sub(r"\d+", "1", marker, count=1)
-    if sep == " " and _NEEDS_SEPARATOR.match(text):
+    if sep == " " and NEEDS_SEPARATOR.match(text):
         sep = ": "
     return f"{marker}{day}{sep}{text}"
 
@@ -617,10 +605,10 @@ def task_style(data: bytes) -> TaskStyle | None:
     lines = Lines.from_bytes(data)
     for i in _visible(lines):
         m = _LIST_ITEM.match(lines.text[i])
-        if not m or not _TASK_BOX.match(m[4]):
+        if not m or not TASK.match(m[4]):
             continue
         rest = m[4][3:].lstrip()
-        if _TASKS_DUE.search(rest) or "✅" in rest:
+        if TASKS_DUE.search(rest) or "✅" in rest:
             return "tasks"
         if _DATAVIEW_DUE.search(rest):
             return "dataview"
@@ -644,7 +632,7 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
     elif style == "dataview":
         task = f"[ ] {text} [due:: {due.isoformat()}]"
     else:
-        sep = ": " if _NEEDS_SEPARATOR.match(text) else " "
+        sep = ": " if NEEDS_SEPARATOR.match(text) else " "
         task = f"[ ] {due.isoformat()}{sep}{text}"
     lines = Lines.from_bytes(data)
     _refuse_open_fence(lines)
@@ -654,14 +642,14 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
     if section is not None:
         _, start, stop = section
         items = _items(lines, visible, start, stop)
-        tasks = [it for it in items if _TASK_BOX.match(it.content)]
+        tasks = [it for it in items if TASK.match(it.content)]
         if tasks:
             marker = tasks[-1].marker
         position = items[-1].end if items else _last_content(lines, start, stop)
         lines.insert(position, [marker + task])
         return lines.to_bytes()
     all_items = _items(lines, visible, 0, len(lines.text))
-    tasks = [it for it in all_items if _TASK_BOX.match(it.content)]
+    tasks = [it for it in all_items if TASK.match(it.content)]
     if tasks:
         lines.insert(tasks[-1].end, [tasks[-1].marker + task])
         return lines.to_bytes()
@@ -714,7 +702,7 @@ def mark_task_done(data: bytes, task: Task, *, today: date, stamp: bool | None =
         stamp = "📅" in line or "✅" in "".join(lines.text) or task_style(data) == "tasks"
     if stamp:
         mark = f" ✅ {today.isoformat()}"
-        block = _BLOCK_ID.search(new)
+        block = BLOCK_ID.search(new)
         trailing = new[len(new.rstrip()) :]
         if block:
             new = new[: block.start()] + mark + new[block.start() :]
