@@ -42,6 +42,7 @@ from plaintextcrm.syntax import (
     TASKS_DUE,
     front_matter_kind,
     front_matter_span,
+    list_item,
     scan_fences,
     unclosed_fence,
 )
@@ -62,7 +63,6 @@ TASK_HEADINGS = (
 )  # fmt: skip
 
 _HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-_LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)(.*)$")
 _DATAVIEW_DUE = re.compile(r"\[due::[ \t]*\d{4}-\d{2}-\d{2}[ \t]*\]|(?<![\w\[])due::")
 #: What YAML reads as a line break or refuses outright inside a scalar; always escaped.
 _YAML_UNSAFE = re.compile(
@@ -414,7 +414,9 @@ def set_snooze(data: bytes, until: date) -> bytes:
 
 @dataclass(frozen=True)
 class _Item:
-    """A list item in the body: its line, indentation and what follows the marker."""
+    """A list item in the body: its line, indentation, everything before its content
+    (indentation, quote markers, list marker and space: copied by a new line) and what
+    follows."""
 
     index: int
     indent: int
@@ -471,10 +473,10 @@ def _items(lines: Lines, visible: list[int], start: int, stop: int) -> list[_Ite
     shown = [i for i in visible if start <= i < stop]
     found = []
     for pos, i in enumerate(shown):
-        m = _LIST_ITEM.match(lines.text[i])
-        if not m:
+        item = list_item(lines.text[i])
+        if item is None:
             continue
-        indent = _width(m[1])
+        indent = _width(item.lead)
         end = i + 1
         for j in range(pos + 1, len(shown)):  # continuation lines: consecutive, indented
             text = lines.text[shown[j]]
@@ -483,7 +485,7 @@ def _items(lines: Lines, visible: list[int], start: int, stop: int) -> list[_Ite
             if _width(text[: len(text) - len(text.lstrip())]) <= indent:
                 break
             end += 1
-        found.append(_Item(i, indent, lines.text[i][: m.end(3)], m[4], end))
+        found.append(_Item(i, indent, item.prefix, item.content, end))
     return found
 
 
@@ -569,7 +571,7 @@ def _log_line(dated: list[tuple[_Item, tuple[date, re.Match[str]]]], when: date,
     sep = {"": " ", ":": ": "}.get(most([m[4].strip() for _, (_, m) in dated]))
     sep = sep or f" {most([m[4].strip() for _, (_, m) in dated])} "  # ` — `, ` - `
     marker = most([item.marker for item, _ in dated])
-    if re.match(r"[ \t]*\d", marker):  # an ordered list: let Markdown number it
+    if re.match(r"[ \t>]*\d", marker):  # an ordered list: let Markdown number it
         marker = re.sub(r"\d+", "1", marker, count=1)
     if sep == " " and NEEDS_SEPARATOR.match(text):
         sep = ": "
@@ -604,10 +606,10 @@ def task_style(data: bytes) -> TaskStyle | None:
     """The due-date style this note's tasks already use, or None when it has no dated task."""
     lines = Lines.from_bytes(data)
     for i in _visible(lines):
-        m = _LIST_ITEM.match(lines.text[i])
-        if not m or not TASK.match(m[4]):
+        item = list_item(lines.text[i])
+        if item is None or not TASK.match(item.content):
             continue
-        rest = m[4][3:].lstrip()
+        rest = item.content[3:].lstrip()
         if TASKS_DUE.search(rest) or "✅" in rest:
             return "tasks"
         if _DATAVIEW_DUE.search(rest):
@@ -694,9 +696,9 @@ def mark_task_done(data: bytes, task: Task, *, today: date, stamp: bool | None =
         raise EditError(f"the task {task.text!r} is no longer open in the note; not edited")
     index = min(found, key=lambda i: abs(i + 1 - task.line))
     line = lines.text[index]
-    m = _LIST_ITEM.match(line)
-    assert m is not None
-    box = m.start(4)
+    item = list_item(line)
+    assert item is not None  # read_task found a task box on it
+    box = len(item.prefix)
     new = line[:box] + "[x]" + line[box + 3 :]
     if stamp is None:
         stamp = "📅" in line or "✅" in "".join(lines.text) or task_style(data) == "tasks"

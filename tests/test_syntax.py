@@ -1,0 +1,241 @@
+"""The note syntax module, and the reader and the writer agreeing through it.
+
+`plaintextcrm/syntax.py` holds the one definition of each piece of note syntax; these
+tests pin each rule down, then check that the writer (`edit`) finds the lines the reader
+(`parse`) reads: the same list items, tasks, dates, fences and front matter.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from plaintextcrm import syntax
+from plaintextcrm.config import parse_config
+from plaintextcrm.edit import add_log_line, add_task_line, mark_task_done
+from plaintextcrm.parse import parse_note, read_task
+
+CONFIG = parse_config({})
+PATH = "People/Anna.md"
+D = date(2026, 11, 23)
+
+
+def parsed(data: bytes | str):
+    return parse_note(PATH, data.encode() if isinstance(data, str) else data, CONFIG)
+
+
+# --- lines -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "text", ["", "a", "a\n", "a\r\nb", "a\rb\r\n\rc", "a\r\r\nb", "\n\n", "x\u2028y\x85z"]
+)
+def test_split_lines_cuts_where_line_break_does(text):
+    assert syntax.split_lines(text) == syntax.LINE_BREAK.split(text)[0::2]
+
+
+# --- front matter ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "kind", "span"),
+    [
+        (["---", "a: 1", "---", "body"], "yaml", (0, 2)),
+        (["--- ", "a: 1", "...", "---"], "yaml", (0, 2)),
+        (["---", "---"], "yaml", (0, 1)),
+        (["---", "a: 1"], "yaml", None),  # never closed: no front matter
+        (["+++", "a = 1", "---", "+++"], "toml", (0, 3)),
+        (["+++", "a = 1"], "toml", None),
+        (['{"a": 1}', "body"], "json", None),
+        (["{{date}}", "---"], None, None),
+        (["body", "---", "a: 1", "---"], None, None),
+        (["", "---", "a: 1", "---"], None, None),
+        ([], None, None),
+    ],
+)
+def test_front_matter_span(lines, kind, span):
+    assert syntax.front_matter_kind(lines) == kind
+    assert syntax.front_matter_span(lines) == span
+    assert syntax.body_start(lines) == (span[1] + 1 if span else 0)
+
+
+# --- fences ----------------------------------------------------------------------------
+
+
+def text_lines(lines: list[str], start: int = 0) -> list[int]:
+    return [i for i, is_text, _ in syntax.scan_fences(lines, start) if is_text]
+
+
+def test_fence_rule():
+    assert syntax.fence_after(None, "```") == "```"
+    assert syntax.fence_after("```", "```") is None
+    assert syntax.fence_after("```", "````") is None  # longer closes
+    assert syntax.fence_after("````", "```") == "````"  # shorter is code
+    assert syntax.fence_after("```", "~~~") == "```"  # the other character is code
+
+
+def test_scan_fences():
+    lines = ["a", "```py", "- 2026-01-01 x", "~~~", "```", "b", "> ~~~~", "c", "~~~", "d"]
+    assert text_lines(lines) == [0, 5]  # a block never closed runs to the end
+    assert syntax.unclosed_fence(lines) == syntax.Fence("~~~~", 6)
+    closed = [*lines, "~~~~~", "e"]
+    assert syntax.unclosed_fence(closed) is None
+    assert text_lines(closed) == [0, 5, 11]
+    assert text_lines(closed, 5) == [5, 11]
+    assert text_lines(closed, 2) == [2, 7, 11]  # from line 2, `~~~` opens and `> ~~~~` closes
+    assert syntax.unclosed_fence(closed[:10], 2) == syntax.Fence("~~~", 8)
+
+
+# --- list items and tasks --------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "parts"),
+    [
+        ("- x", ("", "-", " ", "x")),
+        ("\t*\tx", ("\t", "*", "\t", "x")),
+        ("  + [ ] t", ("  ", "+", " ", "[ ] t")),
+        ("12. x", ("", "12.", " ", "x")),
+        ("3) x", ("", "3)", " ", "x")),
+        ("> - x", ("> ", "-", " ", "x")),
+        (" >> 1. x", (" >> ", "1.", " ", "x")),
+        ("- ", ("", "-", " ", "")),
+        ("-x", None),
+        ("-", None),
+        ("---", None),
+        ("1234567890. x", None),
+        ("text - x", None),
+    ],
+)
+def test_list_item(line, parts):
+    item = syntax.list_item(line)
+    assert (tuple(item) if item else None) == parts
+    if item:
+        assert item.prefix + item.content == line
+    assert bool(syntax.LIST_START.match(line)) == (parts is not None) or line == "-"
+
+
+@pytest.mark.parametrize(
+    ("content", "box"),
+    [
+        ("[ ] call", (" ", "call")),
+        ("[x]done", ("x", "done")),
+        ("[X] a", ("X", "a")),
+        ("[-] a", ("-", "a")),
+        ("[/] a", ("/", "a")),
+        ("[>] a", (">", "a")),
+        ("[?] a", None),
+        ("[[Anna]]", None),
+        ("", None),
+        ("call [ ]", None),
+    ],
+)
+def test_task_box(content, box):
+    assert syntax.task_box(content) == box
+
+
+@pytest.mark.parametrize(
+    ("content", "groups", "rest"),
+    [
+        ("2026-10-02 coffee", ("2026-10-02", None, ""), "coffee"),
+        ("2026-10-02: coffee", ("2026-10-02", None, ":"), "coffee"),
+        ("2026-10-02 — coffee", ("2026-10-02", None, "—"), "coffee"),
+        ("2026-10-02 14:30 call", ("2026-10-02", " 14:30", ""), "call"),
+        ("2026-10-02T14:30+02:00 call", ("2026-10-02", "T14:30+02:00", ""), "call"),
+        ("[[2026-10-02]] dinner", ("2026-10-02", None, ""), "dinner"),
+        ("[[2026-10-02|Fri]] - dinner", ("2026-10-02", None, "-"), "dinner"),
+        ("2026-10-02", ("2026-10-02", None, ""), ""),
+        ("2026-10-02x", None, None),
+        ("20261002 x", None, None),
+        ("[[2026-10-02]x", None, None),
+        ("x 2026-10-02", None, None),
+        ("\u0662\u0660\u0662\u0666-10-02 x", None, None),  # only an ASCII digit starts one
+    ],
+)
+def test_leading_date(content, groups, rest):
+    m = syntax.leading_date(content)
+    if groups is None:
+        assert m is None
+        return
+    assert m is not None
+    assert (m[2], m[3], m[4].strip()) == groups
+    assert content[m.end() :] == rest
+
+
+@pytest.mark.parametrize(
+    ("text", "due", "words"),
+    [
+        ("call Anna", None, "call Anna"),
+        ("2026-10-02 call Anna", "2026-10-02", "call Anna"),
+        ("call Anna 📅 2026-10-02", "2026-10-02", "call Anna"),
+        ("call Anna 📅️2026-10-02 ✅ 2026-10-03", "2026-10-02", "call Anna"),
+        ("call Anna [due:: 2026-10-02]", "2026-10-02", "call Anna"),
+        ("call Anna due:: 2026-10-02", "2026-10-02", "call Anna"),
+        ("call Anna ⏳ 2026-10-02", "2026-10-02", "call Anna"),
+        ("call ⏳ 2026-10-01 Anna 📅 2026-10-02", "2026-10-02", "call Anna"),
+        ("2026-10-01 call 📅 2026-10-02", "2026-10-01", "call"),
+        ("call ➕ 2026-09-01 🛫 2026-09-02 Anna", None, "call Anna"),
+        ("x overdue:: 2026-10-02", None, "x overdue:: 2026-10-02"),
+        ("x [overdue:: 2026-10-02]", None, "x [overdue:: 2026-10-02]"),
+        ("x due:: soon", None, "x due:: soon"),
+    ],
+)
+def test_due_in_task(text, due, words):
+    assert syntax.due_in_task(text) == (due, words)
+
+
+# --- headings --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "found"),
+    [
+        ("# Title", (1, "Title")),
+        ("   ###### Deep", (6, "Deep")),
+        ("## Log ##", (2, "Log")),
+        ("## Log#", (2, "Log#")),
+        ("## C#", (2, "C#")),
+        ("##\tLog", (2, "Log")),
+        ("##", (2, "")),
+        ("## #", (2, "")),
+        ("####### seven", None),
+        ("    # code", None),
+        ("#tag", None),
+        ("> # quoted", None),
+    ],
+)
+def test_heading(line, found):
+    assert syntax.heading(line) == found
+
+
+# --- the reader and the writer agree -----------------------------------------------------
+
+LIST_FORMS = ["- ", "* ", "+ ", "1. ", "7) ", "  - ", "\t- ", "> - ", "> > 1) ", "-\t"]
+
+
+@pytest.mark.parametrize("prefix", LIST_FORMS)
+def test_writer_ticks_every_task_the_reader_reads(prefix):
+    """Whatever list form the reader takes a task from, `crm done` can tick it (a task in
+    a quote or callout made the writer fail an assertion)."""
+    data = f"# Anna\n\n{prefix}[ ] call Anna 📅 2026-12-01 ^b1\n".encode()
+    [task] = parsed(data).tasks
+    assert (task.status, task.due, task.text) == ("open", date(2026, 12, 1), "call Anna ^b1")
+    new = mark_task_done(data, task, today=D)
+    line = f"{prefix}[x] call Anna 📅 2026-12-01 ✅ 2026-11-23 ^b1"
+    assert new.decode().splitlines()[-1] == line
+    assert read_task(line)[0] == "done"
+    assert [t.status for t in parsed(new).tasks] == ["done"]
+
+
+@pytest.mark.parametrize("prefix", LIST_FORMS)
+def test_writer_copies_every_list_form_the_reader_reads(prefix):
+    """A log kept in a quote or a callout gets its new line there, in its own form."""
+    data = f"## Log\n{prefix}2026-01-05 coffee\n{prefix}2026-02-01 lunch\n".encode()
+    new = add_log_line(data, date(2026, 3, 1), "call")
+    ordered = prefix.strip(" \t>")[:1].isdigit()
+    expected = prefix.replace(prefix.strip(" \t>")[:1], "1", 1) if ordered else prefix
+    assert new.decode().splitlines()[-1] == f"{expected}2026-03-01 call"
+    assert [i.text for i in parsed(new).items] == ["coffee", "lunch", "call"]
+    todo = add_task_line(data + b"- [ ] x\n", "ask", date(2026, 3, 2))
+    assert [(t.text, t.due) for t in parsed(todo).tasks][-1] == ("ask", date(2026, 3, 2))
