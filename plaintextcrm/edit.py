@@ -40,6 +40,7 @@ from plaintextcrm.syntax import (
     NEEDS_SEPARATOR,
     TASK,
     TASKS_DUE,
+    body_start,
     front_matter_kind,
     front_matter_span,
     list_item,
@@ -425,17 +426,12 @@ class _Item:
     end: int  # the index after its last continuation line
 
 
-def _body_start(lines: Lines) -> int:
-    span = front_matter_span(lines.text) if front_matter_kind(lines.text) == "yaml" else None
-    return span[1] + 1 if span else 0
-
-
 def _fences(lines: Lines) -> tuple[list[int], list[bool]]:
     """Body lines outside fenced code blocks (where Markdown structure lives), and for
     each insertion point 0..n whether a line inserted there would be outside a fence."""
     visible = []
     outside = [True] * (len(lines.text) + 1)
-    for i, is_text, fence in scan_fences(lines.text, _body_start(lines)):
+    for i, is_text, fence in scan_fences(lines.text, body_start(lines.text)):
         if is_text:
             visible.append(i)
         outside[i + 1] = fence is None
@@ -456,7 +452,7 @@ def _append_point(lines: Lines) -> int:
 def _refuse_open_fence(lines: Lines) -> None:
     """A note that ends inside a never-closed code fence: whatever we add would be code,
     invisible to the index, so the user must close the fence first."""
-    fence = unclosed_fence(lines.text, _body_start(lines))
+    fence = unclosed_fence(lines.text, body_start(lines.text))
     if fence is not None:
         raise EditError(
             f"line {fence.line + 1} opens a {fence.marker} code block that is never closed;"

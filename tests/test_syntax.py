@@ -239,3 +239,17 @@ def test_writer_copies_every_list_form_the_reader_reads(prefix):
     assert [i.text for i in parsed(new).items] == ["coffee", "lunch", "call"]
     todo = add_task_line(data + b"- [ ] x\n", "ask", date(2026, 3, 2))
     assert [(t.text, t.due) for t in parsed(todo).tasks][-1] == ("ask", date(2026, 3, 2))
+
+
+TOML = '+++\n# Log\nnote = """\n```\n"""\n+++\n# Anna\n\n## Log\n- 2026-01-01 a\n\n## Notes\n'
+
+
+def test_writer_body_starts_after_toml_front_matter():
+    """The reader skips a TOML front matter; the writer took its `# Log` comment for the
+    log heading and its ``` for an unclosed code block."""
+    assert [i.line for i in parsed(TOML).items] == [10]
+    new = add_log_line(TOML.encode(), date(2026, 1, 5), "call")
+    assert new.decode() == TOML.replace("- 2026-01-01 a\n", "- 2026-01-01 a\n- 2026-01-05 call\n")
+    assert [i.text for i in parsed(new).items] == ["a", "call"]
+    todo = add_task_line(TOML.encode(), "ask", None)
+    assert todo.decode() == TOML.replace("- 2026-01-01 a\n", "- 2026-01-01 a\n- [ ] ask\n")
