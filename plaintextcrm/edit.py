@@ -43,6 +43,7 @@ from plaintextcrm.syntax import (
     body_start,
     front_matter_kind,
     front_matter_span,
+    heading,
     list_item,
     scan_fences,
     unclosed_fence,
@@ -63,7 +64,6 @@ TASK_HEADINGS = (
     "next steps", "next",
 )  # fmt: skip
 
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
 _DATAVIEW_DUE = re.compile(r"\[due::[ \t]*\d{4}-\d{2}-\d{2}[ \t]*\]|(?<![\w\[])due::")
 #: What YAML reads as a line break or refuses outright inside a scalar; always escaped.
 _YAML_UNSAFE = re.compile(
@@ -486,17 +486,18 @@ def _items(lines: Lines, visible: list[int], start: int, stop: int) -> list[_Ite
 
 
 def _section(lines: Lines, names: tuple[str, ...]) -> tuple[int, int, int] | None:
-    """(heading line, first line after it, end) of the first heading named in `names`."""
+    """(heading line, first line after it, end) of the first heading named in `names`;
+    its name is the heading's text as the reader reads it (`syntax.heading`)."""
     visible = _visible(lines)
     for pos, i in enumerate(visible):
-        m = _HEADING.match(lines.text[i])
-        if not m or (m[2] or "").strip().rstrip("#").strip().casefold().rstrip(":") not in names:
+        found = heading(lines.text[i])
+        if found is None or found[1].casefold().rstrip(":") not in names:
             continue
-        level = len(m[1])
+        level = found[0]
         end = len(lines.text)
         for j in visible[pos + 1 :]:
-            n = _HEADING.match(lines.text[j])
-            if n and len(n[1]) <= level:
+            other = heading(lines.text[j])
+            if other is not None and other[0] <= level:
                 end = j
                 break
         return i, i + 1, end

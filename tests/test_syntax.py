@@ -253,3 +253,15 @@ def test_writer_body_starts_after_toml_front_matter():
     assert [i.text for i in parsed(new).items] == ["a", "call"]
     todo = add_task_line(TOML.encode(), "ask", None)
     assert todo.decode() == TOML.replace("- 2026-01-01 a\n", "- 2026-01-01 a\n- [ ] ask\n")
+
+
+@pytest.mark.parametrize(
+    ("title", "is_log"),
+    [("## Log", True), ("## Log ##", True), ("### log:", True), ("## Log#", False)],
+)
+def test_writer_names_headings_as_the_reader_reads_them(title, is_log):
+    """A closing run of `#`s needs a space before it, as for the reader (`## C#`)."""
+    data = f"# Anna\n\n{title}\n\n## Notes\ntext\n".encode()
+    new = add_log_line(data, D, "call").decode().splitlines()
+    assert (new[3] == "- 2026-11-23 call") == is_log
+    assert (new[-3:] == ["## Log", "", "- 2026-11-23 call"]) != is_log
