@@ -26,26 +26,28 @@ from typing import Any, Literal
 
 import yaml
 
-from plaintextcrm.dates import DateValueError, as_date
+from plaintextcrm.dates import DateValueError, as_date, parse_iso
 from plaintextcrm.errors import CrmError
 from plaintextcrm.fields import normalise as normal_key
 from plaintextcrm.model import Task
 from plaintextcrm.parse import DUE_KEYS, read_task
 from plaintextcrm.syntax import (
     BLOCK_ID,
+    DATAVIEW_DUE,
     GAVE_TAG,
     GOT_TAG,
-    LEADING_DATE,
     LINE_BREAK,
     NEEDS_SEPARATOR,
-    TASK,
     TASKS_DUE,
+    TASKS_SCHEDULED,
     body_start,
     front_matter_kind,
     front_matter_span,
     heading,
+    leading_date,
     list_item,
     scan_fences,
+    task_box,
     unclosed_fence,
 )
 
@@ -64,7 +66,6 @@ TASK_HEADINGS = (
     "next steps", "next",
 )  # fmt: skip
 
-_DATAVIEW_DUE = re.compile(r"\[due::[ \t]*\d{4}-\d{2}-\d{2}[ \t]*\]|(?<![\w\[])due::")
 #: What YAML reads as a line break or refuses outright inside a scalar; always escaped.
 _YAML_UNSAFE = re.compile(
     "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
@@ -514,14 +515,15 @@ def _last_content(lines: Lines, start: int, stop: int) -> int:
 
 
 def _dated(item: _Item) -> tuple[date, re.Match[str]] | None:
-    if TASK.match(item.content):
+    """The item's date, when the reader reads it as a dated item (an interaction)."""
+    if task_box(item.content):
         return None
-    m = LEADING_DATE.match(item.content)
+    m = leading_date(item.content)
     if not m:
         return None
     try:
-        return date.fromisoformat(m[2]), m
-    except ValueError:
+        return parse_iso(m[2]), m
+    except DateValueError:
         return None
 
 
@@ -600,18 +602,23 @@ def _log_position(
 
 
 def task_style(data: bytes) -> TaskStyle | None:
-    """The due-date style this note's tasks already use, or None when it has no dated task."""
+    """The due-date style this note's tasks already use, or None when it has no dated task.
+
+    A task is dated when the reader reads a due date from it (`syntax.due_in_task`): Tasks'
+    `📅` or `⏳` (or a `✅` stamp) is the Tasks style, Dataview's `due::` the Dataview one.
+    """
     lines = Lines.from_bytes(data)
     for i in _visible(lines):
         item = list_item(lines.text[i])
-        if item is None or not TASK.match(item.content):
+        box = task_box(item.content) if item else None
+        if box is None:
             continue
-        rest = item.content[3:].lstrip()
-        if TASKS_DUE.search(rest) or "✅" in rest:
+        rest = box[1]
+        if TASKS_DUE.search(rest) or TASKS_SCHEDULED.search(rest) or "✅" in rest:
             return "tasks"
-        if _DATAVIEW_DUE.search(rest):
+        if DATAVIEW_DUE.search(rest):
             return "dataview"
-        if LEADING_DATE.match(rest):
+        if leading_date(rest):
             return "plain"
     return None
 
@@ -641,14 +648,14 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
     if section is not None:
         _, start, stop = section
         items = _items(lines, visible, start, stop)
-        tasks = [it for it in items if TASK.match(it.content)]
+        tasks = [it for it in items if task_box(it.content)]
         if tasks:
             marker = tasks[-1].marker
         position = items[-1].end if items else _last_content(lines, start, stop)
         lines.insert(position, [marker + task])
         return lines.to_bytes()
     all_items = _items(lines, visible, 0, len(lines.text))
-    tasks = [it for it in all_items if TASK.match(it.content)]
+    tasks = [it for it in all_items if task_box(it.content)]
     if tasks:
         lines.insert(tasks[-1].end, [tasks[-1].marker + task])
         return lines.to_bytes()

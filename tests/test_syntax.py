@@ -13,7 +13,7 @@ import pytest
 
 from plaintextcrm import syntax
 from plaintextcrm.config import parse_config
-from plaintextcrm.edit import add_log_line, add_task_line, mark_task_done
+from plaintextcrm.edit import add_log_line, add_task_line, mark_task_done, task_style
 from plaintextcrm.parse import parse_note, read_task
 
 CONFIG = parse_config({})
@@ -265,3 +265,30 @@ def test_writer_names_headings_as_the_reader_reads_them(title, is_log):
     new = add_log_line(data, D, "call").decode().splitlines()
     assert (new[3] == "- 2026-11-23 call") == is_log
     assert (new[-3:] == ["## Log", "", "- 2026-11-23 call"]) != is_log
+
+
+@pytest.mark.parametrize(
+    ("tasks", "style"),
+    [
+        ("- [ ] a 📅 2026-01-01", "tasks"),
+        ("- [ ] a ⏳ 2026-01-01", "tasks"),  # the reader's due date; was None
+        ("- [x] a ✅ 2026-01-01", "tasks"),
+        ("- [ ] a [due:: 2026-01-01]", "dataview"),
+        ("- [ ] a due:: 2026-01-01", "dataview"),
+        ("- [ ] a due:: soon\n- [ ] 2026-01-01 b", "plain"),  # no due date read: was dataview
+        ("- [ ] 2026-01-01 a", "plain"),
+        ("> - [ ]\t2026-01-01 a", "plain"),
+        ("- [ ] a\n- b 📅 2026-01-01", None),
+    ],
+)
+def test_task_style_is_that_of_a_task_the_reader_dates(tasks, style):
+    assert task_style(f"# Anna\n{tasks}\n".encode()) == style
+
+
+def test_writer_orders_a_log_by_the_dates_the_reader_reads():
+    """`2٠26-01-09` (with an Arabic-Indic zero) is a date to the reader; the writer
+    ordered the newest-first log without it and put February after January."""
+    data = "## Log\n- 2026-03-01 c\n- 2٠26-01-09 b\n- 2026-01-01 a\n".encode()
+    assert [str(i.date) for i in parsed(data).items] == ["2026-03-01", "2026-01-09", "2026-01-01"]
+    new = add_log_line(data, date(2026, 2, 1), "x").decode().splitlines()
+    assert new[1:4] == ["- 2026-03-01 c", "- 2026-02-01 x", "- 2٠26-01-09 b"]
