@@ -406,6 +406,18 @@ def add_front_matter_list_item(data: bytes, key: str, value: str) -> bytes:
     return _checked(before, lines, key, lambda v: v == expected, repr(value))
 
 
+def front_matter_keys(data: bytes) -> set[str]:
+    """The top-level keys of the note's YAML front matter, as the edits here look them up
+    (`email`, not a normalised `Email`); empty when it has none or one they cannot edit."""
+    try:
+        fm = _front_matter(Lines.from_bytes(data), create=False)
+    except EditError:
+        return set()
+    if fm.root is None:
+        return set()
+    return {k.value for k, _ in fm.root.value if isinstance(k, yaml.ScalarNode)}
+
+
 def set_snooze(data: bytes, until: date) -> bytes:
     """`snooze: YYYY-MM-DD` in the front matter: no reconnect reminder before that day."""
     return set_front_matter_value(data, "snooze", until.isoformat(), overwrite=True)

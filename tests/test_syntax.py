@@ -292,3 +292,24 @@ def test_writer_orders_a_log_by_the_dates_the_reader_reads():
     assert [str(i.date) for i in parsed(data).items] == ["2026-03-01", "2026-01-09", "2026-01-01"]
     new = add_log_line(data, date(2026, 2, 1), "x").decode().splitlines()
     assert new[1:4] == ["- 2026-03-01 c", "- 2026-02-01 x", "- 2٠26-01-09 b"]
+
+
+@pytest.mark.parametrize(
+    "note",
+    [
+        "---\nemail: a@b.c\n---\n",
+        "--- \nemail: a@b.c\n---\n",  # a trailing space after the opening ---
+        "---\remail: a@b.c\r---\r",  # lone CRs
+        '---\n"email": a@b.c\n---\n',  # a quoted key
+        "---\nemail: a@b.c\n...\n# Anna\n---\nphone: 1\n",  # closed by ...
+    ],
+)
+def test_import_merge_finds_the_front_matter_the_reader_reads(note):
+    """merge.py had its own front matter locator (`---` then LF, closed by `---` only, keys
+    by a regex): on these notes it missed `email:`, and the import's second address was
+    reported as merged but silently not written."""
+    from plaintextcrm.importers.merge import Addition, merge_edit
+
+    new = merge_edit([Addition("emails", "x@y.z")])(note.encode())
+    assert parsed(new).fields.emails == ("a@b.c", "x@y.z")
+    assert parsed(new).fields.phones == ()
