@@ -41,6 +41,7 @@ from plaintextcrm.syntax import (
     TASKS_DUE,
     TASKS_SCHEDULED,
     body_start,
+    due_in_task,
     front_matter_kind,
     front_matter_span,
     heading,
@@ -641,8 +642,14 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
     Where: the end of a `## Follow-ups`/`## Tasks` section if the note has one; else after
     the note's last task; else into the `## Log` section (at its end, or its top when the
     log is newest-first); else at the end of the note.
+
+    When the text holds a date the reader would take for the due date (`📅 2026-05-01`,
+    `due:: ...`, a leading date), the due date is written first, where the reader looks
+    first, whatever the style: a `📅` appended after the text's own would be ignored.
     """
     text = one_line(text)
+    if due is not None and style != "plain" and due_in_task(text)[0] is not None:
+        style = "plain"
     if due is None:
         task = f"[ ] {text}"
     elif style == "tasks":

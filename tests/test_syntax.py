@@ -13,7 +13,12 @@ import pytest
 
 from plaintextcrm import syntax
 from plaintextcrm.config import parse_config
-from plaintextcrm.edit import add_log_line, add_task_line, mark_task_done, task_style
+from plaintextcrm.edit import (
+    add_log_line,
+    add_task_line,
+    mark_task_done,
+    task_style,
+)
 from plaintextcrm.parse import parse_note, read_task
 
 CONFIG = parse_config({})
@@ -313,3 +318,18 @@ def test_import_merge_finds_the_front_matter_the_reader_reads(note):
     new = merge_edit([Addition("emails", "x@y.z")])(note.encode())
     assert parsed(new).fields.emails == ("a@b.c", "x@y.z")
     assert parsed(new).fields.phones == ()
+
+
+@pytest.mark.parametrize("style", ["plain", "tasks", "dataview"])
+@pytest.mark.parametrize(
+    "text",
+    ["flights 📅 2026-05-03", "2026-05-03 flights", "x [due:: 2026-05-03]", "x ⏳ 2026-05-03"],
+)
+def test_a_follow_up_whose_text_holds_a_date_keeps_its_due_date(style, text):
+    """`crm log Anna "flights 📅 2026-05-03" --next 2w` in a Tasks-style note wrote
+    `- [ ] follow up: flights 📅 2026-05-03 📅 2026-12-07`, which the reader reads as due
+    on May 3rd (the first `📅`). Such a text now gets its due date first."""
+    new = add_task_line(b"# Anna\n", text, date(2026, 12, 7), style=style)
+    [task] = parsed(new).tasks
+    assert task.due == date(2026, 12, 7)
+    assert new.decode().splitlines()[-1].startswith("- [ ] 2026-12-07 ")
