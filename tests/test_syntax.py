@@ -7,18 +7,29 @@ tests pin each rule down, then check that the writer (`edit`) finds the lines th
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
 
 from plaintextcrm import syntax
 from plaintextcrm.config import parse_config
 from plaintextcrm.edit import (
+    EditError,
+    Lines,
     add_log_line,
     add_task_line,
     mark_task_done,
+    one_line,
     task_style,
 )
+from plaintextcrm.edit import _fences as edit_fences
+from plaintextcrm.edit import _front_matter as edit_front_matter
+from plaintextcrm.parse import _front_matter as parse_front_matter
+from plaintextcrm.parse import _Notes as parse_notes
 from plaintextcrm.parse import parse_note, read_task
 
 CONFIG = parse_config({})
@@ -333,3 +344,197 @@ def test_a_follow_up_whose_text_holds_a_date_keeps_its_due_date(style, text):
     [task] = parsed(new).tasks
     assert task.due == date(2026, 12, 7)
     assert new.decode().splitlines()[-1].startswith("- [ ] 2026-12-07 ")
+
+
+# --- property: what the writer inserts is what the reader reads ----------------------------
+
+FRONT = [
+    ["---", "name: Anna", "---"],
+    ["--- ", "tags: [person]", "..."],
+    ["---", "# a comment", "note: |", "  - 2026-01-01 in a block scalar", "  ## Log", "---"],
+    ["---", "---"],
+    ["---", "name: never closed"],
+    ["+++", "# Log", 'title = "x"', "+++"],
+    ["+++", 'note = """', "```", '"""', "+++"],
+    ['{"title": "json"}'],
+]
+DATES = ["2026-01-05", "[[2026-02-01]]", "2026-03-01 10:00", "[[2025-12-24|Wed]]", "2026-02-30"]
+MARKERS = ["- ", "* ", "+ ", "1. ", "2) ", "  - ", "\t* ", "> - ", "> > 1. ", "- [ ] ", "* [x] "]
+SEPARATORS = [" ", ": ", " — ", " - ", " – ", "  "]
+PLAIN_LINES = [
+    "", " ", "# Anna", "## Log", "## log:", "### Log", "## Log#", "# Log", "## Notes",
+    "## Follow-ups", "### Tasks", "## Interactions", "```", "````", "~~~", "> ```",
+    "   ```js", "    # indented code", "---", "***", "text with [[Bob]]", "| a | b |",
+    "attendees:: [[Anna]]", "<!-- - 2026-01-01 comment -->", "continued line",
+    "- [ ] call 📅 2026-04-01", "- [ ] x [due:: 2026-04-02]", "- [ ] x ⏳ 2026-04-03",
+    "- [x] done ✅ 2026-01-01", "- [ ] x due:: soon", "- [-] 2026-01-01 dropped",
+]  # fmt: skip
+LINE = st.one_of(
+    st.sampled_from(PLAIN_LINES),
+    st.builds(
+        "{}{}{}{}".format,
+        st.sampled_from(MARKERS),
+        st.sampled_from(DATES),
+        st.sampled_from(SEPARATORS),
+        st.sampled_from(["coffee", "lunch #gave", "10:00 call", "- x", "[[Bob]]", ""]),
+    ),
+)
+TEXT_ALPHABET = st.characters(blacklist_categories=["Cs"])
+WORDS = [
+    "call", "Anna", "[[Bob]]", ":", "-", "—", "10:00", "2026-05-01", "[[2026-05-02]]",
+    "#gave", "#got", "  ", "\t", "[ ]", "[x]", "T10:00", ",", ".", "|", "]]", "^id",
+    "📅 2026-05-03", "⏳ 2026-05-04", "[due:: 2026-05-05]", "due:: 2026-05-06",
+    "✅ 2026-05-07", "```", "# x", "> x", "1.", "::",
+]  # fmt: skip
+#: Text as a user types it, and text made of the syntax a line may hold.
+TEXT = st.one_of(
+    st.text(TEXT_ALPHABET, min_size=1, max_size=20),
+    st.lists(
+        st.sampled_from(WORDS),
+        min_size=1,
+        max_size=6,
+    ).map(" ".join),
+)
+#: Task words the reader shows as written: no Tasks or Dataview date field among them.
+FIELDS = ("📅", "⏳", "✅", "➕", "🛫", "due::")
+
+
+@st.composite
+def any_note(draw) -> bytes:
+    lines = draw(st.sampled_from([[], *FRONT]))
+    lines = [*lines, *draw(st.lists(LINE, max_size=14))]
+    ends = draw(st.sampled_from(["\n", "\r\n", "\r", "mixed"]))
+    text = ""
+    for line in lines:
+        text += line + (draw(st.sampled_from(["\n", "\r\n", "\r"])) if ends == "mixed" else ends)
+    if draw(st.booleans()):
+        text = text.removesuffix("\n").removesuffix("\r")
+    return (("\ufeff" if draw(st.booleans()) else "") + text).encode()
+
+
+def inserted(before: bytes, after: bytes) -> list[str]:
+    """The lines `after` adds to `before`; every line of `before` is kept, in order."""
+    old = Lines.from_bytes(before).text
+    new = Lines.from_bytes(after).text
+    kept = iter(new)
+    added = []
+    for line in old:
+        for candidate in kept:
+            if candidate == line:
+                break
+            added.append(candidate)
+        else:
+            raise AssertionError(f"line {line!r} was lost")
+    return added + list(kept)
+
+
+def refused(edit, data: bytes) -> bytes | None:
+    """The edit's result, or None when it refuses; a refusal for an unclosed code block
+    must name a line the reader reads as body."""
+    try:
+        new = edit()
+    except EditError as exc:
+        assert exc.message and "\n" not in exc.message
+        event("refused: " + re.sub(r"\d+|`+|~+", "N", exc.message.split(";")[0]))
+        fence = re.match(r"line (\d+) opens a", exc.message)
+        if fence:
+            lines = syntax.split_lines(data.decode().removeprefix("\ufeff"))
+            assert int(fence[1]) > parse_front_matter(lines, parse_notes(PATH))[1]
+        return None
+    event("written")
+    return new
+
+
+def items(note) -> Counter:
+    return Counter((i.date, i.text, i.gave, i.got) for i in note.items)
+
+
+def tasks(note) -> Counter:
+    return Counter((t.status, t.due, t.text) for t in note.tasks)
+
+
+PROPERTY = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+DAYS = st.dates(date(1900, 1, 1), date(2100, 12, 31))
+
+
+@PROPERTY
+@given(any_note(), DAYS, TEXT, st.sampled_from([(False, False), (True, False), (False, True)]))
+def test_a_logged_line_is_read_as_that_interaction(data, when, text, gave_got):
+    before = parsed(data)
+    assume(not before.skipped)
+    new = refused(lambda: add_log_line(data, when, text, gave=gave_got[0], got=gave_got[1]), data)
+    if new is None:
+        return
+    words = one_line(text)
+    words += " #gave" * (gave_got[0] and not syntax.GAVE_TAG.search(words))
+    words += " #got" * (gave_got[1] and not syntax.GOT_TAG.search(words))
+    tagged = (bool(syntax.GAVE_TAG.search(words)), bool(syntax.GOT_TAG.search(words)))
+    after = parsed(new)
+    assert items(after) - items(before) == Counter([(when, words, *tagged)]), new
+    assert items(before) - items(after) == Counter()
+    assert tasks(after) == tasks(before)
+    [added] = [a for a in inserted(data, new) if a.strip() and a != "## Log"]
+    lines = Lines.from_bytes(new).text
+    assert added in [lines[i.line - 1] for i in after.items if (i.date, i.text) == (when, words)]
+
+
+@PROPERTY
+@given(any_note(), DAYS, TEXT, st.sampled_from(["plain", "tasks", "dataview"]))
+def test_a_follow_up_is_read_as_that_task(data, due, text, style):
+    before = parsed(data)
+    assume(not before.skipped)
+    new = refused(lambda: add_task_line(data, text, due, style=style), data)
+    if new is None:
+        return
+    after = parsed(new)
+    [added] = tasks(after) - tasks(before)
+    assert tasks(before) - tasks(after) == Counter()
+    assert added[:2] == ("open", due), new
+    if not any(field in text for field in FIELDS):
+        assert added[2] == re.sub(r"[ \t]{2,}", " ", one_line(text)), new
+    assert items(after) == items(before)
+    assert len([a for a in inserted(data, new) if a.strip()]) == 1
+
+
+@PROPERTY
+@given(any_note(), st.data())
+def test_every_open_task_the_reader_reads_can_be_ticked(data, pick):
+    before = parsed(data)
+    open_tasks = [t for t in before.tasks if t.status == "open" and t.line]
+    assume(open_tasks)
+    task = pick.draw(st.sampled_from(open_tasks))
+    new = mark_task_done(data, task, today=D)
+    after = parsed(new)
+    old_lines, new_lines = Lines.from_bytes(data), Lines.from_bytes(new)
+    assert old_lines.ends == new_lines.ends
+    changed = [
+        i for i, (a, b) in enumerate(zip(old_lines.text, new_lines.text, strict=True)) if a != b
+    ]
+    assert changed == [task.line - 1]  # that line, nothing else
+    [ticked] = tasks(after) - tasks(before)
+    assert ticked[0] == "done" and ticked[1] == task.due
+    assert tasks(before) - tasks(after) == Counter([(task.status, task.due, task.text)])
+
+
+@PROPERTY
+@given(any_note())
+def test_the_writer_finds_the_front_matter_and_body_the_reader_reads(data):
+    """The writer's lines are the reader's lines; its front matter ends where the
+    reader's body starts, and every line it may edit in the body is the reader's body."""
+    reader_lines = syntax.split_lines(data.decode().removeprefix("\ufeff"))
+    writer = Lines.from_bytes(data)
+    assert writer.text == reader_lines[: len(writer.text)]
+    assert not any(reader_lines[len(writer.text) :])
+    problems = parse_notes(PATH)
+    _, body = parse_front_matter(reader_lines, problems)
+    try:
+        fm = edit_front_matter(writer, create=False)
+    except EditError as exc:  # refused: a front matter the reader does not read either
+        assert [p.line for p in problems.problems] == [1], (exc, problems.problems)
+        event("refused")
+    else:
+        assert body == (fm.close + 1 if fm.open == 0 else 0)
+        event("no front matter" if fm.open < 0 else "front matter")
+    visible, _ = edit_fences(writer)
+    assert not visible or visible[0] >= body
+    assert syntax.body_start(writer.text) == body
