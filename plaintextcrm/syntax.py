@@ -268,8 +268,11 @@ CALLOUT = re.compile(r"^\[![\w-]*\][+-]?[ \t]*")
 # --- links and tags ------------------------------------------------------------------
 
 #: `[[Target]]`, `![[Embed]]`, `[[Target#Heading]]`, `[[Target^block]]`, `[[Target|shown]]`:
-#: group 1 `!` for an embed, group 2 the target.
-WIKILINK = re.compile(r"(!?)\[\[([^\[\]|#^]*)(?:#[^\[\]|]*)?(?:\^[^\[\]|]*)?(?:\|[^\[\]]*)?\]\]")
+#: group 1 `!` for an embed, group 2 the target, group 3 the `#heading` or `^block`, group 4
+#: the words shown instead of the target (None without a `|`).
+WIKILINK = re.compile(
+    r"(!?)\[\[([^\[\]|#^]*)((?:#[^\[\]|]*)?(?:\^[^\[\]|]*)?)(?:\|([^\[\]]*))?\]\]"
+)
 #: A Markdown link `[text](target)` (not an image): group 1 a `<target with spaces>`,
 #: group 2 a plain target. Link text and target never span a bracket: each match attempt
 #: stops at the next `[`, so a line of 100,000 `[` costs linear time, not quadratic.
