@@ -12,7 +12,7 @@ from collections import Counter
 from datetime import date
 
 import pytest
-from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import HealthCheck, assume, event, example, given, settings
 from hypothesis import strategies as st
 
 from plaintextcrm import syntax
@@ -518,6 +518,7 @@ def test_every_open_task_the_reader_reads_can_be_ticked(data, pick):
 
 @PROPERTY
 @given(any_note())
+@example(b"---\nname: never closed\n***\n---\n")  # not valid YAML: both complain
 def test_the_writer_finds_the_front_matter_and_body_the_reader_reads(data):
     """The writer's lines are the reader's lines; its front matter ends where the
     reader's body starts, and every line it may edit in the body is the reader's body."""
@@ -530,7 +531,7 @@ def test_the_writer_finds_the_front_matter_and_body_the_reader_reads(data):
     try:
         fm = edit_front_matter(writer, create=False)
     except EditError as exc:  # refused: a front matter the reader does not read either
-        assert [p.line for p in problems.problems] == [1], (exc, problems.problems)
+        assert problems.problems, exc  # (TOML, JSON, never closed, not valid YAML)
         event("refused")
     else:
         assert body == (fm.close + 1 if fm.open == 0 else 0)
