@@ -913,7 +913,7 @@ def _scan_body(
         line_links = _links_in(line)
         number = index + 1
         m = LIST_ITEM.match(line)
-        content = m[4] if m else None
+        content = m[1] if m else None
         if content is not None and content[:1] == "[":
             task = TASK.match(content)
             if task:  # its links are the task's: planning to call is not talking
@@ -1213,7 +1213,7 @@ class _Prose:
         line = self.lines[index]
         item = LIST_ITEM.match(line)
         if item:
-            content = item[4]
+            content = item[1]
             if TASK.match(content) or FIELD_LINE.match(line):
                 return []
             dated = leading_date(content)

@@ -137,10 +137,12 @@ def unclosed_fence(lines: Sequence[str], start: int = 0) -> Fence | None:
 
 # --- list items and tasks --------------------------------------------------------------
 
-#: A list item, also inside a quote or callout (`> - x`): groups 1 the indentation and
-#: quote markers, 2 the marker (`-`, `*`, `+`, `1.`, `1)`), 3 the space after it, 4 the
-#: content. A marker needs a space or tab after it: `-x` and `---` are not items.
-LIST_ITEM = re.compile(r"^([ \t]*(?:>[ \t]*)*)([-*+]|\d{1,9}[.)])([ \t]+)(.*)$")
+#: A list item, also inside a quote or callout (`> - x`): group 1 its content, after the
+#: indentation, quote markers, marker (`-`, `*`, `+`, `1.`, `1)`) and the space after it.
+#: A marker needs a space or tab after it: `-x` and `---` are not items. The reader's body
+#: scan matches every line with this, so it captures only what that scan needs;
+#: `list_item` cuts the prefix into its parts for the writer.
+LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])[ \t]+(.*)$")
 #: A line that starts a list item, even an empty one (`-` alone): not a page-level field.
 LIST_START = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 
@@ -161,7 +163,15 @@ class ListItem(NamedTuple):
 def list_item(line: str) -> ListItem | None:
     """`  > 1. text` → ListItem("  > ", "1.", " ", "text"); None when not a list item."""
     m = LIST_ITEM.match(line)
-    return ListItem(m[1], m[2], m[3], m[4]) if m else None
+    if m is None:
+        return None
+    prefix = line[: m.start(1)]
+    head = prefix.rstrip(" \t")  # the indentation and quote markers, then the marker
+    start = len(head) - 1  # a bullet is one character; an ordered marker's digits precede it
+    if head[start] in ".)":
+        while head[start - 1].isdecimal():  # `LIST_ITEM` put 1 to 9 digits there
+            start -= 1
+    return ListItem(head[:start], head[start:], prefix[len(head) :], m[1])
 
 
 #: A task box at the start of a list item's content: group 1 the mark (` ` open, `x`/`X`
