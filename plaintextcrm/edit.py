@@ -26,11 +26,31 @@ from typing import Any, Literal
 
 import yaml
 
-from plaintextcrm.dates import DateValueError, as_date
+from plaintextcrm.dates import DateValueError, as_date, parse_iso
 from plaintextcrm.errors import CrmError
 from plaintextcrm.fields import normalise as normal_key
 from plaintextcrm.model import Task
-from plaintextcrm.parse import DUE_KEYS, LEADING_DATE, read_task
+from plaintextcrm.parse import DUE_KEYS, read_task
+from plaintextcrm.syntax import (
+    BLOCK_ID,
+    DATAVIEW_DUE,
+    GAVE_TAG,
+    GOT_TAG,
+    LINE_BREAK,
+    NEEDS_SEPARATOR,
+    TASKS_DUE,
+    TASKS_SCHEDULED,
+    body_start,
+    due_in_task,
+    front_matter_kind,
+    front_matter_span,
+    heading,
+    leading_date,
+    list_item,
+    scan_fences,
+    task_box,
+    unclosed_fence,
+)
 
 try:  # the same parser parse.py uses, so marks and readings agree
     from yaml import CSafeLoader as _Loader
@@ -47,17 +67,6 @@ TASK_HEADINGS = (
     "next steps", "next",
 )  # fmt: skip
 
-_LINE_BREAK = re.compile(r"(\r\n|\n|\r)")
-_HEADING = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+(.*?))?[ \t]*$")
-_FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
-_LIST_ITEM = re.compile(r"^([ \t]*)([-*+]|\d{1,9}[.)])([ \t]+)(.*)$")
-_TASK_BOX = re.compile(r"^\[([ xX\-/>])\]")
-#: How an existing task shows its style (a due date in Obsidian Tasks or Dataview form).
-_TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*\d{4}-\d{2}-\d{2}")
-_DATAVIEW_DUE = re.compile(r"\[due::[ \t]*\d{4}-\d{2}-\d{2}[ \t]*\]|(?<![\w\[])due::")
-#: Text that would be read as part of the date (`10:00`) or as its separator (`: x`).
-_NEEDS_SEPARATOR = re.compile(r"[:\-—–]|\d{2}:\d{2}")
-_BLOCK_ID = re.compile(r"[ \t]+\^[A-Za-z0-9\-]+[ \t]*$")
 #: What YAML reads as a line break or refuses outright inside a scalar; always escaped.
 _YAML_UNSAFE = re.compile(
     "[^\x20-\x7e\xa0-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]|[\u2028\u2029]"
@@ -79,8 +88,8 @@ class EditError(CrmError):
 class Lines:
     """A note split into lines, each with its own line ending, so joining is lossless.
 
-    Lines are counted the way `parse.py` counts them (CRLF, LF and a lone CR each end a
-    line), so a `Task.line` from the index points at `lines[line - 1]` here.
+    Lines are cut by `syntax.LINE_BREAK`, as the reader cuts them (CRLF, LF and a lone CR
+    each end a line), so a `Task.line` from the index points at `lines[line - 1]` here.
     """
 
     bom: bool
@@ -97,7 +106,7 @@ class Lines:
         bom = decoded.startswith("\ufeff")
         if bom:
             decoded = decoded[1:]
-        parts = _LINE_BREAK.split(decoded)
+        parts = LINE_BREAK.split(decoded)
         text = parts[0::2]
         ends = [*parts[1::2], ""]
         if text and text[-1] == "" and ends[-1] == "":
@@ -230,19 +239,19 @@ class _FrontMatter:
 
 
 def _front_matter(lines: Lines, create: bool) -> _FrontMatter:
-    first = lines.text[0].rstrip() if lines.text else ""
-    if first != "---":
-        if first == "+++" or (first.startswith("{") and not first.startswith("{{")):
+    """The front matter where the reader finds it (`syntax.front_matter_span`)."""
+    kind = front_matter_kind(lines.text)
+    if kind != "yaml":
+        if kind is not None:
             raise EditError("only YAML front matter can be edited; this note has another kind")
         if not create:
             return _FrontMatter(-1, -1, None)
         lines.insert(0, ["---", "---"])
         return _FrontMatter(0, 1, None)
-    close = next(
-        (i for i in range(1, len(lines.text)) if lines.text[i].rstrip() in ("---", "...")), None
-    )
-    if close is None:
+    span = front_matter_span(lines.text)
+    if span is None:
         raise EditError("the front matter is never closed (no closing `---`); fix it first")
+    close = span[1]
     source = "\n".join(lines.text[1:close])
     try:
         root = yaml.compose(source, Loader=_Loader) if source.strip() else None
@@ -398,6 +407,18 @@ def add_front_matter_list_item(data: bytes, key: str, value: str) -> bytes:
     return _checked(before, lines, key, lambda v: v == expected, repr(value))
 
 
+def front_matter_keys(data: bytes) -> set[str]:
+    """The top-level keys of the note's YAML front matter, as the edits here look them up
+    (`email`, not a normalised `Email`); empty when it has none or one they cannot edit."""
+    try:
+        fm = _front_matter(Lines.from_bytes(data), create=False)
+    except EditError:
+        return set()
+    if fm.root is None:
+        return set()
+    return {k.value for k, _ in fm.root.value if isinstance(k, yaml.ScalarNode)}
+
+
 def set_snooze(data: bytes, until: date) -> bytes:
     """`snooze: YYYY-MM-DD` in the front matter: no reconnect reminder before that day."""
     return set_front_matter_value(data, "snooze", until.isoformat(), overwrite=True)
@@ -408,7 +429,9 @@ def set_snooze(data: bytes, until: date) -> bytes:
 
 @dataclass(frozen=True)
 class _Item:
-    """A list item in the body: its line, indentation and what follows the marker."""
+    """A list item in the body: its line, indentation, everything before its content
+    (indentation, quote markers, list marker and space: copied by a new line) and what
+    follows."""
 
     index: int
     indent: int
@@ -417,30 +440,13 @@ class _Item:
     end: int  # the index after its last continuation line
 
 
-def _body_start(lines: Lines) -> int:
-    if lines.text and lines.text[0].rstrip() == "---":
-        for i in range(1, len(lines.text)):
-            if lines.text[i].rstrip() in ("---", "..."):
-                return i + 1
-    return 0
-
-
 def _fences(lines: Lines) -> tuple[list[int], list[bool]]:
     """Body lines outside fenced code blocks (where Markdown structure lives), and for
     each insertion point 0..n whether a line inserted there would be outside a fence."""
-    start = _body_start(lines)
     visible = []
     outside = [True] * (len(lines.text) + 1)
-    fence: str | None = None
-    for i in range(start, len(lines.text)):
-        m = _FENCE.match(lines.text[i])
-        if m:
-            marker = m[1]
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-        elif fence is None:
+    for i, is_text, fence in scan_fences(lines.text, body_start(lines.text)):
+        if is_text:
             visible.append(i)
         outside[i + 1] = fence is None
     return visible, outside
@@ -460,16 +466,10 @@ def _append_point(lines: Lines) -> int:
 def _refuse_open_fence(lines: Lines) -> None:
     """A note that ends inside a never-closed code fence: whatever we add would be code,
     invisible to the index, so the user must close the fence first."""
-    fence: tuple[str, int] | None = None
-    for i in range(_body_start(lines), len(lines.text)):
-        m = _FENCE.match(lines.text[i])
-        if m and fence is None:
-            fence = (m[1], i)
-        elif m and m[1][0] == fence[0][0] and len(m[1]) >= len(fence[0]):  # type: ignore[index]
-            fence = None
+    fence = unclosed_fence(lines.text, body_start(lines.text))
     if fence is not None:
         raise EditError(
-            f"line {fence[1] + 1} opens a {fence[0]} code block that is never closed;"
+            f"line {fence.line + 1} opens a {fence.marker} code block that is never closed;"
             " close it first, then run the command again"
         )
 
@@ -483,10 +483,10 @@ def _items(lines: Lines, visible: list[int], start: int, stop: int) -> list[_Ite
     shown = [i for i in visible if start <= i < stop]
     found = []
     for pos, i in enumerate(shown):
-        m = _LIST_ITEM.match(lines.text[i])
-        if not m:
+        item = list_item(lines.text[i])
+        if item is None:
             continue
-        indent = _width(m[1])
+        indent = _width(item.lead)
         end = i + 1
         for j in range(pos + 1, len(shown)):  # continuation lines: consecutive, indented
             text = lines.text[shown[j]]
@@ -495,22 +495,23 @@ def _items(lines: Lines, visible: list[int], start: int, stop: int) -> list[_Ite
             if _width(text[: len(text) - len(text.lstrip())]) <= indent:
                 break
             end += 1
-        found.append(_Item(i, indent, lines.text[i][: m.end(3)], m[4], end))
+        found.append(_Item(i, indent, item.prefix, item.content, end))
     return found
 
 
 def _section(lines: Lines, names: tuple[str, ...]) -> tuple[int, int, int] | None:
-    """(heading line, first line after it, end) of the first heading named in `names`."""
+    """(heading line, first line after it, end) of the first heading named in `names`;
+    its name is the heading's text as the reader reads it (`syntax.heading`)."""
     visible = _visible(lines)
     for pos, i in enumerate(visible):
-        m = _HEADING.match(lines.text[i])
-        if not m or (m[2] or "").strip().rstrip("#").strip().casefold().rstrip(":") not in names:
+        found = heading(lines.text[i])
+        if found is None or found[1].casefold().rstrip(":") not in names:
             continue
-        level = len(m[1])
+        level = found[0]
         end = len(lines.text)
         for j in visible[pos + 1 :]:
-            n = _HEADING.match(lines.text[j])
-            if n and len(n[1]) <= level:
+            other = heading(lines.text[j])
+            if other is not None and other[0] <= level:
                 end = j
                 break
         return i, i + 1, end
@@ -527,14 +528,15 @@ def _last_content(lines: Lines, start: int, stop: int) -> int:
 
 
 def _dated(item: _Item) -> tuple[date, re.Match[str]] | None:
-    if _TASK_BOX.match(item.content):
+    """The item's date, when the reader reads it as a dated item (an interaction)."""
+    if task_box(item.content):
         return None
-    m = LEADING_DATE.match(item.content)
+    m = leading_date(item.content)
     if not m:
         return None
     try:
-        return date.fromisoformat(m[2]), m
-    except ValueError:
+        return parse_iso(m[2]), m
+    except DateValueError:
         return None
 
 
@@ -548,9 +550,9 @@ def add_log_line(
     last item on or before `when`, newest-first logs before the first such item.
     """
     text = one_line(text)
-    if gave and not re.search(r"(?<![\w#])#gave\b", text, re.IGNORECASE):
+    if gave and not GAVE_TAG.search(text):
         text += " #gave"
-    if got and not re.search(r"(?<![\w#])#got\b", text, re.IGNORECASE):
+    if got and not GOT_TAG.search(text):
         text += " #got"
     lines = Lines.from_bytes(data)
     _refuse_open_fence(lines)
@@ -571,7 +573,7 @@ def add_log_line(
 def _log_line(dated: list[tuple[_Item, tuple[date, re.Match[str]]]], when: date, text: str) -> str:
     """The new line in the style most of the section's dated items use."""
     if not dated:
-        return f"- {when.isoformat()}{': ' if _NEEDS_SEPARATOR.match(text) else ' '}{text}"
+        return f"- {when.isoformat()}{': ' if NEEDS_SEPARATOR.match(text) else ' '}{text}"
 
     def most(values: list[str]) -> str:
         return Counter(values).most_common(1)[0][0]
@@ -581,9 +583,9 @@ def _log_line(dated: list[tuple[_Item, tuple[date, re.Match[str]]]], when: date,
     sep = {"": " ", ":": ": "}.get(most([m[4].strip() for _, (_, m) in dated]))
     sep = sep or f" {most([m[4].strip() for _, (_, m) in dated])} "  # ` — `, ` - `
     marker = most([item.marker for item, _ in dated])
-    if re.match(r"[ \t]*\d", marker):  # an ordered list: let Markdown number it
+    if re.match(r"[ \t>]*\d", marker):  # an ordered list: let Markdown number it
         marker = re.sub(r"\d+", "1", marker, count=1)
-    if sep == " " and _NEEDS_SEPARATOR.match(text):
+    if sep == " " and NEEDS_SEPARATOR.match(text):
         sep = ": "
     return f"{marker}{day}{sep}{text}"
 
@@ -613,18 +615,23 @@ def _log_position(
 
 
 def task_style(data: bytes) -> TaskStyle | None:
-    """The due-date style this note's tasks already use, or None when it has no dated task."""
+    """The due-date style this note's tasks already use, or None when it has no dated task.
+
+    A task is dated when the reader reads a due date from it (`syntax.due_in_task`): Tasks'
+    `📅` or `⏳` (or a `✅` stamp) is the Tasks style, Dataview's `due::` the Dataview one.
+    """
     lines = Lines.from_bytes(data)
     for i in _visible(lines):
-        m = _LIST_ITEM.match(lines.text[i])
-        if not m or not _TASK_BOX.match(m[4]):
+        item = list_item(lines.text[i])
+        box = task_box(item.content) if item else None
+        if box is None:
             continue
-        rest = m[4][3:].lstrip()
-        if _TASKS_DUE.search(rest) or "✅" in rest:
+        rest = box[1]
+        if TASKS_DUE.search(rest) or TASKS_SCHEDULED.search(rest) or "✅" in rest:
             return "tasks"
-        if _DATAVIEW_DUE.search(rest):
+        if DATAVIEW_DUE.search(rest):
             return "dataview"
-        if LEADING_DATE.match(rest):
+        if leading_date(rest):
             return "plain"
     return None
 
@@ -635,8 +642,14 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
     Where: the end of a `## Follow-ups`/`## Tasks` section if the note has one; else after
     the note's last task; else into the `## Log` section (at its end, or its top when the
     log is newest-first); else at the end of the note.
+
+    When the text holds a date the reader would take for the due date (`📅 2026-05-01`,
+    `due:: ...`, a leading date), the due date is written first, where the reader looks
+    first, whatever the style: a `📅` appended after the text's own would be ignored.
     """
     text = one_line(text)
+    if due is not None and style != "plain" and due_in_task(text)[0] is not None:
+        style = "plain"
     if due is None:
         task = f"[ ] {text}"
     elif style == "tasks":
@@ -644,7 +657,7 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
     elif style == "dataview":
         task = f"[ ] {text} [due:: {due.isoformat()}]"
     else:
-        sep = ": " if _NEEDS_SEPARATOR.match(text) else " "
+        sep = ": " if NEEDS_SEPARATOR.match(text) else " "
         task = f"[ ] {due.isoformat()}{sep}{text}"
     lines = Lines.from_bytes(data)
     _refuse_open_fence(lines)
@@ -654,14 +667,14 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
     if section is not None:
         _, start, stop = section
         items = _items(lines, visible, start, stop)
-        tasks = [it for it in items if _TASK_BOX.match(it.content)]
+        tasks = [it for it in items if task_box(it.content)]
         if tasks:
             marker = tasks[-1].marker
         position = items[-1].end if items else _last_content(lines, start, stop)
         lines.insert(position, [marker + task])
         return lines.to_bytes()
     all_items = _items(lines, visible, 0, len(lines.text))
-    tasks = [it for it in all_items if _TASK_BOX.match(it.content)]
+    tasks = [it for it in all_items if task_box(it.content)]
     if tasks:
         lines.insert(tasks[-1].end, [tasks[-1].marker + task])
         return lines.to_bytes()
@@ -706,15 +719,15 @@ def mark_task_done(data: bytes, task: Task, *, today: date, stamp: bool | None =
         raise EditError(f"the task {task.text!r} is no longer open in the note; not edited")
     index = min(found, key=lambda i: abs(i + 1 - task.line))
     line = lines.text[index]
-    m = _LIST_ITEM.match(line)
-    assert m is not None
-    box = m.start(4)
+    item = list_item(line)
+    assert item is not None  # read_task found a task box on it
+    box = len(item.prefix)
     new = line[:box] + "[x]" + line[box + 3 :]
     if stamp is None:
         stamp = "📅" in line or "✅" in "".join(lines.text) or task_style(data) == "tasks"
     if stamp:
         mark = f" ✅ {today.isoformat()}"
-        block = _BLOCK_ID.search(new)
+        block = BLOCK_ID.search(new)
         trailing = new[len(new.rstrip()) :]
         if block:
             new = new[: block.start()] + mark + new[block.start() :]

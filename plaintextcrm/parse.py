@@ -43,6 +43,32 @@ from plaintextcrm.model import (
     TaskStatus,
     YearlyDate,
 )
+from plaintextcrm.syntax import (
+    CALLOUT,
+    DATE_START,
+    FENCE,
+    FIELD_LINE,
+    GAVE_TAG,
+    GOT_TAG,
+    HEADING,
+    INLINE_FIELD,
+    LEADING_DATE,
+    LIST_ITEM,
+    LIST_START,
+    MDLINK,
+    QUOTE,
+    TASK,
+    WIKILINK,
+    due_in_task,
+    fence_after,
+    front_matter_kind,
+    front_matter_span,
+    heading_text,
+    leading_date,
+    list_item,
+    split_lines,
+    task_box,
+)
 from plaintextcrm.wikilinks import display_text
 
 try:  # libyaml is much faster; the pure-Python parser gives the same nodes.
@@ -63,37 +89,7 @@ _SAFE_TAGS = frozenset(
               "set", "omap", "pairs", "merge", "value")
 ) | {"!", "?"}  # fmt: skip
 
-_LIST_ITEM = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])[ \t]+(.*)$")
-_TASK = re.compile(r"^\[([ xX\-/>])\][ \t]*(.*)$")
-#: A dated list item's prefix: groups 1 `[[`, 2 the date, 3 the time, 4 the separator.
-#: The writer (edit.py) uses this same pattern, so what it writes is what the index reads.
-LEADING_DATE = re.compile(
-    r"^(\[\[)?(\d{4}-\d{2}-\d{2})((?:T|[ ])\d{2}:\d{2}(?::\d{2})?(?:Z|[+-]\d{2}:?\d{2})?)?"
-    r"(?(1)(?:\|[^\]]*)?\]\])(?=$|[\s:\-—–,.])([ \t]*[:\-—–]?[ \t]*)"
-)
-TASKS_DUE = re.compile(r"📅\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})")
-#: Obsidian Tasks' scheduled date: the due date of a task that has no `📅`.
-TASKS_SCHEDULED = re.compile(r"⏳\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})")
-DATAVIEW_DUE = re.compile(
-    r"\[due::[ \t]*(\d{4}-\d{2}-\d{2})[ \t]*\]|(?<![\w\[])due::[ \t]*(\d{4}-\d{2}-\d{2})"
-)
-_DONE_MARK = re.compile(r"[✅➕⏳🛫]\ufe0f?[ \t]*\d{4}-\d{2}-\d{2}")
-_WIKILINK = re.compile(r"(!?)\[\[([^\[\]|#^]*)(?:#[^\[\]|]*)?(?:\^[^\[\]|]*)?(?:\|[^\[\]]*)?\]\]")
-# Link text and target never span a bracket: each match attempt stops at the next `[`, so
-# a line of 100,000 `[` costs linear time, not quadratic (a hostile or broken note).
-_MDLINK = re.compile(r"(?<!!)\[[^\[\]]*\]\((?:<([^<>\n]*)>|([^()\[\]<>\s]*))\)")
-_HASHTAG_GAVE = re.compile(r"(?<![\w#])#gave\b", re.IGNORECASE)
-_HASHTAG_GOT = re.compile(r"(?<![\w#])#got\b", re.IGNORECASE)
-_FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})")
 _DATE_PREFIX = re.compile(r"^(\d{4}-\d{2}-\d{2})")
-#: A page-level inline field: `key:: value` or `key::value` on its own line (Dataview,
-#: Logseq page properties), the key optionally in bold as Dataview allows. A key is at
-#: most four words, so a sentence that mentions `std::vector` is not a field.
-_INLINE_FIELD = re.compile(
-    r"^(?:\*\*|__)?([^\W_][\w\-./]{0,40}(?:[ \t]+[\w\-./]{1,40}){0,3})(?:\*\*|__)?"
-    r"[ \t]*::(?!:)[ \t]*(.*?)[ \t]*$"
-)
-_LIST_START = re.compile(r"^[ \t]*(?:>[ \t]*)*(?:[-*+]|\d{1,9}[.)])(?:[ \t]|$)")
 #: An unrendered template placeholder: `{{date}}`, `{{date:YYYY-MM-DD}}`, `{{VALUE}}`,
 #: `<% tp.date.now() %>`. A name must follow `{{`, so `{{ 7*7 }}` in prose is text.
 _PLACEHOLDER = re.compile(r"\{\{[ \t]*[A-Za-z_]\w*(?:[ \t]*[:.|][^{}\n]*)?[ \t]*\}\}|<%.*?%>")
@@ -108,14 +104,6 @@ _DATED_TEXT = re.compile(r"(\d{4}-\d{2}-\d{2})(?:[T ]\d{2}:\d{2}(?::\d{2})?)?(?:
 _NAME_DATE = re.compile(r"(?<!\d)(\d{4})([-_.])(\d{2})\2(\d{2})(?!\d)")
 #: A time of day right after that date (`_0937`, ` 2100`, `T09.37`): no words for a reader.
 _NAME_TIME = re.compile(r"[ _T-]?\d{2}[:.h]?\d{2}(?:[:.]?\d{2})?(?!\d)")
-#: An ATX heading's opening `#`s; the rest of the line is its text (no regex over the
-#: rest, so a hostile line of spaces costs linear time).
-_HEADING = re.compile(r"^ {0,3}#{1,6}(?:[ \t]|$)")
-#: A page-level inline field line (`attendees:: [[Anna]]`): data, not a sentence.
-_FIELD_LINE = re.compile(r"^[ \t]*(?:[-*+][ \t]+)?[\w][\w \t-]{0,63}::")
-#: A quote's `>` markers, and an Obsidian callout's (`> [!note]- Title`): not the words.
-_QUOTE = re.compile(r"^[ \t]*(?:>[ \t]*)+")
-_CALLOUT = re.compile(r"^\[![\w-]*\][+-]?[ \t]*")
 #: Where a sentence ends: `.`, `!`, `?` or `…`, closing quotes or brackets, then a space.
 _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)]*\s+")
 #: Words that say no more than the date or the names next to them (`# Monday, October
@@ -180,7 +168,7 @@ def parse_note(rel: str, data: bytes, config: Config) -> ParsedNote:
         return _skipped(rel, stem, notes)
     if text.startswith("\ufeff"):
         text = text[1:]
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = split_lines(text)
 
     meta, body_start = _front_matter(lines, notes)
     if meta.template or (("{{" in stem or "<%" in stem) and _PLACEHOLDER.search(stem)):
@@ -224,7 +212,7 @@ def key_report(data: bytes, config: Config) -> tuple[list[tuple[str, str]], list
     written, field) for each key that gives a field, and the values of its type-like
     keys (`type: crm-contact` → `crm-contact`). Problems are not reported here."""
     text = data.decode("utf-8", "replace").removeprefix("\ufeff")
-    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = split_lines(text)
     meta, start = _front_matter(lines, _Notes(""))
     found = _Keys.read(meta, page_fields(lines, start) if "::" in text else [], config)
     spellings = [(e.key, name) for name, entries in found.fields.items() for e in entries]
@@ -277,20 +265,17 @@ class _Meta:
 
 def _front_matter(lines: list[str], notes: _Notes) -> tuple[_Meta, int]:
     """Find and read the front matter; returns it and the 0-based index of the body."""
-    first = lines[0].rstrip() if lines else ""
-    if first == "+++" or (first.startswith("{") and not first.startswith("{{")):
+    kind = front_matter_kind(lines)
+    if kind is None:
+        return _Meta(), 0
+    span = front_matter_span(lines)
+    if kind != "yaml":
         notes.add(1, "warning", "only YAML front matter is read; this one is ignored")
-        if first == "+++":
-            for i in range(1, len(lines)):
-                if lines[i].rstrip() == "+++":
-                    return _Meta(), i + 1
-        return _Meta(), 0
-    if first != "---":
-        return _Meta(), 0
-    end = next((i for i in range(1, len(lines)) if lines[i].rstrip() in ("---", "...")), None)
-    if end is None:
+        return _Meta(), span[1] + 1 if span else 0
+    if span is None:
         notes.add(1, "warning", "front matter is never closed (no closing `---`); read as body")
         return _Meta(), 0
+    end = span[1]
     source = "\n".join(lines[1:end])
     if len(source.encode("utf-8", "surrogatepass")) > MAX_FRONT_MATTER:
         notes.add(1, "error", "front matter is larger than 256 KiB; ignored")
@@ -466,16 +451,12 @@ def page_fields(lines: list[str], start: int) -> list[InlineField]:
     fence: str | None = None
     for index in range(start, len(lines)):
         line = lines[index]
-        if ("`" in line or "~" in line) and (m := _FENCE.match(line)):
-            marker = m[1]
-            if fence is None:
-                fence = marker
-            elif marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
+        if ("`" in line or "~" in line) and (m := FENCE.match(line)):
+            fence = fence_after(fence, m[1])
             continue
-        if fence is not None or "::" not in line or _LIST_START.match(line):
+        if fence is not None or "::" not in line or LIST_START.match(line):
             continue
-        m = _INLINE_FIELD.match(line)
+        m = INLINE_FIELD.match(line)
         if m and m[2]:
             raw_key = m[1].strip()
             found.append(InlineField(keys.normalise(raw_key), m[2], index + 1, raw_key))
@@ -580,11 +561,9 @@ def _body_hashtag(lines: list[str], start: int) -> str | None:
             continue  # inside an inline code span
         fence: str | None = None
         for line in lines[start : start + number]:
-            f = _FENCE.match(line)
-            if f and fence is None:
-                fence = f[1]
-            elif f and fence is not None and f[1][0] == fence[0] and len(f[1]) >= len(fence):
-                fence = None
+            f = FENCE.match(line)
+            if f:
+                fence = fence_after(fence, f[1])
         if fence is None:
             return m[0]
     return None
@@ -872,13 +851,13 @@ def _links_in(text: str) -> list[str]:
     if "[" not in text:
         return []
     found = []
-    for m in _WIKILINK.finditer(text):
+    for m in WIKILINK.finditer(text):
         target = m[2].strip()
         if m[1] and "." in target.rsplit("/", 1)[-1] and not target.lower().endswith(".md"):
             continue  # an embedded image or PDF, not a person
         if target:
             found.append(target)
-    for m in _MDLINK.finditer(text):
+    for m in MDLINK.finditer(text):
         target = (m[1] if m[1] is not None else m[2]).split("#", 1)[0]
         if target.lower().endswith(".md") and "://" not in target:
             found.append(unquote(target))
@@ -925,23 +904,18 @@ def _scan_body(
     fence: str | None = None
     for index in range(start, len(lines)):
         line = lines[index]
-        fence_match = _FENCE.match(line)
-        if fence_match:
-            marker = fence_match[1]
-            if fence is None:
-                fence = marker
-                continue
-            if marker[0] == fence[0] and len(marker) >= len(fence):
-                fence = None
-                continue
+        fence_match = FENCE.match(line)
+        if fence_match:  # a fence line is code too, whether it opens or closes
+            fence = fence_after(fence, fence_match[1])
+            continue
         if fence is not None:
             continue
         line_links = _links_in(line)
         number = index + 1
-        m = _LIST_ITEM.match(line)
+        m = LIST_ITEM.match(line)
         content = m[1] if m else None
         if content is not None and content[:1] == "[":
-            task = _TASK.match(content)
+            task = TASK.match(content)
             if task:  # its links are the task's: planning to call is not talking
                 tasks.append(_task(task[1], task[2], rel, number, line_links, notes))
                 continue
@@ -951,8 +925,8 @@ def _scan_body(
                 for target in line_links:
                     mentioned.setdefault(target, index)
         if content is None:
-            if "#" in line[:4] and _HEADING.match(line):
-                text = _heading_text(line)
+            if "#" in line[:4] and HEADING.match(line):
+                text = heading_text(line)
                 if body.heading is None:
                     body.heading = text if line.lstrip(" ")[1:2] != "#" else ""
                 if waiting is not None:
@@ -964,7 +938,7 @@ def _scan_body(
                 _end_section(waiting, line.strip(), line_links, items)
                 waiting = None
             continue
-        dated = LEADING_DATE.match(content) if content[:1] in "[0123456789" else None
+        dated = LEADING_DATE.match(content) if content[:1] in DATE_START else None
         if waiting is not None:  # the section's first line; a dated item speaks for itself
             if dated is None:
                 _end_section(waiting, content, line_links, items)
@@ -978,7 +952,7 @@ def _scan_body(
             notes.add(number, "warning", f"impossible date {dated[2]}; line ignored")
             continue
         rest = content[dated.end() :].strip()
-        gave, got = bool(_HASHTAG_GAVE.search(rest)), bool(_HASHTAG_GOT.search(rest))
+        gave, got = bool(GAVE_TAG.search(rest)), bool(GOT_TAG.search(rest))
         items.append(DatedItem(number, when, rest, tuple(line_links), gave, got))
     if waiting is not None:
         items.append(_dated_item(waiting.line, waiting.date, "", waiting.links))
@@ -987,7 +961,7 @@ def _scan_body(
 
 def _leading_date(content: str, number: int, notes: _Notes) -> tuple[date, str] | None:
     """`2026-10-02: coffee` → (the date, `coffee`); an impossible date is a warning."""
-    dated = LEADING_DATE.match(content)
+    dated = leading_date(content)
     if not dated:
         return None
     try:
@@ -1004,8 +978,8 @@ def _dated_item(line: int, when: date, text: str, links: list[str]) -> DatedItem
         date=when,
         text=text,
         links=tuple(links),
-        gave=bool(_HASHTAG_GAVE.search(text)),
-        got=bool(_HASHTAG_GOT.search(text)),
+        gave=bool(GAVE_TAG.search(text)),
+        got=bool(GOT_TAG.search(text)),
     )
 
 
@@ -1031,25 +1005,16 @@ def _end_section(
     items.append(_dated_item(waiting.line, waiting.date, text, [*waiting.links, *links]))
 
 
-def _heading_text(line: str) -> str:
-    """`## Call with Anna ##` → `Call with Anna` (the closing `#`s are not text)."""
-    text = line.strip().lstrip("#").strip()
-    bare = text.rstrip("#")
-    if bare != text and (not bare or bare[-1] in " \t"):
-        text = bare.rstrip()
-    return text
-
-
 def read_task(line: str) -> tuple[TaskStatus, date | None, str] | None:
     """What a body line says as a task (status, due date, text), or None when it is none.
 
     The writer finds a task again by this rather than by its line number, which shifts
     whenever a line is inserted above it."""
-    item = _LIST_ITEM.match(line)
-    box = _TASK.match(item[1]) if item else None
+    item = list_item(line)
+    box = task_box(item.content) if item else None
     if box is None:
         return None
-    task = _task(box[1], box[2], "", 0, [], _Notes(""))
+    task = _task(*box, "", 0, [], _Notes(""))
     return task.status, task.due, task.text
 
 
@@ -1062,19 +1027,7 @@ def _task(mark: str, content: str, rel: str, number: int, links: list[str], note
     Obsidian Tasks' `⏳` scheduled date is the day to act when there is no due date.
     """
     status: TaskStatus = _STATUS.get(mark, "cancelled")
-    due_text: str | None = None
-    text = content
-    leading = LEADING_DATE.match(text)
-    if leading and text[:1] in "[0123456789":
-        due_text = leading[2]
-        text = text[leading.end() :]
-    for pattern in (TASKS_DUE, DATAVIEW_DUE, TASKS_SCHEDULED):
-        m = pattern.search(text)
-        if m:
-            due_text = due_text or next(g for g in m.groups() if g)
-            text = pattern.sub("", text)
-    text = _DONE_MARK.sub("", text)
-    text = re.sub(r"[ \t]{2,}", " ", text).strip()
+    due_text, text = due_in_task(content)
     due = None
     if due_text:
         try:
@@ -1166,7 +1119,7 @@ def _says_something(text: str) -> bool:
 def _says_more_than_links(text: str) -> bool:
     """`- [[Anna Rossi]]` in a list of attendees names her but says nothing of the day."""
     if "[" in text:
-        text = _MDLINK.sub(" ", _WIKILINK.sub(" ", text))
+        text = MDLINK.sub(" ", WIKILINK.sub(" ", text))
     return _says_something(text)
 
 
@@ -1182,10 +1135,10 @@ def _is_prose(line: str) -> bool:
     """A line of a paragraph: not blank, not a heading, list item, fence or inline field."""
     bare = line.strip().lstrip(">").strip()
     return bool(bare) and not (
-        _HEADING.match(bare)
-        or _LIST_ITEM.match(line)
-        or _FENCE.match(line)
-        or _FIELD_LINE.match(line)
+        HEADING.match(bare)
+        or LIST_ITEM.match(line)
+        or FENCE.match(line)
+        or FIELD_LINE.match(line)
         or bare.startswith(("---", "|"))
     )
 
@@ -1214,9 +1167,9 @@ class _Prose:
         seen: set[int] = set()
         for index in range(self.start, min(len(self.lines), self.start + 200)):
             line = self.lines[index]
-            if _FENCE.match(line):
+            if FENCE.match(line):
                 return ""  # code says nothing about a conversation; and this stays cheap
-            if "#" in line[:4] and _HEADING.match(line):
+            if "#" in line[:4] and HEADING.match(line):
                 continue  # a section's label (the title heading was tried first)
             key = self._key(index)
             if key in seen:
@@ -1258,23 +1211,23 @@ class _Prose:
 
     def _raw(self, index: int) -> list[str]:
         line = self.lines[index]
-        item = _LIST_ITEM.match(line)
+        item = LIST_ITEM.match(line)
         if item:
             content = item[1]
-            if _TASK.match(content) or _FIELD_LINE.match(line):
+            if TASK.match(content) or FIELD_LINE.match(line):
                 return []
-            dated = LEADING_DATE.match(content) if content[:1] in "[0123456789" else None
+            dated = leading_date(content)
             return [content[dated.end() :] if dated else content]
-        if "#" in line[:4] and _HEADING.match(line):
-            return [_heading_text(line)]
+        if "#" in line[:4] and HEADING.match(line):
+            return [heading_text(line)]
         if not _is_prose(line):
             return []
         end = index + 1
         while end < len(self.lines) and _is_prose(self.lines[end]):
             end += 1
-        paragraph = [_QUOTE.sub("", text).strip() for text in self.lines[index:end]]
+        paragraph = [QUOTE.sub("", text).strip() for text in self.lines[index:end]]
         titles: list[str] = []
-        callout = _CALLOUT.match(paragraph[0])
+        callout = CALLOUT.match(paragraph[0])
         if callout:  # a callout's title is a line of its own
             titles = [paragraph.pop(0)[callout.end() :]]
         return [t for t in titles if t] + _sentences(" ".join(paragraph))

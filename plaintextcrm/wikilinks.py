@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import re
 
-_WIKILINK = re.compile(r"!?\[\[([^\[\]|]*)(?:\|([^\[\]]*))?\]\]")
+from plaintextcrm.syntax import WIKILINK
+
 # Text without brackets, a target without line breaks and with at most one level of
 # parentheses (`wiki/Foo_(bar)`): every match attempt stops at the next `[` or `(`, so a
 # line of 100,000 `[x](` costs linear time, not minutes.
@@ -17,17 +18,18 @@ _MDLINK = re.compile(r"(?<!!)\[([^\[\]]*)\]\((?:[^()\n]|\([^()\n]*\))*\)")
 
 
 def _shown(m: re.Match[str]) -> str:
-    if m[2] is not None and m[2].strip():
-        return m[2].strip()
-    target = m[1].split("#", 1)[0].split("^", 1)[0].strip()
-    target = target.rsplit("/", 1)[-1]
+    """A `syntax.WIKILINK` match as Obsidian shows it: the words after `|`, or else the
+    target's note name, or else the heading or block it points at (`[[#Heading]]`)."""
+    if m[4] is not None and m[4].strip():
+        return m[4].strip()
+    target = m[2].strip().rsplit("/", 1)[-1]
     if target.lower().endswith(".md"):
         target = target[:-3]
-    return target or m[1].lstrip("#^").strip()
+    return target or (m[2] + m[3]).lstrip("#^").strip()
 
 
 def display_text(text: str) -> str:
     """`send [[People/Anna|Anna]] the [deck](x.md)` → `send Anna the deck`."""
     if "[" not in text:
         return text
-    return _MDLINK.sub(lambda m: m[1], _WIKILINK.sub(_shown, text))
+    return _MDLINK.sub(lambda m: m[1], WIKILINK.sub(_shown, text))

@@ -385,19 +385,6 @@ def _default_filename(name: str) -> str:
 
 # --- applying --------------------------------------------------------------------------
 
-_FRONT_KEY = re.compile(r"^([A-Za-z_][\w-]*)[ \t]*:", re.MULTILINE)
-
-
-def _front_matter_keys(data: bytes) -> set[str]:
-    """Top-level keys of a note's front matter, to add to the key the user already uses
-    (`email:` or `emails:`) instead of starting a second one."""
-    text = data.decode("utf-8-sig", errors="replace").replace("\r\n", "\n")
-    if not text.startswith("---\n"):
-        return set()
-    end = re.search(r"^---[ \t]*$", text[4:], re.MULTILINE)
-    head = text[4 : 4 + end.start()] if end else ""
-    return set(_FRONT_KEY.findall(head))
-
 
 def _target_key(keys: set[str], key: str) -> str:
     choices = KEY_CHOICES.get(key) or (("alias", "aliases") if key == "aliases" else (key,))
@@ -416,10 +403,14 @@ def merge_edit(additions: Iterable[Addition]) -> Callable[[bytes], bytes]:
         counts[addition.key] += 1
 
     def edit(data: bytes) -> bytes:
-        from plaintextcrm.edit import add_front_matter_list_item, set_front_matter_value
+        from plaintextcrm.edit import (
+            add_front_matter_list_item,
+            front_matter_keys,
+            set_front_matter_value,
+        )
 
         for addition in additions:
-            keys = _front_matter_keys(data)
+            keys = front_matter_keys(data)  # where the writer finds them, as the reader does
             key = _target_key(keys, addition.key)
             single = addition.key in KEY_CHOICES and counts[addition.key] == 1
             if single and key not in keys:
