@@ -938,20 +938,20 @@ def _scan_body(
                 _end_section(waiting, line.strip(), line_links, items)
                 waiting = None
             continue
-        dated = LEADING_DATE.match(content) if content[:1] in DATE_START else None
+        leading = LEADING_DATE.match(content) if content[:1] in DATE_START else None
         if waiting is not None:  # the section's first line; a dated item speaks for itself
-            if dated is None:
+            if leading is None:
                 _end_section(waiting, content, line_links, items)
             waiting = None
-        if dated is None:
+        if leading is None:
             continue
         # The hot path of a log: inline, not through `_leading_date`/`_dated_item`.
         try:
-            when = parse_iso(dated[2])
+            when = parse_iso(leading[2])
         except DateValueError:
-            notes.add(number, "warning", f"impossible date {dated[2]}; line ignored")
+            notes.add(number, "warning", f"impossible date {leading[2]}; line ignored")
             continue
-        rest = content[dated.end() :].strip()
+        rest = content[leading.end() :].strip()
         gave, got = bool(GAVE_TAG.search(rest)), bool(GOT_TAG.search(rest))
         items.append(DatedItem(number, when, rest, tuple(line_links), gave, got))
     if waiting is not None:
