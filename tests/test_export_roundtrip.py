@@ -6,7 +6,7 @@ import tempfile
 from pathlib import Path
 
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from plaintextcrm.cli import cli
@@ -41,6 +41,8 @@ def _run(root: Path, *args: str):
     tags=st.lists(_tag, max_size=3, unique=True),
     version=st.sampled_from(["3.0", "4.0"]),
 )
+# `a\N` is exported as `a\\N`; unescaping `\\` and `\N` in two passes made it `a` + a break.
+@example(name="Anna", company=None, role=None, alias="a\\N", tags=[], version="3.0")
 def test_any_contact_round_trips(name, company, role, alias, tags, version):
     lines = [f"name: {_yaml(name)}", "email: someone@example.org"]
     if company:

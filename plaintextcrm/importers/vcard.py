@@ -179,10 +179,28 @@ def _nicknames(text: str) -> list[str]:
     drops every item after the first, so the raw lines are read here."""
     out: list[str] = []
     for m in _NICKNAME.finditer(text):
-        for item in re.split(r"(?<!\\),", m[1].rstrip("\r")):
-            value = re.sub(r"\\([\\,;])", r"\1", item).replace("\\n", " ").replace("\\N", " ")
-            out.append(clean_line(value))
+        out += [clean_line(item) for item in _text_list(m[1].rstrip("\r"))]
     return out
+
+
+def _text_list(raw: str) -> list[str]:
+    r"""A vCard TEXT list, unescaped in one pass: `\,` a comma, `\\` a backslash, `\n`
+    a line break (a space here), `,` the separator. One pass matters: `a\\N` is `a\N`,
+    never `a` and a line break."""
+    items: list[str] = []
+    current: list[str] = []
+    chars = iter(raw)
+    for c in chars:
+        if c == "\\":
+            escaped = next(chars, "")
+            current.append(" " if escaped in ("n", "N") else escaped)
+        elif c == ",":
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(c)
+    items.append("".join(current))
+    return items
 
 
 def _values(card, name: str) -> list:
