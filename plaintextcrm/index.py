@@ -114,27 +114,41 @@ def _duplicate_names(contacts: list[ParsedNote]) -> list[Problem]:
 def _lookalike_names(contacts: list[ParsedNote]) -> list[Problem]:
     """Names that print like another name (lookalike.py): a warning for a name with
     invisible characters, for two contacts whose names look the same (in both files), and
-    for a word that mixes Latin with Cyrillic, Greek or Armenian letters."""
+    for a word that mixes Latin with Cyrillic, Greek or Armenian letters.
+
+    Every warning involves a name that is not plain ASCII (`Ian`/`lan` is typography), so
+    the work is done for those few names; an ASCII name only has its skeleton looked up.
+    """
     problems = []
-    groups: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+    foreign: list[tuple[str, str]] = []
+    plain: list[tuple[str, str]] = []
     for note in contacts:
         assert note.fields is not None
         for name in dict.fromkeys((note.fields.name, *note.fields.aliases)):
-            hidden = lookalike.invisible_characters(name)
-            if hidden:
-                problems.append(
-                    Problem(
-                        note.path, None, "warning",
-                        f"name or alias `{name}` holds invisible characters"
-                        f" ({lookalike.describe(hidden)}); it prints as"
-                        f" `{lookalike.printed_as(name)}`",
-                    )
-                )  # fmt: skip
-            groups[lookalike.skeleton(name)].setdefault((note.path, link_key(name)), name)
+            (plain if name.isascii() else foreign).append((note.path, name))
+    if not foreign:
+        return problems
+    groups: dict[str, dict[tuple[str, str], str]] = defaultdict(dict)
+    for path, name in foreign:
+        hidden = lookalike.invisible_characters(name)
+        if hidden:
+            problems.append(
+                Problem(
+                    path, None, "warning",
+                    f"name or alias `{name}` holds invisible characters"
+                    f" ({lookalike.describe(hidden)}); it prints as"
+                    f" `{lookalike.printed_as(name)}`",
+                )
+            )  # fmt: skip
+        groups[lookalike.skeleton(name)].setdefault((path, link_key(name)), name)
+    for path, name in plain:
+        group = groups.get(lookalike.skeleton(name))
+        if group is not None:
+            group.setdefault((path, link_key(name)), name)
     paired: set[tuple[str, str]] = set()
     for group in groups.values():
-        if len({path for path, _ in group}) < 2:
-            continue
+        if len({path for path, _ in group}) < 2 or len({key for _, key in group}) < 2:
+            continue  # one note, or one name in several notes (a duplicate, reported as such)
         for (path, key), name in group.items():
             others = [
                 (other_path, other)
@@ -151,20 +165,18 @@ def _lookalike_names(contacts: list[ParsedNote]) -> list[Problem]:
             problems.append(
                 Problem(path, None, "warning", f"name or alias `{name}` looks like {like}{why}")
             )
-    for note in contacts:
-        assert note.fields is not None
-        for name in dict.fromkeys((note.fields.name, *note.fields.aliases)):
-            word = lookalike.mixed_script_word(name)
-            if word is None or (note.path, name) in paired:
-                continue
-            letters = lookalike.describe(lookalike.lookalike_letters(word))
-            problems.append(
-                Problem(
-                    note.path, None, "warning",
-                    f"name or alias `{name}` mixes scripts in `{word}` ({letters});"
-                    f" it prints as `{lookalike.printed_as(name)}`",
-                )
-            )  # fmt: skip
+    for path, name in foreign:
+        word = lookalike.mixed_script_word(name)
+        if word is None or (path, name) in paired:
+            continue
+        letters = lookalike.describe(lookalike.lookalike_letters(word))
+        problems.append(
+            Problem(
+                path, None, "warning",
+                f"name or alias `{name}` mixes scripts in `{word}` ({letters});"
+                f" it prints as `{lookalike.printed_as(name)}`",
+            )
+        )  # fmt: skip
     return problems
 
 
