@@ -130,7 +130,9 @@ def _run(
     app: App, result, dry_run: bool, as_json: bool, region: str | None, on_conflict: str = "create"
 ) -> None:
     from plaintextcrm.importers.merge import apply_plan, plan_import
+    from plaintextcrm.importers.record import bounded
 
+    result = bounded(result)  # caps per card, so nothing written is too big to read back
     config = app.config
     region = (region or config.default_region or "").upper() or None
     folder = config.contact_folders[0] if config.contact_folders else ""

@@ -25,7 +25,15 @@ from typing import Any
 
 from plaintextcrm.dates import DateValueError, parse_yearly
 from plaintextcrm.errors import CrmError
-from plaintextcrm.importers.record import ImportRecord, Skipped, unique
+from plaintextcrm.importers.record import (
+    FRONT_MATTER_BUDGET,
+    MAX_NOTE,
+    MAX_VALUES,
+    ImportRecord,
+    Skipped,
+    unique,
+    yaml_cost,
+)
 from plaintextcrm.index import fold, link_key
 from plaintextcrm.model import Contact, ContactFields, Index
 
@@ -229,6 +237,8 @@ class _Target:
     origins: list[str] = field(default_factory=list)
     names: list[str] = field(default_factory=list)  # name, file name, aliases
     matched: list[tuple[str, str]] = field(default_factory=list)
+    spent: int = 0  # front matter bytes of its values (see FRONT_MATTER_BUDGET)
+    dropped: int = 0  # values left out to stay within those bounds
 
 
 @dataclass
@@ -267,6 +277,7 @@ class _Planner:
 
     def _register(self, target: _Target, key: str, value: str) -> None:
         k = self._key(key, value)
+        target.spent += yaml_cost(value)
         target.list_keys[key].add(k)
         target.lists[key].append(value)
         table = {"emails": self.by_email, "phones": self.by_phone, "aliases": self.by_name}.get(key)
@@ -284,6 +295,7 @@ class _Planner:
             "company": f.company, "role": f.role, "location": f.location, "url": f.url,
             "linkedin": f.linkedin, "met": f.met,
         }  # fmt: skip
+        target.spent = sum(yaml_cost(v) for v in target.scalars.values() if v)
         for value in f.emails:
             self._register(target, "emails", value)
         for value in f.phones:
@@ -363,6 +375,8 @@ class _Planner:
             for value in lists[key]:
                 if self._key(key, value) in target.list_keys[key]:
                     continue
+                if not self._afford(target, value, key):
+                    continue
                 self._register(target, key, value)
                 if target.existing:
                     target.additions.append(Addition(key, value))
@@ -378,6 +392,9 @@ class _Planner:
                 continue
             have = target.scalars.get(key)
             if have is None:
+                if not self._afford(target, value):
+                    continue
+                target.spent += yaml_cost(value)
                 target.scalars[key] = value
                 if target.existing:
                     target.additions.append(Addition(key, value))
@@ -385,10 +402,24 @@ class _Planner:
                 target.kept.append(f"{key} {have!r} (import: {value!r})")
             elif have != value and key == "url" and not target.existing:
                 target.extra_urls.append(value)
-        if not target.existing:
-            target.extra_urls.extend(u for u in urls[1:] if u not in target.extra_urls)
-            if record.note and record.note not in target.notes:
+        if not target.existing:  # the body: bounded however many cards make this person
+            room = MAX_VALUES - len(target.extra_urls)
+            target.extra_urls.extend(u for u in urls[1:room] if u not in target.extra_urls)
+            size = sum(map(len, target.notes))
+            if record.note and record.note not in target.notes and size < 4 * MAX_NOTE:
                 target.notes.append(record.note)
+
+    def _afford(self, target: _Target, value: str, key: str | None = None) -> bool:
+        """Whether an import may still add `value` to `target`: a list that holds
+        MAX_VALUES values, or a note whose values take FRONT_MATTER_BUDGET bytes, gets no
+        more (so the note stays readable however many cards merge into it, and the next
+        import of the same file adds nothing either); counts what it refuses."""
+        cost = yaml_cost(value)
+        full = key is not None and len(target.list_keys[key]) >= MAX_VALUES
+        if full or target.spent + cost > FRONT_MATTER_BUDGET:
+            target.dropped += 1
+            return False
+        return True
 
     def _alias_free(self, alias: str, target: _Target) -> bool:
         """An alias that another contact already answers to would make lookups ambiguous."""
@@ -452,7 +483,13 @@ def plan_import(
         planner.merge(target, record)
         touched.setdefault(id(target), target)
     new, merged, unchanged = [], [], []
+    extra: list[str] = []
     for target in touched.values():
+        if target.dropped:
+            extra.append(
+                f"{target.path}: {target.dropped:,} values not added (an import fills a note "
+                f"up to {MAX_VALUES} of one kind and {FRONT_MATTER_BUDGET // 1024} KiB of values)"
+            )
         origins = tuple(unique(target.origins, key=str))
         if not target.existing:
             new.append(_new_contact(target, origins, typed=not planner.folder, created=created))
@@ -475,7 +512,7 @@ def plan_import(
         tuple(merged),
         tuple(unchanged),
         tuple(skips),
-        tuple(notices),
+        (*notices, *extra),
         tuple(conflicts),
     )
 
@@ -577,6 +614,25 @@ def note_text(new: NewContact, template_dirs: Iterable[Path] = ()) -> str:
     return render_person(new.name, fields, new.body or None, list(template_dirs))
 
 
+def _within_limit(edit: Callable[[bytes], bytes]) -> Callable[[bytes], bytes]:
+    """`edit`, refused when it would grow the front matter past what the reader accepts
+    (the values would be written and then never read)."""
+    from plaintextcrm.parse import MAX_FRONT_MATTER
+
+    def guarded(data: bytes) -> bytes:
+        out = edit(data)
+        if len(out) > MAX_FRONT_MATTER:
+            end = out.find(b"\n---", 3)
+            if end < 0 or end > MAX_FRONT_MATTER:
+                raise CrmError(
+                    f"the front matter would grow past {MAX_FRONT_MATTER // 1024} KiB, which "
+                    "crm no longer reads; nothing added"
+                )
+        return out
+
+    return guarded
+
+
 def apply_plan(
     root: Path,
     plan: Plan,
@@ -600,7 +656,7 @@ def apply_plan(
             progress(1)
     for merge in plan.merged:
         try:
-            write_note(root / merge.path, merge_edit(merge.additions), vault=root)
+            write_note(root / merge.path, _within_limit(merge_edit(merge.additions)), vault=root)
         except CrmError as exc:
             failures.append((merge.path, exc.message))
         if progress:
