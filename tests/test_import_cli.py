@@ -123,13 +123,14 @@ def test_dry_run_prints_the_plan_and_writes_nothing(vault, crm):
     lines = result.stdout.splitlines()
     assert "new        Nicolò Bianchi  → People/Nicolò Bianchi.md" in lines
     merge = next(line for line in lines if line.startswith("merge"))
-    assert "Anna Rossi (People/Anna Rossi.md)" in merge and "+email anna.rossi@example.it" in merge
+    assert "Anna Rossi into People/Anna Rossi.md (matched by name)" in merge
+    assert "+email anna.rossi@example.it" in merge
     assert "kept company 'Acme' (import: 'Acme Corp')" in result.stdout
     assert lines[-1] == "2 new, 1 merged, 0 unchanged, 0 skipped (dry run: nothing written)"
     again = crm(root, "import", "google", str(MADE / "google-contacts.csv"))
     assert again.exit_code == 0
     unchanged = crm(root, "import", "google", str(MADE / "google-contacts.csv"), "-n")
-    assert "unchanged  Anna Rossi (People/Anna Rossi.md)" in unchanged.stdout
+    assert "unchanged  Anna Rossi in People/Anna Rossi.md (matched by email" in unchanged.stdout
 
 
 def test_merge_is_surgical_and_keeps_crlf_bom_and_comments(vault, crm):
@@ -151,19 +152,24 @@ def test_merge_is_surgical_and_keeps_crlf_bom_and_comments(vault, crm):
 def test_phone_match_with_default_region(vault, crm):
     root = vault({
         "crm.toml": '[import]\ndefault_region = "IT"\n',
-        "People/Nico.md": "---\nphone: '348 765 4321'\n---\n",
+        "People/Nicolò.md": "---\nphone: '348 765 4321'\n---\n",
     })  # fmt: skip
     result = crm(root, "import", "google", str(MADE / "google-contacts.csv"), "-n")
-    assert "merge      Nico (People/Nico.md): +phone +39 02 555 0000" in result.stdout
+    assert (
+        "merge      Nicolò Bianchi into Nicolò, People/Nicolò.md "
+        "(matched by phone +39 348 765 4321): +phone +39 02 555 0000"
+    ) in result.stdout
     assert "Nicolò Bianchi" not in result.stdout.split("merge")[0]
 
 
 def test_region_option_overrides_config(vault, crm):
-    root = vault({"People/Nico.md": "---\nphone: '348 765 4321'\n---\n"})
+    root = vault({"People/Nicolò.md": "---\nphone: '348 765 4321'\n---\n"})
     result = crm(
         root, "import", "google", str(MADE / "google-contacts.csv"), "-n", "--region", "it"
     )
-    assert "merge      Nico" in result.stdout
+    assert (
+        "merge      Nicolò Bianchi into Nicolò, People/Nicolò.md (matched by phone" in result.stdout
+    )
 
 
 def test_a_note_that_cannot_be_written_is_reported_and_the_rest_imports(vault, crm):

@@ -64,21 +64,31 @@ def test_match_by_exact_name_or_alias():
     assert plan_import(idx, [rec("Anna Ross")]).new
 
 
-def test_email_wins_over_name():
+def test_email_wins_over_name_only_when_the_names_agree():
+    idx = index_of(
+        {
+            "People/Anna Rossi.md": "---\n---\n",
+            "People/Bea.md": "---\nname: Anna Bea Verdi\nemail: b@x.it\n---\n",
+        }
+    )
+    plan = plan_import(idx, [rec("Anna Rossi", emails=("b@x.it",))])  # same given name
+    assert [u.path for u in plan.unchanged] == ["People/Bea.md"]
+    assert plan.unchanged[0].matched == (("Anna Rossi", "email b@x.it"),)
     idx = index_of(
         {"People/Anna Rossi.md": "---\n---\n", "People/Bea.md": "---\nemail: b@x.it\n---\n"}
     )
-    plan = plan_import(idx, [rec("Anna Rossi", emails=("b@x.it",))])
-    assert [u.path for u in plan.unchanged] == ["People/Bea.md"]
+    plan = plan_import(idx, [rec("Anna Rossi", emails=("b@x.it",))])  # a shared address
+    assert [m.path for m in plan.merged] == ["People/Anna Rossi.md"]
+    assert plan.merged[0].matched == (("Anna Rossi", "name"),)
 
 
 def test_ambiguous_match_is_skipped_with_both_names():
     idx = index_of(
-        {"People/A.md": "---\nemail: a@x\n---\n", "People/B.md": "---\nemail: b@x\n---\n"}
+        {"People/Sam.md": "---\nemail: a@x\n---\n", "People/Sam B.md": "---\nemail: b@x\n---\n"}
     )
-    plan = plan_import(idx, [rec("Someone", emails=("a@x", "b@x"))])
+    plan = plan_import(idx, [rec("Sam", emails=("a@x", "b@x"))])
     (skip,) = plan.skipped
-    assert "several contacts" in skip.reason and "People/A.md" in skip.reason
+    assert "several contacts" in skip.reason and "People/Sam.md" in skip.reason
     assert not plan.new and not plan.merged
 
 

@@ -22,6 +22,14 @@ dry_run_option = click.option(
     "--dry-run", "-n", is_flag=True, help="Print what would change; write nothing."
 )
 json_plan_option = click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+on_conflict_option = click.option(
+    "--on-conflict",
+    type=click.Choice(["create", "skip"]),
+    default="create",
+    show_default=True,
+    help="A person sharing an email or phone with a contact of another name: "
+    "create a separate note, or skip them.",
+)
 region_option = click.option(
     "--region",
     metavar="CC",
@@ -33,7 +41,8 @@ region_option = click.option(
 def import_group() -> None:
     """Create or merge contacts from a phone, Google or LinkedIn export.
 
-    Existing contacts are matched by email, then phone, then exact name; a merge only
+    Existing contacts are matched by email, then phone (when the names agree: a shared
+    landline with another name makes a separate note), then exact name; a merge only
     adds what the note lacks and never overwrites what you wrote. Importing the same file
     twice changes nothing the second time.
     """
@@ -54,9 +63,15 @@ def _files(files: tuple[str, ...]) -> list[Path]:
 @dry_run_option
 @json_plan_option
 @region_option
+@on_conflict_option
 @pass_app
 def import_vcard(
-    app: App, files: tuple[str, ...], dry_run: bool, as_json: bool, region: str | None
+    app: App,
+    files: tuple[str, ...],
+    dry_run: bool,
+    as_json: bool,
+    region: str | None,
+    on_conflict: str,
 ) -> None:
     """Contacts from .vcf files (vCard 2.1, 3.0, 4.0; one or many cards per file)."""
     from plaintextcrm.importers.record import ImportResult
@@ -65,7 +80,7 @@ def import_vcard(
     result = ImportResult()
     for path in _files(files):
         result = result + read_vcards(path, path.name)
-    _run(app, result, dry_run, as_json, region)
+    _run(app, result, dry_run, as_json, region, on_conflict)
 
 
 @import_group.command("linkedin")
@@ -73,13 +88,16 @@ def import_vcard(
 @dry_run_option
 @json_plan_option
 @region_option
+@on_conflict_option
 @pass_app
-def import_linkedin(app: App, file: str, dry_run: bool, as_json: bool, region: str | None) -> None:
+def import_linkedin(
+    app: App, file: str, dry_run: bool, as_json: bool, region: str | None, on_conflict: str
+) -> None:
     """Connections from LinkedIn's Connections.csv; `Connected On` becomes `met`."""
     from plaintextcrm.importers.linkedin import read_linkedin
 
     (path,) = _files((file,))
-    _run(app, read_linkedin(path, path.name), dry_run, as_json, region)
+    _run(app, read_linkedin(path, path.name), dry_run, as_json, region, on_conflict)
 
 
 @import_group.command("google")
@@ -87,13 +105,16 @@ def import_linkedin(app: App, file: str, dry_run: bool, as_json: bool, region: s
 @dry_run_option
 @json_plan_option
 @region_option
+@on_conflict_option
 @pass_app
-def import_google(app: App, file: str, dry_run: bool, as_json: bool, region: str | None) -> None:
+def import_google(
+    app: App, file: str, dry_run: bool, as_json: bool, region: str | None, on_conflict: str
+) -> None:
     """Contacts from a Google Contacts export (Google CSV format)."""
     from plaintextcrm.importers.google import read_google
 
     (path,) = _files((file,))
-    _run(app, read_google(path, path.name), dry_run, as_json, region)
+    _run(app, read_google(path, path.name), dry_run, as_json, region, on_conflict)
 
 
 def _taken_paths(root: Path, folder: str) -> list[str]:
@@ -105,9 +126,13 @@ def _taken_paths(root: Path, folder: str) -> list[str]:
     return [f"{folder}/{p.name}" for p in base.iterdir()]
 
 
-def _run(app: App, result, dry_run: bool, as_json: bool, region: str | None) -> None:
+def _run(
+    app: App, result, dry_run: bool, as_json: bool, region: str | None, on_conflict: str = "create"
+) -> None:
     from plaintextcrm.importers.merge import apply_plan, plan_import
+    from plaintextcrm.importers.record import bounded
 
+    result = bounded(result)  # caps per card, so nothing written is too big to read back
     config = app.config
     region = (region or config.default_region or "").upper() or None
     folder = config.contact_folders[0] if config.contact_folders else ""
@@ -122,6 +147,7 @@ def _run(app: App, result, dry_run: bool, as_json: bool, region: str | None) -> 
         skipped=result.skipped,
         notices=result.notices,
         created=app.today.isoformat(),
+        on_conflict=on_conflict,
     )
     for notice in plan.notices:
         say(f"crm: note: {notice}", err=True)
@@ -133,7 +159,7 @@ def _run(app: App, result, dry_run: bool, as_json: bool, region: str | None) -> 
     else:
         from plaintextcrm.importers.report import plan_lines
 
-        for line in plan_lines(plan, verbose=dry_run):
+        for line in plan_lines(plan, verbose=dry_run, dry_run=dry_run):
             say(line)
     if dry_run:
         if not as_json:

@@ -145,3 +145,92 @@ def _month_day(month: int, day: int) -> str | None:
     except ValueError:
         return None
     return f"--{month:02d}-{day:02d}"
+
+
+# --- bounds ----------------------------------------------------------------------------
+# A hostile or broken export (12,000 emails on one card, a 20 MB NOTE) must neither hang
+# the import nor write a front matter larger than the reader accepts (MAX_FRONT_MATTER):
+# every value an import writes has to be read back.
+
+#: At most this many values of one kind (emails, phones, urls, aliases, dates, tags) per
+#: card; the rest are reported in one line.
+MAX_VALUES = 50
+#: One value longer than this is cut (a name, a company) or dropped (an email, a phone).
+MAX_VALUE = 1000
+#: The free text of one card (its NOTE) is cut at this many characters.
+MAX_NOTE = 64 * 1024
+#: A card larger than this (before its photo is dropped) is refused.
+MAX_CARD_BYTES = 32 * 1024 * 1024
+#: What one import may add to one note's front matter, counted as YAML writes it. Far
+#: under parse.MAX_FRONT_MATTER (256 KiB), so a note stays readable after any import.
+FRONT_MATTER_BUDGET = 64 * 1024
+
+_LISTS = ("emails", "phones", "urls", "aliases", "dates", "tags")
+_SCALARS = ("company", "role", "birthday", "linkedin", "address", "met")
+
+
+def yaml_cost(value: str) -> int:
+    """Bytes `value` takes in front matter: quoted and escaped as the writer does it, plus
+    the `  - ` and line end around it."""
+    from plaintextcrm.edit import yaml_value
+
+    return len(yaml_value(value).encode("utf-8", "surrogatepass")) + 8
+
+
+def bound_record(record: ImportRecord) -> tuple[ImportRecord, list[str]]:
+    """`record` within the bounds above, and one notice line for what was cut."""
+    from dataclasses import replace
+
+    cut: list[str] = []
+    changes: dict[str, object] = {}
+    name = record.name
+    if len(name) > MAX_VALUE:
+        name = changes["name"] = name[: MAX_VALUE - 1] + "…"
+        cut.append(f"the name cut to {MAX_VALUE:,} characters")
+    for key in _SCALARS:
+        value = getattr(record, key)
+        if value and len(value) > MAX_VALUE:
+            changes[key] = None if key in ("birthday", "met") else value[: MAX_VALUE - 1] + "…"
+            cut.append(f"{key} cut to {MAX_VALUE:,} characters")
+    budget = (
+        FRONT_MATTER_BUDGET
+        - yaml_cost(name)
+        - sum(yaml_cost(str(v)) for k in _SCALARS if (v := changes.get(k, getattr(record, k))))
+    )
+    for key in _LISTS:
+        values = getattr(record, key)
+        long = [v for v in values if len(v) > MAX_VALUE]
+        if long:
+            values = tuple(v for v in values if len(v) <= MAX_VALUE)
+            cut.append(f"{len(long):,} {key} longer than {MAX_VALUE:,} characters dropped")
+        if len(values) > MAX_VALUES:
+            cut.append(f"kept the first {MAX_VALUES} of {len(values):,} {key}")
+            values = values[:MAX_VALUES]
+        kept: list[str] = []
+        for value in values:
+            cost = yaml_cost(value)
+            if cost > budget:
+                cut.append(f"{len(values) - len(kept):,} {key} over the front matter budget")
+                break
+            budget -= cost
+            kept.append(value)
+        if len(kept) != len(getattr(record, key)):
+            changes[key] = tuple(kept)
+    if record.note and len(record.note) > MAX_NOTE:
+        changes["note"] = record.note[:MAX_NOTE].rstrip() + "\n\n[…]"
+        cut.append(f"the note cut from {len(record.note):,} to {MAX_NOTE:,} characters")
+    if not cut:
+        return record, []
+    who = record.name if len(record.name) <= 80 else record.name[:79] + "…"
+    return replace(record, **changes), [f"{record.origin}: {who}: " + "; ".join(cut)]
+
+
+def bounded(result: ImportResult) -> ImportResult:
+    """Every record of `result` within bounds (see `bound_record`)."""
+    records: list[ImportRecord] = []
+    notices = list(result.notices)
+    for record in result.records:
+        record, cut = bound_record(record)
+        records.append(record)
+        notices.extend(cut)
+    return ImportResult(tuple(records), result.skipped, tuple(notices))

@@ -7,19 +7,32 @@ from typing import Any
 from plaintextcrm.importers.merge import Plan
 
 
-def plan_lines(plan: Plan, verbose: bool = True) -> list[str]:
-    """One line per contact: `new`, `merge`, `same` (only when verbose), `skip`."""
+def _matched(name: str, path: str, matched: tuple[tuple[str, str], ...], word="into") -> str:
+    """Both sides and the key: `Anna Rossi into People/Anna Rossi.md (matched by email
+    a@x)`; the note's own name is added when the import called the person otherwise."""
+    who = ", ".join(dict.fromkeys(n for n, _ in matched)) or name
+    how = "; ".join(dict.fromkeys(h for _, h in matched)) or "name"
+    where = path if {n for n, _ in matched} <= {name} else f"{name}, {path}"
+    return f"{who} {word} {where} (matched by {how})"
+
+
+def plan_lines(plan: Plan, verbose: bool = True, dry_run: bool | None = None) -> list[str]:
+    """One line per contact: `new`, `merge`, `same` (only when verbose), `conflict`, `skip`.
+    Every merge names both sides and the key it matched on."""
+    dry_run = verbose if dry_run is None else dry_run
     lines: list[str] = []
     for new in plan.new:
         lines.append(f"new        {new.name}  → {new.path}")
+    for conflict in plan.conflicts:
+        lines.append(f"conflict   {conflict.describe(dry_run)}")
     for merge in plan.merged:
         added = ", ".join(a.describe() for a in merge.additions)
-        lines.append(f"merge      {merge.name} ({merge.path}): {added}")
+        lines.append(f"merge      {_matched(merge.name, merge.path, merge.matched)}: {added}")
         for kept in merge.kept:
             lines.append(f"             kept {kept}")
     if verbose:
         for same in plan.unchanged:
-            lines.append(f"unchanged  {same.name} ({same.path})")
+            lines.append("unchanged  " + _matched(same.name, same.path, same.matched, "in"))
     for skip in plan.skipped:
         who = f"{skip.name}: " if skip.name else ""
         lines.append(f"skip       {skip.origin}: {who}{skip.reason}")
@@ -40,11 +53,29 @@ def plan_json(plan: Plan, dry_run: bool) -> dict[str, Any]:
                 "added": [{"key": a.key, "value": a.value} for a in m.additions],
                 "kept": list(m.kept),
                 "from": list(m.origins),
+                "matched": [{"name": n, "by": h} for n, h in m.matched],
             }
             for m in plan.merged
         ],
         "unchanged": [
-            {"name": u.name, "note": u.path, "from": list(u.origins)} for u in plan.unchanged
+            {
+                "name": u.name,
+                "note": u.path,
+                "from": list(u.origins),
+                "matched": [{"name": n, "by": h} for n, h in u.matched],
+            }
+            for u in plan.unchanged
+        ],
+        "conflicts": [
+            {
+                "name": c.name,
+                "from": c.origin,
+                "key": c.key,
+                "value": c.value,
+                "other": {"name": c.other_name, "note": c.other_path},
+                "created": c.created,
+            }
+            for c in plan.conflicts
         ],
         "skipped": [{"from": s.origin, "name": s.name, "reason": s.reason} for s in plan.skipped],
         "notices": list(plan.notices),

@@ -16,6 +16,9 @@ import re
 from pathlib import Path
 
 from plaintextcrm.importers.record import (
+    MAX_CARD_BYTES,
+    MAX_NOTE,
+    MAX_VALUES,
     ImportRecord,
     ImportResult,
     Skipped,
@@ -40,88 +43,185 @@ DATE_PROPERTIES = (
 )
 #: Apple's built-in labels, `_$!<Anniversary>!$_`, as the words people use.
 _APPLE_LABEL = re.compile(r"^_\$!<(.*)>!\$_$")
+#: Properties of one card that are read at all: beyond this many of one name (`EMAIL`),
+#: or this many in all, the rest is counted and reported, never parsed.
+MAX_PROPERTIES = 1000
+#: A property line longer than this (after unfolding) is cut before vobject sees it: a
+#: NOTE may use up to MAX_NOTE characters (escaped, hence twice), anything else 4 KiB.
+MAX_LINE = 2 * MAX_NOTE
+MAX_SHORT_LINE = 4096
+#: Apple labels (`itemN.X-ABLabel`) come with other properties, so they have the total cap.
+_PER_NAME_EXEMPT = {"X-ABLABEL", "VERSION", "BEGIN", "END"}
 
 
 def read_vcards(path: Path, display: str | None = None) -> ImportResult:
     """Every card in one `.vcf` file; cards that cannot be read are skipped with a reason."""
     display = display or path.name
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # card by card: a file of any size, bounded memory
+            return _parse(handle, display)
     except OSError as exc:
         return ImportResult(skipped=(Skipped(display, f"cannot read the file: {exc.strerror}"),))
-    return parse_vcards(data, display)
 
 
 def parse_vcards(data: bytes, display: str) -> ImportResult:
-    """The cards of one file's bytes. Text is UTF-8 (with or without BOM); a file in an
+    """The cards of one file's bytes (see `_parse`)."""
+    import io
+
+    return _parse(io.BytesIO(data), display)
+
+
+def _parse(handle, display: str) -> ImportResult:
+    """The cards of one file. Each card's text is UTF-8 (with or without BOM); a card in an
     older 8-bit encoding is read as Latin-1 rather than refused, since vCard 2.1 files
-    from old phones often are."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        text = data.decode("latin-1")
-    result = ImportResult()
-    cards = list(_split_cards(text))
-    if not cards:
-        return ImportResult(skipped=(Skipped(display, "no BEGIN:VCARD ... END:VCARD found"),))
-    for number, (line, lines) in enumerate(cards, 1):
+    from old phones often are. A card over MAX_CARD_BYTES is refused with its line."""
+    records: list[ImportRecord] = []
+    skipped: list[Skipped] = []
+    notices: list[str] = []
+    found = False
+    latin1 = False
+    for line, lines, size, name in _split_cards(handle):
+        found = True
         origin = f"{display}:{line}"
-        result = result + _read_card(lines, origin, number)
-    return result
+        if size > MAX_CARD_BYTES:
+            skipped.append(
+                Skipped(
+                    origin,
+                    f"the card is {size / 2**20:,.1f} MiB, over the {MAX_CARD_BYTES // 2**20} "
+                    "MiB a card may have; not read",
+                    _decode(name, latin1)[0][:200] or None,
+                )
+            )
+            continue
+        text, latin1 = _decode(b"\n".join(lines), latin1)
+        one = _read_card(text.split("\n"), origin, 0)
+        records.extend(one.records)
+        skipped.extend(one.skipped)
+        notices.extend(one.notices)
+    if not found:
+        return ImportResult(skipped=(Skipped(display, "no BEGIN:VCARD ... END:VCARD found"),))
+    return ImportResult(tuple(records), tuple(skipped), tuple(notices))
 
 
-def _split_cards(text: str):
-    """(line number of BEGIN, the card's physical lines) for each top-level card."""
+def _decode(data: bytes, latin1: bool) -> tuple[str, bool]:
+    """UTF-8 (BOM dropped), else Latin-1 — and Latin-1 from then on, for the whole file."""
+    if not latin1:
+        try:
+            return data.decode("utf-8-sig"), False
+        except UnicodeDecodeError:
+            pass
+    return data.decode("latin-1"), True
+
+
+def _lines(handle):
+    """The file's lines without their ends: LF, CRLF, and old Macs' lone CR."""
+    for raw in handle:
+        raw = raw.rstrip(b"\n")
+        if raw.endswith(b"\r"):
+            raw = raw[:-1]
+        if b"\r" in raw:
+            yield from raw.split(b"\r")
+        else:
+            yield raw
+
+
+def _split_cards(handle):
+    """(line number of BEGIN, the card's physical lines as bytes, the card's size, its
+    first FN value) for each top-level card. A card past MAX_CARD_BYTES keeps no more
+    lines: it is only measured, so memory stays bounded whatever the file holds."""
     depth = 0
     start = 0
-    lines: list[str] = []
-    for number, raw in enumerate(text.splitlines(), 1):
+    size = 0
+    name = b""
+    lines: list[bytes] = []
+    for number, raw in enumerate(_lines(handle), 1):
+        if number == 1 and raw.startswith(b"\xef\xbb\xbf"):
+            raw = raw[3:]
         upper = raw.strip().upper()
-        if upper == "BEGIN:VCARD":
+        if upper == b"BEGIN:VCARD":
             depth += 1
             if depth == 1:
-                start, lines = number, []
+                start, lines, size, name = number, [], 0, b""
         if depth:
-            lines.append(raw)
-        if upper == "END:VCARD" and depth:
+            size += len(raw) + 1
+            if size <= MAX_CARD_BYTES:
+                lines.append(raw)
+            if not name and upper.startswith(b"FN") and b":" in raw[:64]:
+                name = raw.split(b":", 1)[1][:400].strip()
+        if upper == b"END:VCARD" and depth:
             depth -= 1
             if depth == 0:
-                yield start, lines
+                yield start, lines, size, name
     if depth:  # a file cut short: the last card without END:VCARD is still tried
-        yield start, [*lines, *["END:VCARD"] * depth]
+        yield start, [*lines, *[b"END:VCARD"] * depth], size, name
 
 
-def normalise(lines: list[str]) -> str:
+def normalise(lines: list[str], dropped: dict[str, int] | None = None) -> str:
     """Physical lines of one card → text vobject reads: unfolded, quoted-printable decoded,
-    binary properties removed, CRLF line ends."""
-    logical: list[str] = []
+    binary properties removed, CRLF line ends. Linear in the card's size; at most
+    MAX_VALUES properties of one name and MAX_PROPERTIES in all are kept, each cut at
+    MAX_LINE (a NOTE) or MAX_SHORT_LINE; `dropped` counts what was left out, by name."""
+    dropped = {} if dropped is None else dropped
+    logical: list[list[str]] = []  # each logical line as its pieces, joined once
+    lengths: list[int] = []
     qp_open = False
+    is_qp = False
     for raw in lines:
         if qp_open and logical:
             # A quoted-printable soft break (RFC 2045): `=` and the line break vanish and
             # the next line continues the value as it is, indented or not.
-            logical[-1] = logical[-1][:-1] + raw
+            piece = raw
+            logical[-1][-1] = logical[-1][-1][:-1]
+            lengths[-1] -= 1
         elif raw[:1] in (" ", "\t") and logical:
-            logical[-1] += raw[1:]
+            piece = raw[1:]
         elif not raw.strip():
             continue
         else:
-            logical.append(raw)
-        qp_open = _is_qp(logical[-1]) and logical[-1].endswith("=")
+            logical.append([raw])
+            lengths.append(len(raw))
+            is_qp = _is_qp(raw)
+            qp_open = is_qp and raw.endswith("=")
+            continue
+        if lengths[-1] <= MAX_LINE:  # past the cap the rest of the value is only skipped
+            logical[-1].append(piece)
+            lengths[-1] += len(piece)
+        qp_open = is_qp and piece.endswith("=")
     out: list[str] = []
-    for line in logical:
+    counts: dict[str, int] = {}
+    for pieces, length in zip(logical, lengths, strict=True):
+        line = "".join(pieces)
         m = _PROP.match(line)
         if not m:
             if ":" in line:
-                out.append(line)
+                out.append(line[:MAX_SHORT_LINE])
             continue
         name = m[1].upper()
         if name in _BINARY:
             continue
+        counts[name] = counts.get(name, 0) + 1
+        if (counts[name] > MAX_VALUES and name not in _PER_NAME_EXEMPT) or (
+            len(out) >= MAX_PROPERTIES and name != "END"
+        ):
+            dropped[name] = dropped.get(name, 0) + 1
+            continue
+        limit = MAX_LINE if name == "NOTE" else MAX_SHORT_LINE
+        if length > limit:
+            line = _cut(line, limit)
+            dropped[f"{name} text"] = dropped.get(f"{name} text", 0) + 1
         if _is_qp(line):
             line = _decode_qp(line, name)
         out.append(line)
     return "\r\n".join(out) + "\r\n"
+
+
+def _cut(line: str, limit: int) -> str:
+    """`line` cut to `limit` characters without leaving half an escape (`\\`, `=4`)."""
+    line = line[:limit]
+    tail = re.search(r"(\\+|=[0-9A-Fa-f]?)$", line)
+    if tail and (tail[1].startswith("=") or len(tail[1]) % 2):
+        line = line[: len(line) - (len(tail[1]) if tail[1].startswith("=") else 1)]
+    return line
 
 
 def _params(line: str) -> str:
@@ -162,13 +262,24 @@ def _decode_qp(line: str, name: str) -> str:
 def _read_card(lines: list[str], origin: str, number: int) -> ImportResult:
     import vobject
 
-    text = normalise(lines)
+    dropped: dict[str, int] = {}
+    text = normalise(lines, dropped)
     try:
         card = vobject.readOne(text, ignoreUnreadable=True)
     except Exception as exc:  # vobject raises many kinds; every one means "this card"
         reason = " ".join(str(exc).split()) or type(exc).__name__
         return ImportResult(skipped=(Skipped(origin, f"cannot parse this card: {reason}"),))
-    return _record(card, origin, _nicknames(text))
+    result = _record(card, origin, _nicknames(text))
+    if dropped:
+        who = result.records[0].name[:80] if result.records else ""
+        what = ", ".join(
+            f"{n:,} {name}" if not name.endswith(" text") else f"{n:,} {name} cut"
+            for name, n in sorted(dropped.items(), key=lambda item: -item[1])
+        )
+        limits = f"at most {MAX_VALUES} of one kind and {MAX_PROPERTIES} in all are read"
+        notice = f"{origin}: {who + ': ' if who else ''}not imported: {what} ({limits})"
+        result = ImportResult(result.records, result.skipped, (*result.notices, notice))
+    return result
 
 
 _NICKNAME = re.compile(r"^(?:[\w-]+\.)?NICKNAME(?:;[^:]*)?:(.*)$", re.IGNORECASE | re.MULTILINE)
