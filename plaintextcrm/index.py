@@ -119,7 +119,7 @@ def _lookalike_names(contacts: list[ParsedNote]) -> list[Problem]:
     Every warning involves a name that is not plain ASCII (`Ian`/`lan` is typography), so
     the work is done for those few names; an ASCII name only has its skeleton looked up.
     """
-    problems = []
+    problems: list[Problem] = []
     foreign: list[tuple[str, str]] = []
     plain: list[tuple[str, str]] = []
     for note in contacts:

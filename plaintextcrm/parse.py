@@ -16,7 +16,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import unquote
 
 import yaml
@@ -463,14 +463,18 @@ def page_fields(lines: list[str], start: int) -> list[InlineField]:
     return found
 
 
-@dataclass(frozen=True, slots=True)
-class _Entry:
-    """One key of one note: as written, its value, its line, and whether it was inline."""
+class _Entry(NamedTuple):
+    """One key of one note: as written, its value, its line, and whether it was inline.
+    (A named tuple: immutable like the model's dataclasses, and made for every key of
+    every note, where a frozen dataclass's slower construction shows.)"""
 
     key: str
     value: Any
     line: int | None
     inline: bool = False
+
+
+_NONE: list[_Entry] = []  # shared, never mutated: the answer for an absent field
 
 
 @dataclass
@@ -489,23 +493,26 @@ class _Keys:
         lines, normalise = meta.lines, keys.normalise
         entries = [(normalise(k), _Entry(k, v, lines.get(k))) for k, v in meta.values.items()]
         entries += [(f.key, _Entry(f.raw_key, f.value, f.line, True)) for f in inline]
+        fields = found.fields
         for norm, entry in entries:
             if norm == "categories" and keys.is_vcard_categories(entry.key):
-                found.fields.setdefault("tags", []).append(entry)
+                name = "tags"
             elif norm in keys.TYPE_KEYS:
                 found.types.append(entry)
-            elif (name := field_of(norm)) is not None:
-                found.fields.setdefault(name, []).append(entry)
+                continue
             else:
-                found.unknown.append((norm, entry))
+                known = field_of(norm)
+                if known is None:
+                    found.unknown.append((norm, entry))
+                    continue
+                name = known
+            if entry.value not in (None, "", []):  # an empty key gives no value
+                fields.setdefault(name, []).append(entry)
         return found
 
     def values(self, name: str) -> list[_Entry]:
-        """The entries giving field `name`, empty values left out."""
-        entries = self.fields.get(name)
-        if not entries:  # most fields are absent from most notes: no list to build
-            return []
-        return [e for e in entries if e.value not in (None, "", [])]
+        """The entries giving field `name` (empty values were never kept)."""
+        return self.fields.get(name, _NONE)
 
     def tags(self) -> list[str]:
         """Tags from `tags`, vCard `CATEGORIES` and inline `tags::`, without `#`."""
@@ -644,7 +651,7 @@ def _contact_fields(found: _Keys, stem: str, config: Config, notes: _Notes) -> C
         entries = found.values(name)
         if skip is not None:
             entries = [e for e in entries if not skip(e)]
-        if len(entries) < 2:
+        if len(entries) < 2:  # the common case: one key gives it, or none
             return entries[0] if entries else None
         chosen = min(entries, key=lambda e: (e.inline, keys.normalise(e.key) != name))
         for other in entries:
@@ -864,6 +871,9 @@ def _links_in(text: str) -> list[str]:
     return [t[:-3] if t.lower().endswith(".md") else t for t in found]
 
 
+_NO_LINKS: list[str] = []  # shared and never mutated: most lines link nobody
+
+
 @dataclass
 class _Body:
     """What one pass over a note's body found."""
@@ -904,13 +914,14 @@ def _scan_body(
     fence: str | None = None
     for index in range(start, len(lines)):
         line = lines[index]
-        fence_match = FENCE.match(line)
+        # The `in` tests are cheap and skip a regular expression on most lines.
+        fence_match = FENCE.match(line) if "`" in line or "~" in line else None
         if fence_match:  # a fence line is code too, whether it opens or closes
             fence = fence_after(fence, fence_match[1])
             continue
         if fence is not None:
             continue
-        line_links = _links_in(line)
+        line_links = _links_in(line) if "[" in line else _NO_LINKS
         number = index + 1
         m = LIST_ITEM.match(line)
         content = m[1] if m else None

@@ -387,21 +387,21 @@ class _Planner:
             "linkedin": record.linkedin, "met": record.met,
         }  # fmt: skip
         for key in SCALAR_KEYS:
-            value = scalars[key]
-            if not value:
+            scalar = scalars[key]
+            if not scalar:
                 continue
             have = target.scalars.get(key)
             if have is None:
-                if not self._afford(target, value):
+                if not self._afford(target, scalar):
                     continue
-                target.spent += yaml_cost(value)
-                target.scalars[key] = value
+                target.spent += yaml_cost(scalar)
+                target.scalars[key] = scalar
                 if target.existing:
-                    target.additions.append(Addition(key, value))
-            elif have.strip().casefold() != value.strip().casefold() and target.existing:
-                target.kept.append(f"{key} {have!r} (import: {value!r})")
-            elif have != value and key == "url" and not target.existing:
-                target.extra_urls.append(value)
+                    target.additions.append(Addition(key, scalar))
+            elif have.strip().casefold() != scalar.strip().casefold() and target.existing:
+                target.kept.append(f"{key} {have!r} (import: {scalar!r})")
+            elif have != scalar and key == "url" and not target.existing:
+                target.extra_urls.append(scalar)
         if not target.existing:  # the body: bounded however many cards make this person
             room = MAX_VALUES - len(target.extra_urls)
             target.extra_urls.extend(u for u in urls[1:room] if u not in target.extra_urls)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 #: Characters that would break a one-line front matter value or a file name.
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
@@ -182,7 +183,7 @@ def bound_record(record: ImportRecord) -> tuple[ImportRecord, list[str]]:
     from dataclasses import replace
 
     cut: list[str] = []
-    changes: dict[str, object] = {}
+    changes: dict[str, Any] = {}
     name = record.name
     if len(name) > MAX_VALUE:
         name = changes["name"] = name[: MAX_VALUE - 1] + "…"
