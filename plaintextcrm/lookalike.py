@@ -32,7 +32,7 @@ ZERO_WIDTH = (
     "\u200b\u200c\u200d\u2060\ufeff\u00ad\u2061\u2062\u2063\u2064\u180e\u034f"
     "\u115f\u1160\u3164\uffa0"
 )
-_JOINERS = "\u200c\u200d"
+JOINERS = "\u200c\u200d"
 #: Scripts whose spelling uses the zero-width joiners (Persian, Indic, Mongolian...):
 #: there a ZWNJ or ZWJ between two letters is ordinary writing, not a trick.
 _JOINING_SCRIPTS = frozenset({
@@ -95,7 +95,7 @@ def invisible_characters(name: str) -> list[str]:
     found = []
     for i, char in enumerate(name):
         if char in BIDI_CONTROLS or char in ZERO_WIDTH:
-            if char in _JOINERS and _joins(name, i):
+            if char in JOINERS and _joins(name, i):
                 continue
             found.append(char)
     return list(dict.fromkeys(found))

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from plaintextcrm.errors import ConflictError, CrmError, UsageError, WriteError
+from plaintextcrm.lookalike import BIDI_CONTROLS, JOINERS, ZERO_WIDTH
 from plaintextcrm.readfile import NotRegularFile, open_regular, read_regular
 
 #: Windows device names, refused as file names on every platform (notes travel by sync).
@@ -46,6 +47,7 @@ RESERVED_NAMES = frozenset(
 MAX_NAME_BYTES = 200
 _UNSAFE_CHARS = re.compile(r'[/\\:*?"<>|\x00-\x1f\x7f]')
 _TEMP_SUFFIX = ".tmp"
+_INVISIBLE = frozenset(BIDI_CONTROLS + ZERO_WIDTH) - set(JOINERS)
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,9 @@ def safe_filename(name: str) -> str:
     text = re.sub(r"[/\\]", "-", text)
     text = _UNSAFE_CHARS.sub(" ", text)
     text = "".join(c for c in text if unicodedata.category(c) not in ("Cc", "Cs", "Zl", "Zp"))
+    # Bidi controls and zero-width characters would make the file name print as another
+    # (`Mallory\u202e.md`); joiners stay, Persian and emoji sequences spell with them.
+    text = "".join(c for c in text if c not in _INVISIBLE)
     text = " ".join(text.split())
     # A leading `#` or `~` marks an editor's scratch file, which the index skips
     # (vault.is_editor_temp): a note named so would be invisible.

@@ -292,6 +292,12 @@ def test_create_note_does_not_follow_a_dangling_symlink(tmp_path):
         ("Zoë 😀", "Zoë 😀"),
         ("#hashtag", "hashtag"),  # the index skips `#…` and `~…` as editor scratch files
         ("~Tilde", "Tilde"),
+        ("Mallory\u202egpj.exe", "Mallorygpj.exe"),  # a right-to-left override
+        ("An\u200bna", "Anna"),  # a zero-width space
+        (
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645",
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0645",
+        ),  # ZWNJ
     ],
 )
 def test_safe_filename(name, expected):
