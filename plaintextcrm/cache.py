@@ -1,4 +1,4 @@
-"""The on-disk cache in `<vault>/.crm/` (SPEC 10): parsed notes, and finished results.
+"""The on-disk cache in `<vault>/.crm/` (docs/performance.md): parsed notes, and finished results.
 
 Three files, each written whole to a temporary file and renamed over the old one, so a
 reader sees the old cache or the new one and never half of either, however many `crm`

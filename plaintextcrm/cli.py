@@ -1,9 +1,9 @@
 """The `crm` command line: parse options, call the model, print. Nothing else.
 
-Errors are caught once, here, and printed as one line with the exit code of SPEC 4; no
-traceback reaches a user (set CRM_DEBUG=1 to see one). Heavy libraries (icalendar,
-jinja2, watchdog, vobject) are imported inside the commands that use them, so that
-`crm --version` and `crm due` start fast.
+Errors are caught once, here, and printed as one line with their exit code (1 a problem
+to fix, 2 usage or ambiguity); no traceback reaches a user (set CRM_DEBUG=1 to see one).
+Heavy libraries (icalendar, jinja2, watchdog, vobject) are imported inside the commands
+that use them, so that `crm --version` and `crm due` start fast.
 """
 
 from __future__ import annotations

@@ -4,13 +4,14 @@ Every writing command goes through these pure functions (bytes in, bytes out) an
 through `writefile.write_note`, which makes the write atomic and conflict-checked. Nothing
 here re-serializes a note: the BOM, line endings (CRLF, LF, even a lone CR), comments, key
 order, quoting and the presence or absence of a final newline are kept byte for byte, so
-`git diff` shows exactly the intended lines (SPEC 9).
+`git diff` shows exactly the intended lines (docs/editing.md).
 
 Front matter edits are located with PyYAML's node marks and checked afterwards by reading
 the new front matter back: a value that would not read back as written, or any other key
 that would read differently, stops the edit instead of damaging the note. Styles that
 cannot be edited line by line (a flow mapping, a multi-line value where one line is
-expected, an unclosed front matter) are refused with a message saying why (BAD_INPUTS 47).
+expected, an unclosed front matter) are refused with a message saying why
+(docs/reliability.md, case 47).
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Errors a user can act on.
 
 Every failure that reaches the command line is a `CrmError`: one line of text and the exit
-code of SPEC section 4 (1: a problem the user must fix, 2: usage or ambiguity). The CLI
+code (1: a problem the user must fix, 2: usage or ambiguity). The CLI
 catches them once, at its boundary, so no traceback ever reaches a user.
 """
 

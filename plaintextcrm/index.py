@@ -93,7 +93,7 @@ def _mentioned(resolver: _Resolver, note: ParsedNote) -> list[tuple[str, str]]:
 
 
 def _duplicate_names(contacts: list[ParsedNote]) -> list[Problem]:
-    """Two contacts with the same name or alias: an error in both files (SPEC 7)."""
+    """Two contacts with the same name or alias: an error in both files."""
     owners: dict[str, dict[str, str]] = defaultdict(dict)
     for note in contacts:
         assert note.fields is not None

@@ -4,7 +4,7 @@ The one place that touches the disk on the read path, so that everything after i
 pure function of the notes' bytes. A note that vanishes between listing and reading (a
 sync tool at work) is skipped without a word.
 
-Speed (SPEC 10, docs/performance.md): one walk of the vault gives every note's size and
+Speed (docs/performance.md): one walk of the vault gives every note's size and
 mtime. Notes whose size and mtime match the cache are not read at all; the rest are read
 and parsed (in a few processes when there are many). When nothing at all changed, a
 command's finished output is reused from the cache and the index is never built.

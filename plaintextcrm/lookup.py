@@ -1,4 +1,4 @@
-"""NAME → one contact (SPEC 4): exact name, file name or alias, then a unique prefix.
+"""NAME → one contact: exact name, file name or alias, then a unique prefix.
 
 Folding case and accents means `nicolo` finds `Nicolò` from a US keyboard. When a name is
 ambiguous we list the candidates and stop (exit 2): a writing command must never guess

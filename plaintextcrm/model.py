@@ -17,7 +17,7 @@ Level = Literal["error", "warning"]
 TaskStatus = Literal["open", "done", "cancelled"]
 ReminderKind = Literal["followup", "birthday", "date", "reconnect"]
 
-#: The order of kinds on the same day (SPEC 3): what you promised first, then the day's
+#: The order of kinds on the same day: what you promised first, then the day's
 #: occasions, then the gentle nudges.
 KIND_ORDER: dict[str, int] = {"followup": 0, "birthday": 1, "date": 2, "reconnect": 3}
 

@@ -1,5 +1,5 @@
 """Finished outputs kept in `<vault>/.crm/`, so `crm ics` and `crm digest` are quick when
-little or nothing changed (SPEC 10, docs/outcache.md).
+little or nothing changed (docs/outcache.md).
 
 Two layers, both plain speed-ups: the output is byte for byte what the renderers give.
 

@@ -1,4 +1,4 @@
-"""The reminder engine: (Index, today, window) → the sorted list of SPEC section 3.
+"""The reminder engine: (Index, today, window) → the sorted list docs/notes.md describes.
 
 Pure: no I/O, no clock. The calendar feed uses the same functions with no window, so the
 feed and `crm due` can never disagree about a date.
@@ -152,7 +152,7 @@ def all_reminders(index: Index, today: date) -> Iterator[Reminder]:
 def due(
     index: Index, today: date, days: int = 14, kinds: Iterable[str] | None = None
 ) -> list[Reminder]:
-    """The reminders in the window [.., today + days], overdue ones included, in SPEC order."""
+    """The reminders in the window [.., today + days], overdue ones included, sorted."""
     wanted = set(kinds) if kinds else set(KINDS)
     horizon = today + timedelta(days=days)
     found = [r for r in all_reminders(index, today) if r.kind in wanted and r.date <= horizon]

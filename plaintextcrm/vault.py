@@ -40,7 +40,7 @@ class NoteFile:
 
 
 def find_vault(option: str | None, env: Mapping[str, str], cwd: Path) -> Path:
-    """`--vault` > `CRM_VAULT` > nearest folder with `crm.toml` or `.obsidian/` (SPEC 1)."""
+    """`--vault` > `CRM_VAULT` > nearest folder with `crm.toml` or `.obsidian/`."""
     given = option or env.get("CRM_VAULT")
     if given:
         root = Path(given).expanduser()

@@ -2,7 +2,7 @@
 
 Each one finds the note, builds a pure edit from `plaintextcrm.edit`, and hands it to
 `writefile.write_note` (or `create_note`), so every write is surgical, atomic and
-conflict-checked (SPEC 9). After writing, the command prints the lines it changed, as
+conflict-checked (docs/editing.md). After writing, the command prints the lines it changed, as
 `path:line: text`, so the user sees exactly what `git diff` will show.
 """
 

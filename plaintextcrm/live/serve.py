@@ -1,4 +1,4 @@
-"""`crm serve`: the feed and the HTML digest over HTTP, behind a secret token (SPEC 8).
+"""`crm serve`: the feed and the HTML digest over HTTP, behind a secret token (docs/live.md).
 
 A calendar app polls the feed every hour or so; each request checks a cheap stamp of the
 vault (every note's path, size and mtime, crm.toml, the template overrides) and renders

@@ -1,4 +1,4 @@
-"""The digest (SPEC 6): what to do about your people this week, as Markdown, HTML or text.
+"""The digest (docs/digest.md): what to do about your people this week, as Markdown, HTML or text.
 
 Two steps, so that each can be tested and replaced on its own:
 

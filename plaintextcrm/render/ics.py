@@ -1,4 +1,4 @@
-"""The iCalendar feed of SPEC 5, written as text, one contact at a time.
+"""The iCalendar feed (docs/calendar.md), written as text, one contact at a time.
 
 Why text and not `icalendar.Event` objects: a 10k-note vault has ~15k events, and building
 and serialising component objects costs seconds on every run. Here each contact's events

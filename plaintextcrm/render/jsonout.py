@@ -1,7 +1,7 @@
-"""The machine-readable formatter: the same model as the text output, as JSON (SPEC 4 keys).
+"""The machine-readable formatter: the same model as the text output, as JSON.
 
-Keys named by the SPEC are a contract with scripts outside this project; add keys freely,
-never rename or drop one.
+Keys named in the README and docs/ are a contract with scripts outside this project:
+add keys freely, never rename or drop one.
 """
 
 from __future__ import annotations
