@@ -29,7 +29,7 @@ import yaml
 
 from plaintextcrm.dates import DateValueError, as_date, parse_iso
 from plaintextcrm.errors import CrmError
-from plaintextcrm.fields import normalise as normal_key
+from plaintextcrm.fields import normalise
 from plaintextcrm.model import Task
 from plaintextcrm.parse import DUE_KEYS, read_task
 from plaintextcrm.syntax import (
@@ -766,7 +766,7 @@ def _due_key(lines: Lines, due: date | None) -> str | None:
     if fm.root is None:
         return None
     for key, value in fm.root.value:
-        if not isinstance(key, yaml.ScalarNode) or normal_key(key.value) not in DUE_KEYS:
+        if not isinstance(key, yaml.ScalarNode) or normalise(key.value) not in DUE_KEYS:
             continue
         if due is None or (isinstance(value, yaml.ScalarNode) and _day_of(value.value) == due):
             return key.value
@@ -789,5 +789,5 @@ def close_task_note(data: bytes) -> bytes:
     fm = _front_matter(lines, create=False)
     assert fm.root is not None
     keys = [k.value for k, _ in fm.root.value if isinstance(k, yaml.ScalarNode)]
-    key = next((k for k in reversed(keys) if normal_key(k) == "status"), "status")
+    key = next((k for k in reversed(keys) if normalise(k) == "status"), "status")
     return set_front_matter_value(data, key, "done")

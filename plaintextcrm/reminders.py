@@ -96,14 +96,6 @@ def _start(contact: Contact) -> date | None:
     return max((d for d in (contact.fields.created, met_day) if d), default=None)
 
 
-def reconnect_date(contact: Contact, today: date) -> date | None:
-    """When to reconnect: last contact + cadence (never contacted: `created`/`met` +
-    cadence, else today), never before snooze."""
-    if contact.cadence is None:
-        return None
-    return _reconnect_day(contact, contact.last_contact_on(today), today)
-
-
 def _reconnect_day(contact: Contact, last: date | None, today: date) -> date:
     assert contact.cadence is not None
     start = last or _start(contact)

@@ -52,20 +52,11 @@ def plan_json(plan: Plan, dry_run: bool) -> dict[str, Any]:
                 "note": m.path,
                 "added": [{"key": a.key, "value": a.value} for a in m.additions],
                 "kept": list(m.kept),
-                "from": list(m.origins),
-                "matched": [{"name": n, "by": h} for n, h in m.matched],
+                **_origin_json(m),
             }
             for m in plan.merged
         ],
-        "unchanged": [
-            {
-                "name": u.name,
-                "note": u.path,
-                "from": list(u.origins),
-                "matched": [{"name": n, "by": h} for n, h in u.matched],
-            }
-            for u in plan.unchanged
-        ],
+        "unchanged": [{"name": u.name, "note": u.path, **_origin_json(u)} for u in plan.unchanged],
         "conflicts": [
             {
                 "name": c.name,
@@ -79,4 +70,12 @@ def plan_json(plan: Plan, dry_run: bool) -> dict[str, Any]:
         ],
         "skipped": [{"from": s.origin, "name": s.name, "reason": s.reason} for s in plan.skipped],
         "notices": list(plan.notices),
+    }
+
+
+def _origin_json(entry: Any) -> dict[str, Any]:
+    """Where a merged or unchanged person came from, and what matched them to the note."""
+    return {
+        "from": list(entry.origins),
+        "matched": [{"name": name, "by": how} for name, how in entry.matched],
     }
