@@ -61,7 +61,7 @@ from plaintextcrm.model import (
 from plaintextcrm.readfile import read_regular
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
-FORMAT = 12
+FORMAT = 13
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"

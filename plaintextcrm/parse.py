@@ -407,6 +407,9 @@ def _tidy(text: str) -> str:
     return " ".join(text.split()).strip(" -–—_:,.;|")
 
 
+_NOT_PEOPLE_KEYS = frozenset({"company", "tags", *keys.TYPE_KEYS})
+
+
 def _front_matter_links(meta: _Meta) -> list[str]:
     found: list[str] = []
 
@@ -421,7 +424,9 @@ def _front_matter_links(meta: _Meta) -> list[str]:
                 walk(v)
 
     for key, value in meta.values.items():
-        if key not in ("company", "type", "category", "categories", "tags"):
+        # A company, a note type or a tag names what the note is, not who was there;
+        # `Company:` and `Tags:` as Obsidian Properties write them included.
+        if keys.normalise(key) not in _NOT_PEOPLE_KEYS:
             walk(value)
     return found
 
