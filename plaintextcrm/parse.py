@@ -407,11 +407,9 @@ def _tidy(text: str) -> str:
     return " ".join(text.split()).strip(" -–—_:,.;|")
 
 
-_NOT_PEOPLE_KEYS = frozenset({"company", "tags", *keys.TYPE_KEYS})
-
-
 def _front_matter_links(meta: _Meta) -> list[str]:
     found: list[str] = []
+    field_of = keys.table().get
 
     def walk(value: Any) -> None:
         if isinstance(value, str):
@@ -426,7 +424,8 @@ def _front_matter_links(meta: _Meta) -> list[str]:
     for key, value in meta.values.items():
         # A company, a note type or a tag names what the note is, not who was there;
         # `Company:` and `Tags:` as Obsidian Properties write them included.
-        if keys.normalise(key) not in _NOT_PEOPLE_KEYS:
+        norm = keys.normalise(key)
+        if norm not in keys.TYPE_KEYS and field_of(norm) not in ("company", "tags"):
             walk(value)
     return found
 

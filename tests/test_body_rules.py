@@ -187,14 +187,14 @@ def test_done_closes_a_task_note_by_its_status_line(vault, crm):
 
 
 def test_a_capitalised_company_or_type_link_in_a_dated_note_is_no_interaction():
-    """`Company: "[[Acme]]"` (as Obsidian Properties writes it) names the note's company,
+    """`Company: "[[Acme]]"` (as Obsidian Properties writes it) or kepano's `org:` names a company,
     not someone who was there; only the people it links are interactions."""
     from plaintextcrm.config import Config
     from plaintextcrm.parse import parse_note
 
     note = parse_note(
         "2026-11-20 Lunch.md",
-        b'---\nCompany: "[[Acme]]"\nType: "[[Meetings]]"\nTags: ["[[Q4]]"]\n---\nLunch with [[Anna]].\n',
+        b'---\nCompany: "[[Acme]]"\norg: ["[[Globex]]"]\nType: "[[Meetings]]"\nTags: ["[[Q4]]"]\n---\nLunch with [[Anna]].\n',
         Config(),
     )
     assert [m.target for m in note.mentions] == ["Anna"]
