@@ -40,6 +40,16 @@ DEFAULT_CONTACT_FOLDERS = ("People", "Contacts", "Persons")
 
 
 @dataclass(frozen=True)
+class TerminalConfig:
+    """`[terminal]`: how the commands talk to a person at a terminal."""
+
+    #: Long output goes through $PAGER (less) on a terminal.
+    pager: bool = True
+    #: The "N notes have problems; run `crm check`" line (at most once a day).
+    problems: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     contact_folders: tuple[str, ...] = DEFAULT_CONTACT_FOLDERS
     #: Words a type-like key may hold for a person, besides the built-in ones (casefolded).
@@ -60,6 +70,7 @@ class Config:
     default_region: str | None = None
     digest_days: int = 14
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    terminal: TerminalConfig = field(default_factory=TerminalConfig)
     problems: tuple[Problem, ...] = ()
     #: From the vault's `.obsidian/` settings, not crm.toml: which names are daily notes.
     daily_notes: tuple[DailyNoteFormat, ...] = ()
@@ -98,6 +109,7 @@ _TOP = {
     "digest",
     "import",
     "fields",
+    "terminal",
 }
 _SECTIONS = {
     "contacts": {"folders", "types", "default_cadence"},
@@ -105,6 +117,7 @@ _SECTIONS = {
     "smtp": {"host", "port", "starttls", "ssl", "user", "password_env", "from"},
     "digest": {"days"},
     "import": {"default_region"},
+    "terminal": {"pager", "problems"},
 }
 
 
@@ -274,6 +287,13 @@ def parse_config(table: dict[str, Any]) -> Config:
         or not (0 <= digest_days <= 3660)
     ):
         raise _type_error("digest.days", "a number of days from 0 to 3660")
+    terminal_t = sections["terminal"]
+    for flag in ("pager", "problems"):
+        if not isinstance(terminal_t.get(flag, True), bool):
+            raise _type_error(f"terminal.{flag}", "true or false")
+    terminal = TerminalConfig(
+        pager=terminal_t.get("pager", True), problems=terminal_t.get("problems", True)
+    )
     alarm = _opt_str(sections["ics"].get("alarm"), "ics.alarm")
     if alarm is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", alarm):
         raise _type_error("ics.alarm", 'a time of day such as "09:00"')
@@ -297,6 +317,7 @@ def parse_config(table: dict[str, Any]) -> Config:
         default_region=_opt_str(sections["import"].get("default_region"), "import.default_region"),
         smtp=smtp,
         digest_days=digest_days,
+        terminal=terminal,
         problems=tuple(problems),
     )
 
@@ -373,4 +394,8 @@ outer = "1y"
 
 # [import]
 # default_region = "IT"     # phone numbers without +country are read in this region
+
+# [terminal]
+# pager = true              # long output through $PAGER (less) on a terminal
+# problems = true           # "N notes have problems" once a day; false: only `crm check`
 """

@@ -713,6 +713,20 @@ def mark_task_done(data: bytes, task: Task, *, today: date, stamp: bool | None =
     Obsidian Tasks' `✅ today` (before a trailing `^block-id`); None: when the note already
     uses that style (`📅` on the line, `✅` in the note).
     """
+    return _close_task_line(data, task, "x", "✅", today=today, stamp=stamp)
+
+
+def mark_task_cancelled(
+    data: bytes, task: Task, *, today: date, stamp: bool | None = None
+) -> bytes:
+    """Cancel the open task `task`: `[ ]` → `[-]`, Obsidian Tasks' cancelled status, with
+    its `❌ today` when the note uses that style; found as `mark_task_done` finds it."""
+    return _close_task_line(data, task, "-", "❌", today=today, stamp=stamp)
+
+
+def _close_task_line(
+    data: bytes, task: Task, box: str, emoji: str, *, today: date, stamp: bool | None
+) -> bytes:
     lines = Lines.from_bytes(data)
     wanted = ("open", task.due, task.text)
     found = [i for i in _visible(lines) if read_task(lines.text[i]) == wanted]
@@ -722,12 +736,12 @@ def mark_task_done(data: bytes, task: Task, *, today: date, stamp: bool | None =
     line = lines.text[index]
     item = list_item(line)
     assert item is not None  # read_task found a task box on it
-    box = len(item.prefix)
-    new = line[:box] + "[x]" + line[box + 3 :]
+    at = len(item.prefix)
+    new = line[:at] + f"[{box}]" + line[at + 3 :]
     if stamp is None:
         stamp = "📅" in line or "✅" in "".join(lines.text) or task_style(data) == "tasks"
     if stamp:
-        mark = f" ✅ {today.isoformat()}"
+        mark = f" {emoji} {today.isoformat()}"
         block = BLOCK_ID.search(new)
         trailing = new[len(new.rstrip()) :]
         if block:
@@ -741,15 +755,18 @@ def mark_task_done(data: bytes, task: Task, *, today: date, stamp: bool | None =
 # --- task notes ------------------------------------------------------------------------
 
 
-def complete_task(data: bytes, task: Task, *, today: date, stamp: bool | None = None) -> bytes:
-    """Mark `task` done: tick its checkbox line, or, when the follow-up is a task note (a
-    note whose front matter has a due date), set that note's `status: done`."""
+def complete_task(
+    data: bytes, task: Task, *, today: date, stamp: bool | None = None, cancel: bool = False
+) -> bytes:
+    """Mark `task` done (or cancelled): its checkbox line, or, when the follow-up is a task
+    note (a note whose front matter has a due date), that note's `status: done`."""
+    mark = mark_task_cancelled if cancel else mark_task_done
     try:
-        return mark_task_done(data, task, today=today, stamp=stamp)
+        return mark(data, task, today=today, stamp=stamp)
     except EditError:
         if task.due is None or not is_task_note(data, task.due):
             raise
-    return close_task_note(data)
+    return close_task_note(data, "cancelled" if cancel else "done")
 
 
 def is_task_note(data: bytes, due: date) -> bool:
@@ -780,9 +797,9 @@ def _day_of(text: str) -> date | None:
         return None
 
 
-def close_task_note(data: bytes) -> bytes:
-    """Mark a task note done: `status: done`, under the key as the note spells it
-    (`Status:`), added when the note has none. Only that line changes."""
+def close_task_note(data: bytes, status: str = "done") -> bytes:
+    """Mark a task note done (or cancelled): `status: done`, under the key as the note
+    spells it (`Status:`), added when the note has none. Only that line changes."""
     lines = Lines.from_bytes(data)
     if _due_key(lines, None) is None:
         raise EditError("the task note no longer has a due date; not edited")
@@ -790,4 +807,4 @@ def close_task_note(data: bytes) -> bytes:
     assert fm.root is not None
     keys = [k.value for k, _ in fm.root.value if isinstance(k, yaml.ScalarNode)]
     key = next((k for k in reversed(keys) if normalise(k) == "status"), "status")
-    return set_front_matter_value(data, key, "done")
+    return set_front_matter_value(data, key, status)
