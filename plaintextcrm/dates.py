@@ -41,6 +41,7 @@ MONTHS = {
     )
     for name in names
 }  # fmt: skip
+#: Weekday names → `date.weekday()` numbers, Monday 0.
 WEEKDAY_NUMBERS = {
     name: number
     for number, names in enumerate(
@@ -50,7 +51,6 @@ WEEKDAY_NUMBERS = {
     )
     for name in names
 }  # fmt: skip
-#: `date.weekday()` numbers, Monday 0.
 WEEKDAYS = frozenset(WEEKDAY_NUMBERS)
 YEARLY_FORMS = "YYYY-MM-DD, --MM-DD or MM-DD"
 CADENCE_FORMS = (
