@@ -246,6 +246,63 @@ def due_in_task(text: str) -> tuple[str | None, str]:
 #: part of what it says; a stamp added to a line goes before it.
 BLOCK_ID = re.compile(r"[ \t]+\^[A-Za-z0-9\-]+[ \t]*$")
 
+#: Obsidian Tasks' fields as the plugin reads them when it changes a task: only at the end
+#: of the line, after the description, in any order, each anchored at the end and cut off
+#: in turn (its `DefaultTaskSerializer`). Group 1 is the value; a field name may repeat
+#: (tags). The order is the plugin's order of trying.
+_DATE_VALUE = r"\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})$"
+TASKS_TAIL_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("priority", r"(🔺|⏫|🔼|🔽|⏬)\ufe0f?$"),
+        ("done", "✅" + _DATE_VALUE),
+        ("cancelled", "❌" + _DATE_VALUE),
+        ("due", "(?:📅|📆|🗓)" + _DATE_VALUE),
+        ("scheduled", "(?:⏳|⌛)" + _DATE_VALUE),
+        ("start", "🛫" + _DATE_VALUE),
+        ("created", "➕" + _DATE_VALUE),
+        ("recurrence", r"🔁\ufe0f?[ \t]*([a-zA-Z0-9, !]+)$"),
+        ("on_completion", r"🏁\ufe0f?[ \t]*([a-zA-Z]+)$"),
+        ("tag", r"(?:^|\s)(#[^ !@#$%^&*(),.?\":{}|<>]+)$"),
+        ("id", r"🆔\ufe0f?[ \t]*([a-zA-Z0-9\-_]+)$"),
+        ("depends_on", r"⛔\ufe0f?[ \t]*([a-zA-Z0-9\-_]+(?: *, *[a-zA-Z0-9\-_]+ *)*)$"),
+    )
+)
+
+
+class TasksField(NamedTuple):
+    """One Tasks field at the end of a task: its name, value, and where both are in the
+    text (`start`..`end` the whole field from its symbol, `value_start`..`end` the value)."""
+
+    name: str
+    value: str
+    start: int
+    value_start: int
+    end: int
+
+
+def tasks_tail(text: str) -> tuple[list[TasksField], int]:
+    """The Tasks fields at the end of `text` (what follows a task box), last first, and
+    where the description ends. A trailing `^block-id` is not a field and is skipped, as
+    the plugin skips it; a field followed by words is part of the description."""
+    block = BLOCK_ID.search(text)
+    end = len(text[: block.start() if block else len(text)].rstrip())
+    fields: list[TasksField] = []
+    for _ in range(20):  # the plugin's bound; each run cuts at least one field or stops
+        found = False
+        for name, pattern in TASKS_TAIL_FIELDS:
+            m = pattern.search(text, 0, end)
+            if m is None:
+                continue
+            start = m.start(1) if name == "tag" else m.start()
+            fields.append(TasksField(name, m[1], start, m.start(1), m.end(1)))
+            end = len(text[:start].rstrip())
+            found = True
+        if not found:
+            break
+    return fields, end
+
+
 # --- headings, quotes ------------------------------------------------------------------
 
 #: An ATX heading's opening `#`s (group 1; the level is their number). The rest of the
