@@ -465,3 +465,17 @@ def test_docs_example_is_what_crm_done_writes(tmp_path: Path):
     run = crm(vault, *command[1].split()[1:])
     assert run.returncode == 0, run.stderr
     assert note.read_text(encoding="utf-8") == blocks[1]
+
+
+def test_hostile_task_lines():
+    """Long runs of blanks, dependencies spaced out and 100,000 characters of fields: read
+    as the plugin reads them, without the backtracking that would never finish."""
+    spaced = " x ⛔ a" + "     ,     a" * 40 + "     !"
+    assert tasks_tail(spaced) == ([], len(spaced))
+    deps = " x ⛔ a , b ,c"
+    assert [(f.name, f.value) for f in tasks_tail(deps)[0]] == [("depends_on", "a , b ,c")]
+    blanks = " x" + " " * 100_000 + "^a" + " " * 100_000
+    assert tasks_tail(blanks) == ([], 2)
+    long_line = "- [ ] " + "call 🔁 every week; " * 6_000 + "🔁 every day 📅 2026-11-23"
+    done = tick(long_line.encode(), 1)
+    assert done.data.decode().split("\n")[0].endswith("🔁 every day 📅 2026-11-24")
