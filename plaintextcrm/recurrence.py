@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -235,19 +236,35 @@ def _parse(text: str) -> _Options | None:
             return -n if t.accept("last") else n
         return None
 
+    def numbers(what: str) -> list[int]:
+        """`N`, `N, N and N`: each number required."""
+        found = []
+        while True:
+            n = t.accept("number")
+            if not n:
+                raise _NotARule(f"expected {what}")
+            found.append(int(n[0]))
+            if not t.accept("comma"):
+                return found
+
+    def listed(decode: Callable[[], int | None], what: str) -> list[int]:
+        """After a first weekday or month: `, Friday`, `and December`..., each required."""
+        found = []
+        while t.accept("comma"):
+            if t.finished():
+                raise _NotARule("unexpected end")
+            value = decode()
+            if value is None:
+                raise _NotARule(f"expected {what}")
+            found.append(value)
+            t.next()
+        return found
+
     def at() -> None:
         if not t.accept("at"):
             return
         while True:
-            n = t.accept("number")
-            if not n:
-                raise _NotARule("expected an hour")
-            o.byhour = [int(n[0])]
-            while t.accept("comma"):
-                n = t.accept("number")
-                if not n:
-                    raise _NotARule("expected an hour")
-                o.byhour.append(int(n[0]))
+            o.byhour = numbers("an hour")
             if not (t.accept("comma") or t.accept("at")):
                 return
 
@@ -276,15 +293,7 @@ def _parse(text: str) -> _Options | None:
                     o.byweekday = [(d, None) for d in range(5)]
             elif t.symbol == "week(s)":
                 t.next()
-                number = t.accept("number")
-                if not number:
-                    raise _NotARule("expected a week number")
-                o.byweekno = [int(number[0])]
-                while t.accept("comma"):
-                    number = t.accept("number")
-                    if not number:
-                        raise _NotARule("expected a week number")
-                    o.byweekno.append(int(number[0]))
+                o.byweekno = numbers("a week number")
             elif m is not None:
                 t.next()
                 o.bymonth.append(m)
@@ -347,14 +356,7 @@ def _parse(text: str) -> _Options | None:
         o.byweekday = [(_WEEKDAY_TOKENS.index(symbol), None)]
         if not t.next():
             return o
-        while t.accept("comma"):
-            if t.finished():
-                raise _NotARule("unexpected end")
-            wkd = weekday()
-            if wkd is None:
-                raise _NotARule("expected a weekday")
-            o.byweekday.append((wkd, None))
-            t.next()
+        o.byweekday += [(d, None) for d in listed(weekday, "a weekday")]
         at()
         monthdays()
         end()
@@ -363,14 +365,7 @@ def _parse(text: str) -> _Options | None:
         o.bymonth = [_MONTH_TOKENS.index(symbol) + 1]
         if not t.next():
             return o
-        while t.accept("comma"):
-            if t.finished():
-                raise _NotARule("unexpected end")
-            m = month()
-            if m is None:
-                raise _NotARule("expected a month")
-            o.bymonth.append(m)
-            t.next()
+        o.bymonth += listed(month, "a month")
         on()
         end()
     else:
