@@ -218,7 +218,16 @@ def parse_duration(text: str) -> Cadence | None:
 
 
 def parse_when(text: str, today: date) -> date:
-    """`WHEN` of the writing commands; the grammar is `plaintextcrm.when.parse_when`'s."""
+    """`WHEN` of today's writing commands (`--due`, `--next`, `snooze`): the grammar of
+    `plaintextcrm.when.parse_when`, but a day before today is refused unless written as
+    `YYYY-MM-DD`, as these commands always did. The warning that replaces this refusal
+    comes with `when.WhenType`; then this function goes."""
     from plaintextcrm.when import parse_when as parse
 
-    return parse(text, today)
+    day = parse(text, today)
+    if day < today and not _ISO.fullmatch(text.strip()):
+        raise DateValueError(
+            f"invalid date {text.strip()!r}: {day.isoformat()} is in the past"
+            " (write it as YYYY-MM-DD if you mean it)"
+        )
+    return day

@@ -110,8 +110,9 @@ def test_when_and_as_date():
     assert parse_when("1m", today) == date(2026, 12, 23)
     assert parse_when("1y", today) == date(2027, 11, 23)
     assert parse_when("2026-12-01", today) == date(2026, 12, 1)
-    assert parse_when("yesterday", today) == parse_when("-1d", today) == date(2026, 11, 22)
-    for bad in ("someday", "2026-02-30", ""):
+    assert parse_when("next friday", today) == date(2026, 11, 27)
+    assert parse_when("2020-01-01", today) == date(2020, 1, 1)  # a past day, as written
+    for bad in ("yesterday", "-1d", "last monday", "someday", "2026-02-30", ""):
         with pytest.raises(DateValueError):
             parse_when(bad, today)
     assert as_date("2026-11-02T10:00:00+01:00") == date(2026, 11, 2)

@@ -96,7 +96,7 @@ def test_log_creates_the_heading_when_missing(people, crm):
         (["log", "ann", "x"], 2, "matches several contacts"),
         (["log", "Zed", "x"], 1, "no contact named"),
         (["log", "", "x"], 2, "empty"),
-        (["todo", "Anna Rossi", "x", "--due", "someday"], 2, "--due"),
+        (["todo", "Anna Rossi", "x", "--due", "yesterday"], 2, "--due"),
         (["snooze", "Anna Rossi", "later"], 2, "WHEN"),
     ],
 )
