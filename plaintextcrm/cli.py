@@ -63,11 +63,6 @@ LAZY_COMMANDS: dict[str, str] = {
     "watch": "plaintextcrm.commands.live:watch",
 }
 
-WHEN_HELP = (
-    "WHEN is a date as people type it: 2026-12-01, today, tomorrow, yesterday, 3d, +2w,"
-    " 1m, 1y, in 2 weeks, 3 days ago, friday, next friday, last monday, dec 1, 1 December"
-    " (docs/dates.md)."
-)
 NAME_HELP = (
     "NAME is a file name, name or alias, any case and accents (nicolo finds Nicolò), a"
     " unique prefix or surname (bianchi); several words need no quotes unless they could"
@@ -82,7 +77,9 @@ def epilog(*examples: str, when: bool = False, name: bool = False) -> str:
     if name:
         parts.append(NAME_HELP)
     if when:
-        parts.append(WHEN_HELP)
+        from plaintextcrm.when import when_grammar_help
+
+        parts.append(when_grammar_help())
     return "\n\n".join(parts)
 
 
@@ -335,46 +332,76 @@ def no_contacts_hint(notes: int, folders: tuple[str, ...]) -> str:
 # --- parameter types ---------------------------------------------------------------------
 
 
-class WhenType(click.ParamType):
-    """A date as people type it (`plaintextcrm.when`), relative to the command's today.
+@dataclass(frozen=True)
+class When:
+    """A WHEN as typed, checked but not yet placed: the day it names depends on today,
+    which `--today` may set after the option was read (`crm todo ... --due friday
+    --today 2026-12-01`)."""
 
+    text: str
+    prefer: str = "future"
+
+    def on(self, today: date) -> date:
+        """The day this WHEN names, seen from `today`."""
+        from plaintextcrm.when import parse_when
+
+        return parse_when(self.text, today, prefer=self.prefer)  # type: ignore[arg-type]
+
+
+class WhenType(click.ParamType):
+    """Every date option (`--due`, `--date`, `--next`): the grammar of
+    `plaintextcrm.when` (docs/dates.md), checked when the command line is read (a bad value
+    is a usage error naming the forms) and placed later with `.on(app.today)`.
     `prefer="past"` reads a bare `dec 1` or `friday` as the last one, for when something
-    happened (`crm log --date`); the default reads them as the next one.
-    """
+    happened (`crm log --date`)."""
 
     name = "when"
+    _COMPLETIONS = (
+        "today", "tomorrow", "yesterday", "next monday", "next friday", "last monday",
+        "in 2 weeks", "3d", "2w", "1m", "1y",
+    )  # fmt: skip
 
     def __init__(self, prefer: str = "future") -> None:
         self.prefer = prefer
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        if isinstance(value, date):
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> When:
+        if isinstance(value, When):
             return value
-        from plaintextcrm.when import WhenError, parse_when
+        if isinstance(value, date):
+            return When(value.isoformat(), self.prefer)
+        from plaintextcrm.dates import DateValueError
 
-        app = ctx.find_object(App) if ctx is not None else None
-        today = app.today if app is not None else date.today()
+        when = When(str(value).strip(), self.prefer)
         try:
-            return parse_when(str(value), today, prefer=self.prefer)  # type: ignore[arg-type]
-        except WhenError as exc:
+            when.on(date.today())
+        except DateValueError as exc:
             self.fail(str(exc), param, ctx)
+        return when
+
+    def shell_complete(self, ctx: click.Context, param: click.Parameter, incomplete: str) -> list:
+        from click.shell_completion import CompletionItem
+
+        low = incomplete.lower()
+        return [CompletionItem(word) for word in self._COMPLETIONS if word.startswith(low)]
 
 
-class TodayType(WhenType):
-    """`--today`: a WHEN relative to the real date, no later than `LATEST_TODAY`."""
+class TodayType(click.ParamType):
+    """`--today`: a WHEN relative to the real date, no later than `LATEST_TODAY`; empty
+    (`CRM_TODAY=`) is the local date."""
 
     name = "today"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
-        from plaintextcrm.when import WhenError, parse_when
-
         if isinstance(value, date):
             return value
-        if not str(value).strip():  # CRM_TODAY= (set but empty): the local date
+        if not str(value).strip():
             return date.today()
+        from plaintextcrm.dates import DateValueError
+        from plaintextcrm.when import parse_when
+
         try:
             day = parse_when(str(value), date.today())
-        except WhenError as exc:
+        except DateValueError as exc:
             self.fail(str(exc), param, ctx)
         if day > LATEST_TODAY:
             # Next year's birthday and the --days window must still be representable.

@@ -18,6 +18,7 @@ import click
 
 from plaintextcrm.cli import (
     App,
+    When,
     WhenType,
     common_options,
     epilog,
@@ -29,12 +30,12 @@ from plaintextcrm.cli import (
 from plaintextcrm.errors import CrmError, UsageError
 from plaintextcrm.model import Contact
 
-TASKS_PLUGIN = Path(".obsidian") / "plugins" / "obsidian-tasks-plugin"
-
 
 def _vault_task_style(root: Path) -> str:
     """`tasks` when the vault has the Obsidian Tasks plugin installed, else `plain`."""
-    return "tasks" if (root / TASKS_PLUGIN).is_dir() else "plain"
+    from plaintextcrm.recurrence import TASKS_PLUGIN_DIR
+
+    return "tasks" if (root / TASKS_PLUGIN_DIR).is_dir() else "plain"
 
 
 def _changes(rel: str, old: bytes, new: bytes) -> list[str]:
@@ -297,10 +298,10 @@ def _log_and_follow_up(
 def log(
     app: App,
     name: tuple[str, ...],
-    day: date | None,
+    day: When | None,
     gave: bool,
     got: bool,
-    next_day: date | None,
+    next_day: When | None,
     next_text: str | None,
 ) -> None:
     """Log what you did with someone, under their note's `## Log`.
@@ -312,20 +313,21 @@ def log(
     if next_text is not None and next_day is None:
         raise UsageError("--next-text needs --next WHEN")
     addressed = _addressed(app, name)
-    when = day or app.today
+    when = day.on(app.today) if day else app.today
+    follow_up = next_day.on(app.today) if next_day else None
     text = _text(addressed.rest)
     follow_up_text = _text(next_text) if next_text is not None else f"follow up: {text}"
     if when > app.today:
         warning(f"{when.isoformat()} is in the future; logged as planned")
-    if next_day is not None and next_day < app.today:
-        warning(f"the follow-up is due {next_day.isoformat()}, already past")
+    if follow_up is not None and follow_up < app.today:
+        warning(f"the follow-up is due {follow_up.isoformat()}, already past")
     edit = partial(
         _log_and_follow_up,
         when=when,
         text=text,
         gave=gave,
         got=got,
-        follow_up=next_day,
+        follow_up=follow_up,
         follow_up_text=follow_up_text,
         style=_vault_task_style(app.root),
     )
@@ -347,17 +349,18 @@ def log(
 @name_argument("TEXT...")
 @click.option(
     "--due",
-    "due",
+    "due_when",
     type=WhenType(),
     metavar="WHEN",
     help="When it is due (default: no date; a task without a date is no reminder).",
 )
 @common_options
 @pass_app
-def todo(app: App, name: tuple[str, ...], due: date | None) -> None:
+def todo(app: App, name: tuple[str, ...], due_when: When | None) -> None:
     """Add a follow-up task to a contact's note."""
     from plaintextcrm.edit import add_task_line, task_style
 
+    due = due_when.on(app.today) if due_when else None
     contact, rest = _one(app, name)
     text = _text(rest)
     if due is not None and due < app.today:
@@ -371,18 +374,28 @@ def todo(app: App, name: tuple[str, ...], due: date | None) -> None:
 
 
 def _close(app: App, words: tuple[str, ...], *, cancel: bool) -> None:
-    """`crm done` and `crm cancel`: the open task MATCH designates, closed in its note."""
-    from plaintextcrm.edit import complete_task
+    """`crm done` and `crm cancel`: the open task MATCH designates, closed in its note; a
+    done `🔁` task gets its next occurrence, as Obsidian Tasks writes it."""
+    from plaintextcrm.edit import Finished, finish_task
     from plaintextcrm.lookup import pick_task
+    from plaintextcrm.recurrence import read_tasks_settings
 
     contact, match = _one(app, words, min_rest=0)
     task = pick_task(contact, match or None)
     stamp = True if _vault_task_style(app.root) == "tasks" else None
+    settings = read_tasks_settings(app.root)
+    seen: list[Finished] = []
 
     def edit(data: bytes) -> bytes:
-        return complete_task(data, task, today=app.today, stamp=stamp, cancel=cancel)
+        finished = finish_task(
+            data, task, today=app.today, stamp=stamp, tasks=settings, cancel=cancel
+        )
+        seen[:] = [finished]
+        return finished.data
 
     _echo(_apply(app, task.path, edit), "Nothing to change.")
+    if seen and seen[0].warning:
+        warning(f"{task.path}:{seen[0].line}: {seen[0].warning}")
 
 
 @click.command(
@@ -425,11 +438,12 @@ def snooze(app: App, name: tuple[str, ...]) -> None:
     from plaintextcrm.edit import set_snooze
 
     contact, rest = _one(app, name)
-    from plaintextcrm.when import WhenError, parse_when
+    from plaintextcrm.dates import DateValueError
+    from plaintextcrm.when import parse_when
 
     try:
         until = parse_when(rest, app.today)
-    except WhenError as exc:
+    except DateValueError as exc:
         raise UsageError(f"WHEN: {exc}") from None
     if until <= app.today:
         warning(f"{until.isoformat()} is not after today; the snooze changes nothing")
