@@ -33,13 +33,13 @@ from plaintextcrm.cli import (
 @pass_app
 def due(app: App, days: int, kinds: tuple[str, ...]) -> None:
     """Reminders due in the window, overdue ones first."""
-    out = app.out
     paint = app.palette.enabled
 
-    def render() -> str:
+    def render() -> str:  # only on a cache miss: the formatters are not on the warm path
         from plaintextcrm.reminders import due as due_reminders
 
-        return out.due(due_reminders(app.index(), app.today, days, kinds or None), app.today)
+        reminders = due_reminders(app.index(), app.today, days, kinds or None)
+        return app.out.due(reminders, app.today)
 
     app.show(app.cached(("due", days, sorted(set(kinds)), app.as_json, paint), render))
 
