@@ -130,10 +130,33 @@ def resolve_conflicts(
 
 
 def driver_command(python: str) -> str:
-    """The driver as git runs it, through the shell: this interpreter by its absolute
-    path (a cron job or a GUI git client has another PATH, or no `crm` on it), quoted for
-    sh; git quotes %P itself, and %O %A %B are names of its own temporary files."""
-    return f"{shlex.quote(python)} -m plaintextcrm merge-driver --marker-size %L %O %A %B %P"
+    """The driver as git runs it, through sh: this interpreter by its absolute path (a
+    cron job or a GUI git client has another PATH, or no `crm` on it), quoted for sh; git
+    quotes %P itself, and %O %A %B are names of its own temporary files.
+
+    When that interpreter, started as git starts it (without $PYTHONPATH), would import
+    another plaintextcrm than the one running now (an older install next to a checkout),
+    or none, the command names this one's folder in $PYTHONPATH: git must run the driver
+    of the crm that set it up, or it fails and leaves only your side of the note.
+    """
+    command = f"{shlex.quote(python)} -m plaintextcrm merge-driver --marker-size %L %O %A %B %P"
+    home = Path(__file__).resolve().parents[1]
+    if _package_home(python) != home:
+        command = f"PYTHONPATH={shlex.quote(str(home))} {command}"
+    return command
+
+
+def _package_home(python: str) -> Path | None:
+    """The folder holding the plaintextcrm that `python` imports when git runs it."""
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    probe = "import os, plaintextcrm; print(os.path.realpath(plaintextcrm.__file__))"
+    try:
+        proc = subprocess.run(
+            [python, "-P", "-c", probe], env=env, capture_output=True, text=True, check=False
+        )
+    except OSError:
+        return None
+    return Path(proc.stdout.strip()).parents[1] if proc.returncode == 0 else None
 
 
 def setup(root: Path, python: str) -> list[str]:
@@ -249,8 +272,9 @@ def driver_problems(root: Path) -> tuple[Problem, ...]:
 
 
 def _program(command: str) -> str | None:
+    """The program a driver command runs, after any `NAME=value` assignments."""
     try:
         words = shlex.split(command)
     except ValueError:
         return None
-    return words[0] if words else None
+    return next((word for word in words if "=" not in word.split("/")[0]), None)

@@ -321,13 +321,9 @@ def test_check_warns_when_this_clone_lacks_the_driver(tmp_path, git):
     assert problem.level == "warning" and problem.path == ".gitattributes"
     assert "this clone has no merge.crm.driver" in problem.message
     assert "run `crm git-setup`" in problem.message
-    git(
-        laptop,
-        "config",
-        "--local",
-        "merge.crm.driver",
-        "/gone/python3 -m plaintextcrm merge-driver %O %A %B %P",
-    )
+    gone = driver_command("/gone/python3")  # names this checkout in $PYTHONPATH first
+    assert gone.startswith("PYTHONPATH=") and " /gone/python3 -m plaintextcrm merge-driver" in gone
+    git(laptop, "config", "--local", "merge.crm.driver", gone)
     (problem,) = driver_problems(laptop)
     assert "runs /gone/python3, which no longer exists" in problem.message
     crm(laptop, "git-setup")

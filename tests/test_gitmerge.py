@@ -87,7 +87,7 @@ def test_log_lines_added_on_both_sides_merge_in_date_order(tmp_path):
             "in Turin\n- 2026-11-20 dinner at hers #got\n- 2026-11-23 call about the move\n",
         ),
     )
-    assert "People/Anna Rossi.md: resolved 1 conflict" in stderr
+    assert "People/Anna Rossi.md: resolved 1 conflicting hunk" in stderr
 
 
 def test_a_newest_first_log_stays_newest_first(tmp_path):
@@ -309,7 +309,7 @@ def test_resolved_and_unresolved_conflicts_in_one_note(tmp_path):
         ),
         ("in Turin\n", "in Turin\n- 2026-11-20 dinner\n- 2026-11-23 call\n"),
     )
-    assert "resolved 1 conflict; 1 left for you" in stderr
+    assert "resolved 1 conflicting hunk; 1 conflict left for you" in stderr
 
 
 def test_the_clone_s_conflict_style_and_marker_size_are_kept(tmp_path, monkeypatch):

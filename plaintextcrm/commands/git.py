@@ -54,8 +54,10 @@ def merge_driver(base: Path, ours: Path, theirs: Path, path: str, marker_size: i
         merged = resolve_conflicts(*versions, marker_size, merged)
         ours.write_bytes(merged.data)
     if merged.resolved:
-        left = f"; {merged.left} left for you" if merged.left else ""
-        noun = "conflict" if merged.resolved == 1 else "conflicts"
-        say(f"crm: {path or ours.name}: resolved {merged.resolved} {noun}{left}", err=True)
+        from plaintextcrm.words import plural
+
+        left = f"; {plural(merged.left, 'conflict')} left for you" if merged.left else ""
+        hunks = plural(merged.resolved, "conflicting hunk")
+        say(f"crm: {path or ours.name}: resolved {hunks}{left}", err=True)
     if not merged.clean:
         sys.exit(1)
