@@ -20,7 +20,7 @@ def test_config_sample_parses_without_a_warning():
 
 
 def test_every_command_in_the_tables_exists():
-    named = set(re.findall(r"^\| `crm (\w+)", README, re.M))
+    named = set(re.findall(r"^\| `crm ([\w-]+)", README, re.M))
     known = set(cli.commands) | set(LAZY_COMMANDS)
     assert named and named <= known, named - known
     assert known <= named | {"help"}, known - named
