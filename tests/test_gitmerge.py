@@ -8,10 +8,13 @@ not resolve are compared byte for byte with what real `git merge-file` leaves.
 from __future__ import annotations
 
 import subprocess
+from collections import Counter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from plaintextcrm.cli import cli
 
@@ -409,3 +412,66 @@ def test_a_binary_file_is_left_as_ours_and_conflicted(tmp_path):
     assert code == 1
     assert merged == b"\x00ours"
     assert "git merge-file failed" in stderr
+
+
+# --- any pair of hand edits --------------------------------------------------------------------
+
+POOL = [
+    "---", "tags: [a, b]", "circle: close", "snooze: 2026-12-01", "aliases:", "  - Annie",
+    "# Anna", "## Log", "## Follow-ups", "", "Likes hiking.", "```", "> - 2026-10-03 quoted",
+    "- 2026-10-01 coffee", "- 2026-11-20 dinner #got", "* 2026-11-23 call", "- plain item",
+    "- [ ] 2026-12-01 send the book", "- [x] 2026-12-01 send the book", "- [ ] undated task",
+    "  - sub item", "- 2026-02-30 impossible", "1. 2026-10-05 ordered",
+]  # fmt: skip
+BASE_NOTE = [
+    "---", "tags: [a, b]", "circle: close", "---", "# Anna", "", "## Log",
+    "- 2026-10-01 coffee", "- 2026-11-20 dinner #got", "", "## Follow-ups",
+    "- [ ] 2026-12-01 send the book", "- [ ] undated task", "", "Likes hiking.",
+]  # fmt: skip
+
+
+@st.composite
+def hand_edits(draw, lines: list[str]) -> list[str]:
+    lines = list(lines)
+    for _ in range(draw(st.integers(1, 4))):
+        where = draw(st.integers(0, len(lines)))
+        kind = draw(st.sampled_from(["insert", "insert", "delete", "replace", "tick"]))
+        if kind == "insert" or where == len(lines):
+            lines.insert(where, draw(st.sampled_from(POOL)))
+        elif kind == "delete":
+            del lines[where]
+        elif kind == "replace":
+            lines[where] = draw(st.sampled_from(POOL))
+        else:
+            lines[where] = lines[where].replace("[ ]", "[x]", 1)
+    return lines
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data(), crlf=st.booleans(), final_newline=st.booleans())
+def test_any_two_hand_edits_never_lose_a_line(tmp_path, data, crlf, final_newline):
+    """Whatever both sides did, the driver never fails, keeps every line either side
+    added, leaves no marker when it says the merge is clean, and leaves git's own bytes
+    when it resolves nothing."""
+    newline = "\r\n" if crlf else "\n"
+
+    def note(lines: list[str]) -> bytes:
+        return (newline.join(lines) + (newline if final_newline else "")).encode()
+
+    base = note(BASE_NOTE)
+    ours = note(data.draw(hand_edits(BASE_NOTE)))
+    theirs = note(data.draw(hand_edits(BASE_NOTE)))
+    code, merged, stderr = driver(tmp_path, base, ours, theirs)
+    git, conflicts = git_merge_file(tmp_path, base, ours, theirs)
+    lines = Counter(merged.splitlines())
+    added = (Counter(ours.splitlines()) - Counter(base.splitlines())) | (
+        Counter(theirs.splitlines()) - Counter(base.splitlines())
+    )
+    assert not added - lines
+    assert code == (0 if b"<<<<<<< ours" not in merged else 1)
+    if code == 0:
+        assert not any(line.startswith((b"<<<<<<<", b">>>>>>>")) for line in lines)
+    if "resolved" not in stderr:
+        assert merged == git and code == (1 if conflicts else 0)
