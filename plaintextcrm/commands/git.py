@@ -11,12 +11,13 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import App, pass_app, say
+from plaintextcrm.cli import App, common_options, epilog, pass_app, say
 
 _FILE = click.Path(exists=True, dir_okay=False, path_type=Path)
 
 
-@click.command("git-setup")
+@click.command("git-setup", epilog=epilog("cd ~/notes && crm git-setup"))
+@common_options
 @pass_app
 def git_setup(app: App) -> None:
     """Let git merge notes edited on two machines (run once in every clone).
@@ -29,7 +30,10 @@ def git_setup(app: App) -> None:
         say(line)
 
 
-@click.command("merge-driver")
+@click.command(
+    "merge-driver",
+    epilog=epilog('crm merge-driver .merge_file_O .merge_file_A .merge_file_B "People/Anna.md"'),
+)
 @click.option(
     "--marker-size", type=click.IntRange(1, 1000), default=7, show_default=True,
     help="Length of conflict markers (git's %L).",
