@@ -113,10 +113,13 @@ def search(app: App, text: tuple[str, ...]) -> None:
 @pass_app
 def check(app: App) -> None:
     """Every problem in the vault; exit 1 if any is an error."""
+    from plaintextcrm.gitvault import driver_problems
     from plaintextcrm.words import plural
 
     index = app.index(quiet=True)
-    problems = index.problems
+    problems = tuple(
+        sorted((*index.problems, *driver_problems(app.root)), key=lambda p: p.sort_key())
+    )
     if index.notes and not index.contacts:
         app.warn((0, 0, index.notes))
     if problems or app.as_json:
