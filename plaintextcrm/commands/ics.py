@@ -1,4 +1,4 @@
-"""`crm ics [-o FILE]`: the calendar feed to stdout, or atomically to a file.
+"""`crm ics [--kind K]... [-o FILE]`: the calendar feed to stdout, or atomically to a file.
 
 A file is rewritten only when its bytes change (`writefile.write_if_changed`), so a feed
 kept in git, synced by a cloud folder or served by a web server is not touched (new
@@ -13,25 +13,33 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import App, pass_app
+from plaintextcrm.cli import KIND_CHOICE, App, pass_app
 
 
-def feed_bytes(app: App) -> bytes:
-    """The feed for `app`'s vault and day, from the output cache when it is valid."""
+def feed_bytes(app: App, kinds: tuple[str, ...] = ()) -> bytes:
+    """The feed of `kinds` (default: `[ics] kinds`) for `app`'s vault and day, from the
+    output cache when it is valid."""
     from plaintextcrm.outcache import ics_feed, memo_for
+    from plaintextcrm.render.ics import feed_config
 
     session = app.session()
+    config = feed_config(app.config, kinds)
 
     def compute() -> tuple[tuple[int, int, int], bytes]:
         index = app.index(quiet=True)
-        return index.health(), ics_feed(index, app.today, app.config, session.state())
+        return index.health(), ics_feed(index, app.today, config, session.state())
 
-    health, data = memo_for(session).get_or_compute("ics", ("ics",), compute)
+    key = ("ics", config.feed_kinds, config.calendar_name)
+    health, data = memo_for(session).get_or_compute("ics", key, compute)
     app.warn(health)  # the one line `app.index()` would have printed
     return data
 
 
 @click.command("ics")
+@click.option(
+    "--kind", "kinds", type=KIND_CHOICE, multiple=True,
+    help="Only reminders of this kind (repeatable); default: [ics] kinds in crm.toml.",
+)  # fmt: skip
 @click.option(
     "-o",
     "--output",
@@ -39,9 +47,9 @@ def feed_bytes(app: App) -> bytes:
     help="Write the feed to FILE (atomically, only when it changed) instead of stdout.",
 )
 @pass_app
-def ics(app: App, output: str | None) -> None:
+def ics(app: App, kinds: tuple[str, ...], output: str | None) -> None:
     """The iCalendar feed: birthdays, dates, follow-ups and reconnects."""
-    data = feed_bytes(app)
+    data = feed_bytes(app, kinds)
     if output is None or output == "-":
         click.echo(data, nl=False)
         return
