@@ -82,11 +82,13 @@ def render_output(
 
 def digest_format(path: Path) -> str:
     """The digest format a file name asks for: `.html`/`.htm`, `.md`/`.markdown`, `.txt`."""
-    suffix = path.suffix.lower()
-    formats = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt"}
-    if suffix not in formats:
+    from plaintextcrm.render.digest import format_for
+
+    fmt = format_for(str(path))
+    if fmt is None:
+        suffix = path.suffix.lower()
         raise UsageError(
             f"--digest {path}: cannot tell the format from {suffix or 'no extension'!r};"
             " use a name ending in .html, .md or .txt"
         )
-    return formats[suffix]
+    return fmt
