@@ -571,8 +571,9 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
     reminders = [r for r in ahead if r.date <= horizon]
     late = _long_overdue_test(today, config.long_overdue)
     long_overdue = [r for r in reminders if late(r)]
+    long_keys = {r.key for r in long_overdue}
     followups = [r for r in reminders if r.kind == "followup"]
-    recent_followups = [r for r in followups if not late(r)]
+    recent_followups = [r for r in followups if r.key not in long_keys]
     occasions = [r for r in reminders if r.kind in ("birthday", "date")]
     # Rank every reconnect, then build the full item (last topic, open tasks) only for the
     # ones shown: in a big vault hundreds may be due.
@@ -584,7 +585,7 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
         ),
         key=lambda sr: (-sr[0], -sr[1].overdue_days, sr[1].contact.casefold()),
     )
-    recent_reconnects = [(score, r) for score, r in ranked if not late(r)]
+    recent_reconnects = [(score, r) for score, r in ranked if r.key not in long_keys]
     give_first, give_first_count = _give_first(index.contacts, today, url, to, GIVE_FIRST_LIMIT)
     since = today - timedelta(days=max(days, MIN_ACTIVITY_DAYS))
     activity = _activity(index.contacts, today, since)
