@@ -137,7 +137,7 @@ def _fields(f: ContactFields | None) -> tuple[Any, ...] | None:
         tuple(_yearly(y) for y in f.dates), _cadence(f.cadence), f.cadence_raw, f.circle,
         _day(f.last_contact), _day(f.snooze), f.emails, f.phones, f.company, f.role,
         f.location, f.met, f.url, f.linkedin, f.tags, _day(f.created), _day(f.follow_up),
-        f.follow_up_text, f.follow_up_line,
+        f.follow_up_text, f.follow_up_line, f.uid,
     )  # fmt: skip
 
 
@@ -164,13 +164,13 @@ def _decode_fields(t: tuple[Any, ...] | None) -> ContactFields | None:
         return None
     (name, aliases, birthday, birthday_raw, dates, cadence, cadence_raw, circle, last,
      snooze, emails, phones, company, role, location, met, url, linkedin, tags, created,
-     follow_up, follow_up_text, follow_up_line) = t  # fmt: skip
+     follow_up, follow_up_text, follow_up_line, uid) = t  # fmt: skip
     return ContactFields(
         name, aliases, YearlyDate(*birthday) if birthday else None, birthday_raw,
         tuple(YearlyDate(*y) for y in dates), Cadence(*cadence) if cadence else None,
         cadence_raw, circle, _undo_day(last), _undo_day(snooze), emails, phones, company,
         role, location, met, url, linkedin, tags, _undo_day(created), _undo_day(follow_up),
-        follow_up_text, follow_up_line,
+        follow_up_text, follow_up_line, uid,
     )  # fmt: skip
 
 

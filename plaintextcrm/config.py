@@ -16,7 +16,7 @@ from typing import Any
 
 from plaintextcrm.dates import DateValueError, parse_cadence
 from plaintextcrm.errors import CrmError
-from plaintextcrm.model import Cadence, Problem
+from plaintextcrm.model import KIND_ORDER, Cadence, Problem
 from plaintextcrm.obsidian import DailyNoteFormat, daily_note_formats
 from plaintextcrm.readfile import read_regular
 
@@ -37,6 +37,22 @@ class SmtpConfig:
 
 
 DEFAULT_CONTACT_FOLDERS = ("People", "Contacts", "Persons")
+
+#: The reminder kinds, in the order a day lists them.
+REMINDER_KINDS = tuple(KIND_ORDER)
+#: `[digest] long_overdue` when crm.toml does not say.
+DEFAULT_LONG_OVERDUE = Cadence(1, "months", "1m")
+#: How the feed shows several reminders: one event each, or one event for the group.
+FEED_LAYOUTS = ("collapse", "each")
+
+
+@dataclass(frozen=True)
+class Alarm:
+    """One alert of a calendar event: `days` before (negative) or after the event's day,
+    at `minute` minutes after that day's midnight (`"-3d 09:00"` → Alarm(-3, 540))."""
+
+    days: int
+    minute: int
 
 
 @dataclass(frozen=True)
@@ -66,9 +82,20 @@ class Config:
     vault_name: str | None = None
     templates_dir: str | None = None
     calendar_name: str = "plaintextcrm"
-    alarm: str | None = None
+    #: `[ics] alarm`: each kind's alerts (a kind missing here has none).
+    alarms: tuple[tuple[str, tuple[Alarm, ...]], ...] = ()
+    #: `[ics] kinds`: the reminder kinds the feed carries.
+    feed_kinds: tuple[str, ...] = REMINDER_KINDS
+    #: `[ics] overdue`: "collapse" folds each kind's overdue reminders into one event on
+    #: today; "each" puts every one on today.
+    feed_overdue: str = "collapse"
+    #: `[ics] reconnects`: "collapse" folds a day's reconnects into one event.
+    feed_reconnects: str = "collapse"
     default_region: str | None = None
     digest_days: int = 14
+    #: `[digest] long_overdue`: reminders overdue longer than this are listed apart,
+    #: below the day's; None keeps them with the rest.
+    long_overdue: Cadence | None = DEFAULT_LONG_OVERDUE
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     terminal: TerminalConfig = field(default_factory=TerminalConfig)
     problems: tuple[Problem, ...] = ()
@@ -84,6 +111,13 @@ class Config:
 
     def has_circle(self, circle: str) -> bool:
         return circle in self._circle_table
+
+    def alarms_for(self, kind: str) -> tuple[Alarm, ...]:
+        """The alerts events of `kind` carry (none unless `[ics] alarm` says so)."""
+        for name, alarms in self.alarms:
+            if name == kind:
+                return alarms
+        return ()
 
     def fingerprint(self) -> str:
         """What parsing a note may depend on, so a cache can tell when to throw away.
@@ -113,9 +147,9 @@ _TOP = {
 }
 _SECTIONS = {
     "contacts": {"folders", "types", "default_cadence"},
-    "ics": {"calendar_name", "alarm"},
+    "ics": {"calendar_name", "alarm", "kinds", "overdue", "reconnects"},
     "smtp": {"host", "port", "starttls", "ssl", "user", "password_env", "from"},
-    "digest": {"days"},
+    "digest": {"days", "long_overdue"},
     "import": {"default_region"},
     "terminal": {"pager", "problems"},
 }
@@ -294,9 +328,9 @@ def parse_config(table: dict[str, Any]) -> Config:
     terminal = TerminalConfig(
         pager=terminal_t.get("pager", True), problems=terminal_t.get("problems", True)
     )
-    alarm = _opt_str(sections["ics"].get("alarm"), "ics.alarm")
-    if alarm is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", alarm):
-        raise _type_error("ics.alarm", 'a time of day such as "09:00"')
+    ics = sections["ics"]
+    alarms, alarm_problems = _alarms(ics.get("alarm"))
+    problems.extend(alarm_problems)
     return Config(
         contact_folders=_str_list(
             contacts.get("folders", list(DEFAULT_CONTACT_FOLDERS)), "contacts.folders"
@@ -313,13 +347,71 @@ def parse_config(table: dict[str, Any]) -> Config:
         templates_dir=_opt_str(table.get("templates_dir"), "templates_dir"),
         calendar_name=_opt_str(sections["ics"].get("calendar_name"), "ics.calendar_name")
         or "plaintextcrm",
-        alarm=alarm,
+        alarms=alarms,
+        feed_kinds=_kinds(ics.get("kinds", list(REMINDER_KINDS)), "ics.kinds"),
+        feed_overdue=_choice(ics.get("overdue", "collapse"), FEED_LAYOUTS, "ics.overdue"),
+        feed_reconnects=_choice(ics.get("reconnects", "collapse"), FEED_LAYOUTS, "ics.reconnects"),
         default_region=_opt_str(sections["import"].get("default_region"), "import.default_region"),
         smtp=smtp,
         digest_days=digest_days,
         terminal=terminal,
+        long_overdue=_cadence(
+            sections["digest"].get("long_overdue", DEFAULT_LONG_OVERDUE.raw), "digest.long_overdue"
+        ),
         problems=tuple(problems),
     )
+
+
+_ALARM = re.compile(r"(?:([+-]?\d{1,3})\s*([dw])\s+)?([01]?\d|2[0-3]):([0-5]\d)")
+_ALARM_FORMS = 'a time of day such as "09:00", or days before and a time such as "-3d 09:00"'
+
+
+def parse_alarm(text: Any, key: str) -> Alarm:
+    """`"09:00"` (on the day), `"-3d 09:00"` (three days before), `"-1w 18:30"`."""
+    m = _ALARM.fullmatch(text.strip()) if isinstance(text, str) else None
+    if not m:
+        raise _type_error(key, _ALARM_FORMS)
+    days = int(m[1] or 0) * (7 if m[2] == "w" else 1)
+    return Alarm(days, int(m[3]) * 60 + int(m[4]))
+
+
+def _alarms(value: Any) -> tuple[tuple[tuple[str, tuple[Alarm, ...]], ...], list[Problem]]:
+    """`[ics] alarm`: one alert (or a list) for every kind, or a table of kind → alerts
+    (`birthday = ["-3d 09:00", "09:00"]`); a kind that is not one is a warning."""
+    if value is None:
+        return (), []
+    if not isinstance(value, dict):
+        alerts = _alarm_list(value, "ics.alarm")
+        return tuple((kind, alerts) for kind in REMINDER_KINDS), []
+    problems = [
+        Problem(CONFIG_NAME, None, "warning", f"unknown config key `ics.alarm.{kind}`")
+        for kind in sorted(set(value) - set(REMINDER_KINDS))
+    ]
+    out = tuple(
+        (kind, _alarm_list(value[kind], f"ics.alarm.{kind}"))
+        for kind in REMINDER_KINDS
+        if kind in value
+    )
+    return out, problems
+
+
+def _alarm_list(value: Any, key: str) -> tuple[Alarm, ...]:
+    items = value if isinstance(value, list) else [value]
+    return tuple(dict.fromkeys(parse_alarm(item, key) for item in items))
+
+
+def _kinds(value: Any, key: str) -> tuple[str, ...]:
+    """A list of reminder kinds, in the order of `REMINDER_KINDS`."""
+    wanted = set(_str_list(value, key))
+    if not wanted <= set(REMINDER_KINDS):
+        raise _type_error(key, f"a list of kinds from {', '.join(REMINDER_KINDS)}")
+    return tuple(kind for kind in REMINDER_KINDS if kind in wanted)
+
+
+def _choice(value: Any, choices: tuple[str, ...], key: str) -> str:
+    if value not in choices:
+        raise _type_error(key, " or ".join(f'"{c}"' for c in choices))
+    return str(value)
 
 
 def _field_synonyms(
@@ -375,10 +467,17 @@ outer = "1y"
 
 [ics]
 # calendar_name = "plaintextcrm"
-# alarm = "09:00"           # a reminder alert on the day, at this local time
+# kinds = ["birthday", "date", "followup", "reconnect"]   # what the feed carries
+# overdue = "collapse"      # overdue reminders: one event per kind on today; "each": one each
+# reconnects = "collapse"   # one "Reconnect: Ayşe, Björn +10" event a day; "each": one each
+# alarm = "09:00"           # an alert on the day of every event, at this local time
+# [ics.alarm]               # or alerts per kind; "-3d 09:00" is three days before at 09:00
+# birthday = ["-3d 09:00", "09:00"]
+# followup = "09:00"
 
 # [digest]
 # days = 14                 # the window of `crm digest`, `crm watch` and `crm serve`
+# long_overdue = "1m"       # overdue longer than this: listed apart, below the day's
 
 # [smtp]                    # for `crm digest --mail-to`
 # host = "localhost"

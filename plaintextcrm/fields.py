@@ -45,6 +45,8 @@ FIELDS: dict[str, tuple[str, ...]] = {
     "url": ("website", "homepage"),
     "linkedin": (),
     "tags": (),
+    # The card's identity for phones: a vCard-sync plugin's `UID`, kept through renames.
+    "uid": (),
     # vCard `N` parts: the name when there is no `FN` or `name`.
     "given_name": ("n.gn",),
     "middle_name": ("n.mn",),
@@ -67,7 +69,7 @@ PERSON_TAGS = frozenset({"person", "people", "contact"})
 
 #: Other keys the tool reads (a dated note's `date`) or that contact-sync plugins write
 #: (vCard housekeeping): known, so never the subject of a "did you mean".
-OTHER_KEYS = frozenset({"date", "photo", "uid", "version", "rev", "gender", "note", "n.prefix",
+OTHER_KEYS = frozenset({"date", "photo", "version", "rev", "gender", "note", "n.prefix",
                         "n.suffix", "prodid"})  # fmt: skip
 
 _BRACKET = re.compile(r"\[[^\]]*\]")

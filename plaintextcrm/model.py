@@ -146,6 +146,9 @@ class ContactFields:
     follow_up: date | None = None
     follow_up_text: str = ""
     follow_up_line: int | None = None
+    #: `uid` (a vCard-sync plugin's `UID`): the exported card's identity, which no
+    #: rename changes (render/export.py `contact_uid`).
+    uid: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

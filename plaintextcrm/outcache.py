@@ -8,8 +8,9 @@ Two layers, both plain speed-ups: the output is byte for byte what the renderers
   `Session.vault_state` gives it), one day, the renderer's code and the command's own key
   (digest format, days, template files). A repeated `crm ics` prints the stored feed
   without building the index at all.
-- **Per-contact events** (`ics-events.cache`): each contact's VEVENT text, keyed by a hash
-  of everything `contact_events` reads (the contact's data as the index cache encodes it;
+- **Per-contact events** (`ics-events.cache`): each contact's share of the feed (its
+  VEVENT text and the reminders that fold into shared events), keyed by a hash
+  of everything `contact_part` reads (the contact's data as the index cache encodes it;
   today, the vault root and the config for the whole file). After one note changed, the
   feed re-renders the contacts whose data changed and copies the rest.
 
@@ -38,7 +39,7 @@ from plaintextcrm.model import Index
 from plaintextcrm.readfile import read_regular
 
 #: Bump when what these files hold changes shape.
-FORMAT = 1
+FORMAT = 2
 EVENTS_FILE = "ics-events.cache"
 #: Digest formats and `--days` values kept side by side for one vault state.
 MEMO_ENTRIES = 8
@@ -49,6 +50,8 @@ _RENDER_MODULES = (
     "render/ics.py",
     "render/digest.py",
     "render/text.py",
+    "render/charts.py",
+    "render/reach.py",
     "render/terminal.py",
     "reminders.py",
     "dates.py",
@@ -184,15 +187,18 @@ def contact_keys(index: Index) -> list[bytes]:
 
 def ics_feed(index: Index, today: date, config: Config, state: Path | None) -> bytes:
     """`render_ics(index, today, config)`, byte for byte, re-rendering only the contacts
-    whose events are not in `state/ics-events.cache` (every one when `state` is None)."""
-    from plaintextcrm.render.ics import CALENDAR_TAIL, calendar_head, contact_events, render_ics
+    whose share of the feed is not in `state/ics-events*.cache` (every one when `state` is
+    None). Each feed (all kinds, or one kind's) keeps its own file, so a server answering
+    both never throws one away for the other."""
+    from plaintextcrm.render.ics import assemble, contact_part, render_ics
 
     if state is None:
         return render_ics(index, today, config)
     stamp_ = stamp(config)
     context = (today.toordinal(), index.root, repr(config))
-    old: dict[bytes, str] = {}
-    payload = read_one(state, EVENTS_FILE, stamp_)
+    file = events_file(config.feed_kinds)
+    old: dict[bytes, Any] = {}
+    payload = read_one(state, file, stamp_)
     if (
         isinstance(payload, tuple)
         and len(payload) == 2
@@ -204,17 +210,23 @@ def ics_feed(index: Index, today: date, config: Config, state: Path | None) -> b
         keys = contact_keys(index)
     except _CACHE_ERRORS:  # a model the codec cannot encode: no per-contact cache
         return render_ics(index, today, config)
-    new: dict[bytes, str] = {}
-    parts = [calendar_head(config, today)]
+    new: dict[bytes, Any] = {}
+    parts = []
     missed = 0
     for contact, key in zip(index.contacts, keys, strict=True):
-        text = old.get(key)
-        if not isinstance(text, str):
-            text = contact_events(contact, today, config, index.root)
+        part = old.get(key)
+        if not (isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], str)):
+            part = contact_part(contact, today, config, index.root)
             missed += 1
-        new[key] = text
-        parts.append(text)
-    parts.append(CALENDAR_TAIL)
+        new[key] = part
+        parts.append(part)
     if missed or len(new) != len(old):
-        cache.write(state, EVENTS_FILE, stamp_, [(context, new)])
-    return "".join(parts).encode("utf-8")
+        cache.write(state, file, stamp_, [(context, new)])
+    return assemble(parts, today, config)
+
+
+def events_file(kinds: tuple[str, ...]) -> str:
+    """`ics-events.cache` for the feed of every kind, `ics-events-birthday.cache`..."""
+    from plaintextcrm.config import REMINDER_KINDS
+
+    return EVENTS_FILE if kinds == REMINDER_KINDS else f"ics-events-{'-'.join(kinds)}.cache"

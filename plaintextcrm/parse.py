@@ -781,6 +781,7 @@ def _contact_fields(found: _Keys, stem: str, config: Config, notes: _Notes) -> C
         follow_up=follow_up,
         follow_up_text=follow_up_text,
         follow_up_line=follow_up_line,
+        uid=text("uid"),
     )
 
 

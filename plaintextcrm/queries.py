@@ -106,15 +106,22 @@ def stats(index: Index, today: date, reconnects: Iterable[Reminder], tiers: Sequ
 
 def interactions_per_month(index: Index, today: date) -> list[tuple[str, int]]:
     """Distinct interactions (one line may name several people) per month, oldest first,
-    over the 12 months up to today's."""
+    over the 12 months up to today's.
+
+    Only those months' interactions are looked at, and counted by (year, month): the
+    digest draws this on every build, on vaults of 100k interactions."""
     months = []
     year, month = today.year, today.month
     for _ in range(12):
-        months.append(f"{year:04d}-{month:02d}")
+        months.append((year, month))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     months.reverse()
+    first = date(*months[0], 1)
     seen = {
-        (i.path, i.line, i.date) for c in index.contacts for i in c.interactions if i.date <= today
+        (i.path, i.line, i.date)
+        for c in index.contacts
+        for i in c.interactions
+        if first <= i.date <= today
     }
-    counts = Counter(f"{d.year:04d}-{d.month:02d}" for _, _, d in seen)
-    return [(m, counts.get(m, 0)) for m in months]
+    counts = Counter((d.year, d.month) for _, _, d in seen)
+    return [(f"{y:04d}-{m:02d}", counts.get((y, m), 0)) for y, m in months]

@@ -17,8 +17,10 @@ from plaintextcrm.render.digest import build_digest, readable, render_digest
 
 REPO = Path(__file__).resolve().parents[1]
 
-# TODAY is 2026-11-23.
+# TODAY is 2026-11-23. Nothing is set apart as long overdue here (tests/test_digest_glance.py
+# does that): these notes test the ranking of everything that is overdue.
 NOTES = {
+    "crm.toml": '[digest]\nlong_overdue = "never"\n',
     "People/Ann Lee.md": (
         "---\ncircle: close\nbirthday: 1986-11-30\n---\n"
         "## Log\n"
@@ -322,10 +324,18 @@ def test_every_template_variable_is_documented(vault):
     ctx = d.context()
     for key in ctx:
         assert f"| `{key}` |" in doc, key
-    for section in ("followups", "occasions", "reconnects", "give_first", "activity"):
+    for section in ("followups", "occasions", "reconnects", "give_first", "activity",
+                    "strip", "months", "circles"):  # fmt: skip
         for key in ctx[section][0]:
             if key not in ("contact", "note", "url"):
                 assert f"`{key}`" in doc, f"{section}.{key}"
+    for key in ctx["followups"][0]["reach"]:
+        assert f"`{key}`" in doc, f"reach.{key}"
+    long = digest_for(vault({**NOTES, "crm.toml": ""}))[0].context()["long_overdue"]
+    for key in long[0]:
+        assert f"`{key}`" in doc, f"long_overdue.{key}"
+    for key in ctx["charts"]:
+        assert f'"{key}": "<svg' in doc, f"charts.{key}"
 
 
 def test_the_documented_example_template_works(vault, crm):
@@ -347,7 +357,7 @@ def test_long_lists_are_capped_but_counted(vault, crm):
         f"- 2026-10-{n % 28 + 1:02d} call\n- [ ] 2026-11-{n % 20 + 1:02d} task {n}\n"
         for n in range(40)
     }
-    d, _ = digest_for(vault(notes))
+    d, _ = digest_for(vault({**notes, "crm.toml": NOTES["crm.toml"]}))
     assert len(d.followups) == 25 and d.more()["followups"] == 15
     assert len(d.occasions) == 25 and d.more()["occasions"] == 15
     assert len(d.reconnects) == 10 and d.more()["reconnects"] == 30

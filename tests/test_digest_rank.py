@@ -15,7 +15,7 @@ CADENCES = ("1w", "2w", "1m", "3m", "1y")
 
 
 def many_people(n: int = 40) -> dict[str, str]:
-    notes = {}
+    notes = {"crm.toml": '[digest]\nlong_overdue = "never"\n'}  # rank every overdue one
     for k in range(n):
         cadence = CADENCES[k % len(CADENCES)]
         last = date(2026, 1 + k % 11, 1 + (k * 7) % 28)
@@ -37,7 +37,9 @@ def test_capped_sections_match_a_full_sort(vault):
     by_path = {c.path: c for c in index.contacts}
 
     full = [
-        d._reconnect(r, by_path[r.note], TODAY, d.reconnect_score(r, by_path[r.note], TODAY), None)
+        d._reconnect(
+            r, by_path[r.note], TODAY, d.reconnect_score(r, by_path[r.note], TODAY), None, d.NOWHERE
+        )
         for r in d.due(index, TODAY, 14)
         if r.kind == "reconnect"
     ]

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 from datetime import date, timedelta
 from pathlib import Path
@@ -24,10 +25,10 @@ from icalendar.parser import Contentline
 
 from plaintextcrm.config import load_config, parse_config
 from plaintextcrm.load import load_index
+from plaintextcrm.reminders import KINDS
 from plaintextcrm.render.ics import (
-    CALENDAR_TAIL,
-    calendar_head,
-    contact_events,
+    assemble,
+    contact_part,
     escape_text,
     event_uid,
     fold,
@@ -102,6 +103,16 @@ birthday: 1990-02-30
 """,
 }
 
+#: The feed as it was before reminders could share events: one event per reminder.
+EACH = '[ics]\noverdue = "each"\nreconnects = "each"\n'
+#: Every layout of the feed; each must expand to what `crm due` lists.
+LAYOUTS = {
+    "collapse": "",
+    "each": EACH,
+    "overdue-each": '[ics]\noverdue = "each"\n',
+    "reconnects-each": '[ics]\nreconnects = "each"\n',
+}
+
 
 def feed_bytes(root: Path, today: date = TODAY) -> bytes:
     config = load_config(root)
@@ -120,6 +131,13 @@ def _kind(event) -> str:
     return str(categories.cats[0])
 
 
+def contacts_of(event) -> list[str]:
+    """Every CONTACT of an event: one for a reminder's own event, one per reminder for a
+    shared one (`overdue · 9 follow-ups: ...`)."""
+    found = event.get("CONTACT")
+    return [str(c) for c in (found if isinstance(found, list) else [found])]
+
+
 def python_expand(data: bytes, start: date, end: date) -> list[dict]:
     """Occurrences with start <= date < end, as recurring-ical-events sees them."""
     calendar = parse(data)
@@ -133,7 +151,7 @@ def python_expand(data: bytes, start: date, end: date) -> list[dict]:
                 "end": event["DTEND"].dt.isoformat(),
                 "uid": str(event["UID"]),
                 "kind": _kind(event),
-                "contact": str(event["CONTACT"]),
+                "contacts": contacts_of(event),
                 "summary": str(event["SUMMARY"]),
                 "description": str(event["DESCRIPTION"]),
                 "url": str(event["URL"]),
@@ -153,12 +171,19 @@ def due_expected(crm, root: Path, today: date, days: int) -> list[tuple[str, str
 
 
 def feed_summary(occurrences: list[dict]) -> list[tuple[str, str, str]]:
-    return sorted((o["date"], o["kind"], o["contact"]) for o in occurrences)
+    """(date, kind, contact) for each reminder the occurrences stand for."""
+    return sorted((o["date"], o["kind"], c) for o in occurrences for c in o["contacts"])
 
 
 @pytest.fixture
 def feed_vault(vault):
     return vault(dict(FEED_VAULT))
+
+
+@pytest.fixture
+def each_vault(vault):
+    """FEED_VAULT with one event per reminder, as the feed was before shared events."""
+    return vault({**FEED_VAULT, "crm.toml": EACH})
 
 
 # --- the calendar ---------------------------------------------------------------------
@@ -216,17 +241,18 @@ def test_birthdays_and_dates_recur_yearly(feed_vault):
     data = feed_bytes(feed_vault)
     assert data.count(b"\r\nRRULE:FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1\r\n") == 2
     events = by_summary(parse(data))
+    # They start in the year before the feed's (2026), not in 1992 or 2000.
     anna = events["Anna Rossi's birthday"]
-    assert anna["DTSTART"].dt == date(1992, 2, 29)
+    assert anna["DTSTART"].dt == date(2025, 2, 28)  # the last day of February 2025
     assert dict(anna["RRULE"]) == {"FREQ": ["YEARLY"], "BYMONTH": [2], "BYMONTHDAY": [-1]}
-    carla = events["Carla's birthday"]  # year-less Feb 29 starts on a real Feb 29
-    assert carla["DTSTART"].dt == date(2000, 2, 29)
+    carla = events["Carla's birthday"]
+    assert carla["DTSTART"].dt == date(2025, 2, 28)
     assert dict(carla["RRULE"]) == dict(anna["RRULE"])
     bob = events["Bob Jones's birthday"]
-    assert bob["DTSTART"].dt == date(2000, 12, 24)
+    assert bob["DTSTART"].dt == date(2025, 12, 24)
     assert bob["RRULE"].to_ical() == b"FREQ=YEARLY"
     wedding = events["Anna Rossi: wedding anniversary"]
-    assert wedding["DTSTART"].dt == date(2015, 12, 5)
+    assert wedding["DTSTART"].dt == date(2025, 12, 5)
     assert wedding["RRULE"].to_ical() == b"FREQ=YEARLY"
     assert _kind(wedding) == "date"
 
@@ -236,13 +262,13 @@ def test_feb_29_falls_on_last_day_of_february(feed_vault):
     births = [
         o["date"]
         for o in python_expand(data, date(2026, 1, 1), date(2029, 1, 1))
-        if o["kind"] == "birthday" and o["contact"] == "Anna Rossi"
+        if o["kind"] == "birthday" and o["contacts"] == ["Anna Rossi"]
     ]
     assert births == ["2026-02-28", "2027-02-28", "2028-02-29"]
 
 
-def test_followups_and_reconnects_on_their_date_overdue_on_today(feed_vault):
-    events = [e for e in parse(feed_bytes(feed_vault)).walk("VEVENT")]
+def test_followups_and_reconnects_on_their_date_overdue_on_today(each_vault):
+    events = [e for e in parse(feed_bytes(each_vault)).walk("VEVENT")]
     single = sorted(
         (_kind(e), str(e["CONTACT"]), e["DTSTART"].dt.isoformat())
         for e in events
@@ -262,11 +288,13 @@ def test_followups_and_reconnects_on_their_date_overdue_on_today(feed_vault):
     assert not any(contact == "Dario" and kind == "reconnect" for kind, contact, _ in single)
 
 
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
 @pytest.mark.parametrize(
     ("today", "days"),
     [(TODAY, 60), (date(2027, 2, 1), 40), (date(2028, 2, 20), 20), (date(2026, 12, 20), 300)],
 )
-def test_feed_expands_to_what_due_lists(feed_vault, crm, today, days):
+def test_feed_expands_to_what_due_lists(vault, crm, today, days, layout):
+    feed_vault = vault({**FEED_VAULT, "crm.toml": LAYOUTS[layout]})
     data = crm(feed_vault, "ics", today=today).stdout_bytes
     occurrences = python_expand(data, today, today + timedelta(days=days + 1))
     expected = due_expected(crm, feed_vault, today, days)
@@ -276,9 +304,9 @@ def test_feed_expands_to_what_due_lists(feed_vault, crm, today, days):
         assert kinds == {"birthday", "date", "followup", "reconnect"}
 
 
-def test_description_prepares_the_conversation(feed_vault):
-    events = by_summary(parse(feed_bytes(feed_vault)))
-    text = str(events["Reconnect with Anna Rossi"]["DESCRIPTION"])
+def test_description_prepares_the_conversation(each_vault):
+    events = by_summary(parse(feed_bytes(each_vault)))
+    text = str(events["overdue 3d · Reconnect with Anna Rossi"]["DESCRIPTION"])
     lines = text.split("\n")
     assert lines[0].startswith("Time to reconnect (cadence 1m): last contact 2026-10-20")
     assert "CTO at Acme Corp" in lines
@@ -294,10 +322,14 @@ def test_description_prepares_the_conversation(feed_vault):
     assert "- no date, reminds nothing" in lines[tasks:]
     assert "done already" not in text
     assert lines[-1] == "Note: People/Anna Rossi.md"
-    followup = str(events["Anna Rossi: ask how the move went"]["DESCRIPTION"])
+    followup = str(events["overdue 3d · Anna Rossi: ask how the move went"]["DESCRIPTION"])
     assert followup.startswith("Follow-up due 2026-11-20 (3 days overdue): ask how")
+    # A yearly event's words are true in every year it recurs: no "turns 35".
     birthday = str(events["Anna Rossi's birthday"]["DESCRIPTION"])
-    assert birthday.startswith("Birthday (born 1992): turns 35 on 2027-02-28.")
+    assert birthday.startswith("Birthday (born 1992).\n")
+    wedding = str(events["Anna Rossi: wedding anniversary"]["DESCRIPTION"])
+    assert wedding.startswith("Wedding anniversary (since 2015).\n")
+    assert str(events["Bob Jones's birthday"]["DESCRIPTION"]).startswith("Birthday.\n")
 
 
 def test_categories_and_contact(feed_vault):
@@ -375,13 +407,15 @@ def test_same_vault_same_day_same_bytes(feed_vault, crm):
 def uids(data: bytes) -> dict[tuple[str, str, str], str]:
     found = {}
     for event in parse(data).walk("VEVENT"):
-        key = (_kind(event), str(event["CONTACT"]), str(event["SUMMARY"]))
+        summary = re.sub(r"^overdue \S+ · ", "", str(event["SUMMARY"]))  # changes daily
+        key = (_kind(event), ", ".join(contacts_of(event)), summary)
         assert key not in found
         found[key] = str(event["UID"])
     return found
 
 
-def test_uids_are_unique_and_stable_across_unrelated_edits(feed_vault):
+def test_uids_are_unique_and_stable_across_unrelated_edits(each_vault):
+    feed_vault = each_vault
     before = uids(feed_bytes(feed_vault))
     assert len(set(before.values())) == len(before)
     anna = feed_vault / "People/Anna Rossi.md"
@@ -394,7 +428,7 @@ def test_uids_are_unique_and_stable_across_unrelated_edits(feed_vault):
     changed = {key for key in before if before[key] != after.get(key)}
     assert changed == set()
     assert set(after) - set(before) == {("birthday", "Zed", "Zed's birthday")}
-    # the reconnect moved (new last contact) but kept its UID
+    # the reconnect moved (new last contact: no longer overdue) but kept its UID
     assert ("reconnect", "Anna Rossi", "Reconnect with Anna Rossi") in after
 
 
@@ -454,21 +488,81 @@ def test_obsidian_url(vault):
 @pytest.mark.parametrize(
     ("alarm", "delta"),
     [("09:00", timedelta(hours=9)), ("07:30", timedelta(hours=7, minutes=30)),
-     ("00:00", timedelta(0)), ("00:15", timedelta(minutes=15))],
+     ("00:00", timedelta(0)), ("00:15", timedelta(minutes=15)),
+     ("-3d 09:00", -timedelta(days=2, hours=15)), ("-1d 18:30", -timedelta(hours=5, minutes=30)),
+     ("-1w 09:00", -timedelta(days=6, hours=15)), ("1d 08:00", timedelta(days=1, hours=8))],
 )  # fmt: skip
-def test_alarm_at_time_of_day(vault, alarm, delta):
+def test_alarm_for_every_kind_keeps_the_old_key_working(vault, alarm, delta):
     root = vault(
         {
             "crm.toml": f'[ics]\nalarm = "{alarm}"\n',
             "People/A.md": "---\nbirthday: 1990-01-01\n---\n- [ ] 2026-12-01 call\n",
         }
     )
-    for event in parse(feed_bytes(root)).walk("VEVENT"):
+    events = parse(feed_bytes(root)).walk("VEVENT")
+    assert len(events) == 2
+    for event in events:
         (valarm,) = event.walk("VALARM")
         assert valarm["ACTION"] == "DISPLAY"
         assert valarm["TRIGGER"].dt == delta
         assert valarm["TRIGGER"].params.get("RELATED", "START") == "START"
         assert str(valarm["DESCRIPTION"]) == str(event["SUMMARY"])
+
+
+def test_alarms_per_kind_with_days_ahead(vault):
+    """A gift needs buying before the birthday: three days ahead, and on the day."""
+    root = vault(
+        {
+            "crm.toml": (
+                '[ics]\noverdue = "each"\n[ics.alarm]\n'
+                'birthday = ["-3d 09:00", "09:00"]\nfollowup = "08:00"\n'
+            ),
+            "People/A.md": (
+                "---\nbirthday: 1990-01-01\ncadence: 1w\n---\n"
+                "- [ ] 2026-12-01 call\n- [ ] 2026-11-01 late\n"
+            ),
+        }
+    )
+    by_kind: dict[str, list] = {}
+    for event in parse(feed_bytes(root)).walk("VEVENT"):
+        triggers = [v["TRIGGER"].dt for v in event.walk("VALARM")]
+        by_kind.setdefault(_kind(event), []).append(triggers)
+    assert by_kind["birthday"] == [[-timedelta(days=2, hours=15), timedelta(hours=9)]]
+    assert by_kind["followup"] == [[timedelta(hours=8)], [timedelta(hours=8)]]
+    assert by_kind["reconnect"] == [[]]  # not named: no alert
+
+
+def test_a_shared_event_has_one_alarm_not_one_per_reminder(vault):
+    notes = {
+        f"People/P{n}.md": f"---\ncadence: 1w\n---\n- [ ] 2026-11-0{n} task {n}\n"
+        for n in range(1, 6)
+    }
+    root = vault({**notes, "crm.toml": '[ics]\nalarm = "09:00"\n'})
+    today = [e for e in parse(feed_bytes(root)).walk("VEVENT") if e["DTSTART"].dt == TODAY]
+    # Never contacted: their reconnects are due today, not overdue.
+    assert sorted(str(e["SUMMARY"]) for e in today) == [
+        "Reconnect: P1, P2 +3",
+        "overdue · 5 follow-ups: P1, P2 +3",
+    ]
+    assert [len(e.walk("VALARM")) for e in today] == [1, 1]
+
+
+@pytest.mark.parametrize(
+    ("toml", "key"),
+    [('[ics]\nalarm = "9"\n', "ics.alarm"), ('[ics.alarm]\nbirthday = "-3x 09:00"\n', "ics.alarm.birthday"),
+     ("[ics]\nalarm = [1]\n", "ics.alarm"), ('[ics]\nkinds = ["party"]\n', "ics.kinds"),
+     ('[ics]\noverdue = "hide"\n', "ics.overdue"), ('[ics]\nreconnects = 1\n', "ics.reconnects")],
+)  # fmt: skip
+def test_bad_ics_settings_are_one_clear_error(vault, crm, toml, key):
+    result = crm(vault({"crm.toml": toml}), "ics")
+    assert result.exit_code == 1
+    assert f"`{key}`" in result.stderr and result.stderr.count("\n") == 1
+
+
+def test_an_unknown_kind_in_the_alarm_table_is_a_warning(vault, crm):
+    root = vault({"crm.toml": '[ics.alarm]\nparty = "09:00"\n'})
+    result = crm(root, "check")
+    assert "unknown config key `ics.alarm.party`" in result.stdout
 
 
 # --- -o FILE ----------------------------------------------------------------------------
@@ -529,19 +623,25 @@ def test_stdout_dash(feed_vault, crm):
 # --- the cacheable pieces ---------------------------------------------------------------
 
 
-def test_feed_is_head_plus_contact_texts(feed_vault):
+def test_feed_is_head_plus_contact_parts_plus_shared_events(feed_vault):
     config = load_config(feed_vault)
     index = load_index(feed_vault, TODAY, config)
-    pieces = [calendar_head(config, TODAY)]
-    pieces += [contact_events(c, TODAY, config, index.root) for c in index.contacts]
-    pieces.append(CALENDAR_TAIL)
-    assert "".join(pieces).encode() == render_ics(index, TODAY, config)
+    parts = [contact_part(c, TODAY, config, index.root) for c in index.contacts]
+    assert assemble(parts, TODAY, config) == render_ics(index, TODAY, config)
     dario = next(c for c in index.contacts if c.name == "Dario")
-    text = contact_events(dario, TODAY, config, index.root)
-    assert text == contact_events(dario, TODAY, config, index.root)
-    assert text.count("BEGIN:VEVENT") == 1
-    never_alarm = contact_events(dario, TODAY, parse_config({}), index.root)
-    assert "VALARM" not in never_alarm
+    text, folded = contact_part(dario, TODAY, config, index.root)
+    assert (text, folded) == contact_part(dario, TODAY, config, index.root)
+    assert text.count("BEGIN:VEVENT") == 1 and folded == ()
+    assert "VALARM" not in text
+    # Anna's overdue follow-up and reconnect fold into the shared overdue events; her
+    # own events (birthday, dates, the follow-ups still ahead) stay hers.
+    anna = next(c for c in index.contacts if c.name == "Anna Rossi")
+    text, folded = contact_part(anna, TODAY, config, index.root)
+    assert sorted((f[0], f[1], f[3]) for f in folded) == [
+        ("overdue", "followup", 3),
+        ("overdue", "reconnect", 3),
+    ]
+    assert text.count("BEGIN:VEVENT") == 5
 
 
 # --- property: the feed and `crm due` agree on any vault --------------------------------
@@ -617,16 +717,23 @@ def test_file_url_quotes_like_pathlib(path, tmp_path):
 
 
 def test_docs_name_real_config_keys():
-    """docs/calendar.md tells users which crm.toml keys shape the feed; they must exist."""
+    """docs/calendar.md tells users which crm.toml keys shape the feed; its example must
+    be a crm.toml that reads without a warning, and mean what the text says."""
+    import tomllib
+
     docs = (Path(__file__).parent.parent / "docs" / "calendar.md").read_text(encoding="utf-8")
-    for snippet in ('[ics] alarm = "09:00"', "[ics] calendar_name", 'links = "obsidian"'):
-        assert snippet in docs
-    config = parse_config(
-        {
-            "links": "obsidian",
-            "vault_name": "Notes",
-            "ics": {"alarm": "09:00", "calendar_name": "People"},
-        }
-    )
+    for snippet in ('[ics] alarm = "09:00"', 'links = "obsidian"', "--kind birthday",
+                    "/<token>/birthdays.ics", 'overdue = "collapse"'):  # fmt: skip
+        assert snippet in docs, snippet
+    example = re.search(r"```toml\n(\[ics\].*?)```", docs, re.S)[1]
+    config = parse_config(tomllib.loads(example))
     assert config.problems == ()
-    assert (config.alarm, config.calendar_name, config.vault_name) == ("09:00", "People", "Notes")
+    assert config.calendar_name == "plaintextcrm"
+    assert config.feed_kinds == ("followup", "birthday", "date", "reconnect")
+    assert (config.feed_overdue, config.feed_reconnects) == ("collapse", "collapse")
+    assert [(a.days, a.minute) for a in config.alarms_for("birthday")] == [(-3, 540), (0, 540)]
+    assert [(a.days, a.minute) for a in config.alarms_for("followup")] == [(0, 540)]
+    assert config.alarms_for("reconnect") == ()
+    old = parse_config({"links": "obsidian", "vault_name": "Notes", "ics": {"alarm": "09:00"}})
+    assert old.problems == () and old.vault_name == "Notes"
+    assert all(old.alarms_for(kind) == config.alarms_for("followup") for kind in KINDS)

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from test_ics import FEED_VAULT, TODAY, due_expected, feed_summary, python_expand
+from test_ics import FEED_VAULT, LAYOUTS, TODAY, due_expected, feed_summary, python_expand
 
 JS_DIR = Path(__file__).parent / "js"
 EXAMPLE_VAULT = Path(__file__).parent.parent / "example-vault"
@@ -23,7 +23,7 @@ NODE = shutil.which("node")
 needs_node = pytest.mark.skipif(NODE is None, reason="node is not installed")
 
 #: What both readers must agree on for every occurrence.
-COMPARED = ("date", "end", "uid", "kind", "contact", "summary", "description", "url")
+COMPARED = ("date", "end", "uid", "kind", "contacts", "summary", "description", "url")
 
 
 def js_expand(data: bytes, start: date, end: date) -> list[dict]:
@@ -43,7 +43,10 @@ def js_expand(data: bytes, start: date, end: date) -> list[dict]:
 
 
 def compared(occurrences: list[dict]) -> list[tuple]:
-    return sorted(tuple(o[key] for key in COMPARED) for o in occurrences)
+    return sorted(
+        tuple(tuple(o[key]) if isinstance(o[key], list) else o[key] for key in COMPARED)
+        for o in occurrences
+    )
 
 
 def both_readers(data: bytes, start: date, end: date) -> list[dict]:
@@ -55,12 +58,13 @@ def both_readers(data: bytes, start: date, end: date) -> list[dict]:
 
 
 @needs_node
+@pytest.mark.parametrize("layout", ["collapse", "each"])
 @pytest.mark.parametrize(
     ("today", "days"),
     [(TODAY, 60), (date(2027, 2, 1), 40), (date(2028, 2, 20), 20), (date(2026, 12, 20), 300)],
 )
-def test_icaljs_expands_like_recurring_ical_events_and_due(vault, crm, today, days):
-    root = vault(dict(FEED_VAULT))
+def test_icaljs_expands_like_recurring_ical_events_and_due(vault, crm, today, days, layout):
+    root = vault({**FEED_VAULT, "crm.toml": LAYOUTS[layout]})
     data = crm(root, "ics", today=today).stdout_bytes
     occurrences = both_readers(data, today, today + timedelta(days=days + 1))
     assert feed_summary(occurrences) == due_expected(crm, root, today, days)
@@ -71,7 +75,7 @@ def test_icaljs_reads_escapes_unicode_and_alarms(vault, crm):
     name = 'Émile, Zoë; "the" \\ boss 😀 שלום'
     root = vault(
         {
-            "crm.toml": '[ics]\nalarm = "08:30"\n',
+            "crm.toml": '[ics]\noverdue = "each"\n[ics.alarm]\nbirthday = ["-3d 09:00", "08:30"]\nfollowup = "08:30"\nreconnect = "08:30"\n',
             "People/Émile.md": (
                 f"---\nname: {json.dumps(name, ensure_ascii=False)}\nbirthday: --02-29\ncadence: 1w\n---\n"
                 "- 2026-11-01: long line " + "with, commas; and \\N " * 30 + "\n"
@@ -81,12 +85,14 @@ def test_icaljs_reads_escapes_unicode_and_alarms(vault, crm):
     )
     data = crm(root, "ics").stdout_bytes
     occurrences = js_expand(data, date(2026, 11, 1), date(2029, 3, 2))
-    assert {o["contact"] for o in occurrences} == {name}
-    assert {o["alarm"] for o in occurrences} == {"PT8H30M"}
+    assert {c for o in occurrences for c in o["contacts"]} == {name}
+    alarms = {o["kind"]: o["alarms"] for o in occurrences}
+    assert alarms == {"birthday": ["-P2DT15H", "PT8H30M"], "followup": ["PT8H30M"],
+                      "reconnect": ["PT8H30M"]}  # fmt: skip
     births = [o["date"] for o in occurrences if o["kind"] == "birthday"]
     assert births == ["2027-02-28", "2028-02-29", "2029-02-28"]
     followup = next(o for o in occurrences if o["kind"] == "followup")
-    assert followup["summary"] == f"{name}: ask\\about; it, please"
+    assert followup["summary"] == f"overdue 3w · {name}: ask\\about; it, please"
     assert followup["date"] == TODAY.isoformat()
     assert "with, commas; and \\N " in followup["description"]
     both_readers(data, date(2026, 11, 1), date(2029, 3, 2))

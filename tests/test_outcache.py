@@ -122,13 +122,13 @@ def test_a_changed_note_re_renders_exactly_its_contact(root, monkeypatch):
     assert first == fresh_feed(root)
 
     rendered: list[str] = []
-    real = ics_render.contact_events
+    real = ics_render.contact_part
 
     def counting(contact, today, config, root_):
         rendered.append(contact.path)
         return real(contact, today, config, root_)
 
-    monkeypatch.setattr(ics_render, "contact_events", counting)
+    monkeypatch.setattr(ics_render, "contact_part", counting)
     assert outcache.ics_feed(load_index(root, TODAY, config), TODAY, config, state) == first
     assert rendered == []
 
@@ -149,9 +149,9 @@ def test_a_link_in_another_note_re_renders_the_contact_it_named(root, monkeypatc
     state.mkdir(exist_ok=True)
     outcache.ics_feed(load_index(root, TODAY, config), TODAY, config, state)
     rendered: list[str] = []
-    real = ics_render.contact_events
+    real = ics_render.contact_part
     monkeypatch.setattr(
-        ics_render, "contact_events", lambda c, *a: rendered.append(c.path) or real(c, *a)
+        ics_render, "contact_part", lambda c, *a: rendered.append(c.path) or real(c, *a)
     )
     edit(root, "Daily/2026-11-18.md", "- met [[Anna Rossi]] #gave\n")  # Chen no longer
     feed = outcache.ics_feed(load_index(root, TODAY, config), TODAY, config, state)

@@ -42,6 +42,11 @@ class Server:
             what="the printed URLs",
         )
         self.ics_url = next(ln.split()[1] for ln in lines if ln.startswith("Calendar:"))
+        self.kind_urls = {
+            ln.split()[0].rstrip(":"): ln.split()[1]
+            for ln in lines
+            if ln.split()[0] in ("Birthdays:", "Dates:", "Follow-ups:", "Reconnects:")
+        }
         self.digest_url = next(ln.split()[1] for ln in lines if ln.startswith("Digest:"))
         parts = urlsplit(self.digest_url)
         self.host, self.port = parts.hostname, parts.port
@@ -99,6 +104,36 @@ def test_get_and_head_the_feed(server):
     assert head_headers["Content-Length"] == headers["Content-Length"]
 
 
+def test_one_feed_per_kind(server, notes):
+    """`/<token>/birthdays.ics`...: a calendar of birthdays only, to subscribe to apart
+    (or to leave the reconnects out); each prints its URL at start."""
+    assert sorted(server.kind_urls) == ["Birthdays", "Dates", "Follow-ups", "Reconnects"]
+    expected = {"Birthdays": "birthdays", "Dates": "dates", "Follow-ups": "followups",
+                "Reconnects": "reconnects"}  # fmt: skip
+    for label, name in expected.items():
+        url = server.kind_urls[label]
+        assert url == server.ics_url.replace("/crm.ics", f"/{name}.ics")
+    _, _, whole = server.request("GET", server.ics_path)
+    status, headers, body = server.request("GET", urlsplit(server.kind_urls["Birthdays"]).path)
+    assert status == 200 and headers["Content-Type"] == "text/calendar; charset=utf-8"
+    calendar = icalendar.Calendar.from_ical(body)
+    assert str(calendar["X-WR-CALNAME"]) == "plaintextcrm · birthdays"
+    summaries = sorted(str(e["SUMMARY"]) for e in calendar.walk("VEVENT"))
+    assert summaries == ["Ada's birthday", "Bob's birthday"]
+    _, _, reconnects = server.request("GET", urlsplit(server.kind_urls["Reconnects"]).path)
+    kinds = {
+        str(e["CATEGORIES"].cats[0])
+        for e in icalendar.Calendar.from_ical(reconnects).walk("VEVENT")
+    }
+    assert kinds == {"reconnect"}
+    _, again, _ = server.request("GET", urlsplit(server.kind_urls["Birthdays"]).path)
+    assert again["ETag"] == headers["ETag"]
+    _, _, after = server.request("GET", server.ics_path)
+    assert after == whole  # the feeds of one kind never disturb the whole one
+    status, *_ = server.request("GET", f"/{'A' * len(server.token)}/birthdays.ics")
+    assert status == 404
+
+
 def test_get_the_digest(server):
     status, headers, body = server.request("GET", server.digest_path)
     assert status == 200
@@ -136,6 +171,9 @@ def test_etag_and_if_none_match(server):
         "/People/Ada.md",
         "/{token}/crm.ics/x",
         "/{token}/CRM.ICS",
+        "/{token}/birthday.ics",
+        "/{wrong}/birthdays.ics",
+        "/birthdays.ics",
     ],
 )
 def test_everything_else_is_404_without_a_listing(server, path):

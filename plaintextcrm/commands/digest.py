@@ -21,8 +21,9 @@ from plaintextcrm.cli import MAX_DAYS, App, common_options, epilog, pass_app
     )
 )  # fmt: skip
 @click.option(
-    "--format", "fmt", type=click.Choice(["md", "html", "txt"]), default="md", show_default=True,
-    help="Markdown, HTML (self-contained, for a browser or a mail) or plain text.",
+    "--format", "fmt", type=click.Choice(["md", "html", "txt"]), default=None,
+    help="Markdown, HTML (self-contained, for a browser or a mail) or plain text"
+    " (default: from the -o file's extension, .html/.md/.txt, else md).",
 )  # fmt: skip
 @click.option(
     "--days", type=click.IntRange(0, MAX_DAYS), default=None,
@@ -41,7 +42,7 @@ from plaintextcrm.cli import MAX_DAYS, App, common_options, epilog, pass_app
 @pass_app
 def digest(
     app: App,
-    fmt: str,
+    fmt: str | None,
     days: int | None,
     output: str | None,
     quiet_if_empty: bool,
@@ -50,6 +51,12 @@ def digest(
     """Follow-ups, birthdays, who to reconnect with, give-first ideas, recent activity."""
     if days is None:
         days = app.config.digest_days
+    if output == "-":  # stdout, as for `crm ics -o -`
+        output = None
+    if fmt is None:
+        from plaintextcrm.render.digest import format_for
+
+        fmt = format_for(output) or "md"
     if mail_to:
         from plaintextcrm.mail import check_address
 

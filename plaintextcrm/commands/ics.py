@@ -1,4 +1,4 @@
-"""`crm ics [-o FILE]`: the calendar feed to stdout, or atomically to a file.
+"""`crm ics [--kind K]... [-o FILE]`: the calendar feed to stdout, or atomically to a file.
 
 A file is rewritten only when its bytes change (`writefile.write_if_changed`), so a feed
 kept in git, synced by a cloud folder or served by a web server is not touched (new
@@ -13,25 +13,35 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import App, common_options, epilog, pass_app
+from plaintextcrm.cli import App, KindType, common_options, epilog, pass_app
 
 
-def feed_bytes(app: App) -> bytes:
-    """The feed for `app`'s vault and day, from the output cache when it is valid."""
+def feed_bytes(app: App, kinds: tuple[str, ...] = ()) -> bytes:
+    """The feed of `kinds` (default: `[ics] kinds`) for `app`'s vault and day, from the
+    output cache when it is valid."""
     from plaintextcrm.outcache import ics_feed, memo_for
+    from plaintextcrm.render.ics import feed_config
 
     session = app.session()
+    config = feed_config(app.config, kinds)
 
     def compute() -> tuple[tuple[int, int, int], bytes]:
         index = app.index(quiet=True)
-        return index.health(), ics_feed(index, app.today, app.config, session.state())
+        return index.health(), ics_feed(index, app.today, config, session.state())
 
-    health, data = memo_for(session).get_or_compute("ics", ("ics",), compute)
+    key = ("ics", config.feed_kinds, config.calendar_name)
+    health, data = memo_for(session).get_or_compute("ics", key, compute)
     app.warn(health)  # the one line `app.index()` would have printed
     return data
 
 
-@click.command("ics", epilog=epilog("crm ics", "crm ics -o ~/calendars/crm.ics"))
+@click.command(
+    "ics", epilog=epilog("crm ics", "crm ics -o ~/calendars/crm.ics", "crm ics --kind birthdays")
+)
+@click.option(
+    "--kind", "kinds", type=KindType(), multiple=True,
+    help="Only reminders of this kind (repeatable); default: [ics] kinds in crm.toml.",
+)  # fmt: skip
 @click.option(
     "-o",
     "--output",
@@ -40,9 +50,9 @@ def feed_bytes(app: App) -> bytes:
 )
 @common_options
 @pass_app
-def ics(app: App, output: str | None) -> None:
+def ics(app: App, kinds: tuple[str, ...], output: str | None) -> None:
     """The iCalendar feed: birthdays, dates, follow-ups and reconnects."""
-    data = feed_bytes(app)
+    data = feed_bytes(app, kinds)
     if output is None or output == "-":
         click.echo(data, nl=False)
         return

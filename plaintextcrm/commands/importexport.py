@@ -269,13 +269,18 @@ def export_vcard(app: App, output: str | None, vcard_version: str) -> None:
 
 @export_group.command("csv", epilog=epilog("crm export csv -o contacts.csv"))
 @output_option
+@click.option(
+    "--raw", is_flag=True,
+    help="Every value as written, without the formula guard: for scripts and"
+    " address-book imports, not for opening in a spreadsheet.",
+)  # fmt: skip
 @common_options
 @pass_app
-def export_csv(app: App, output: str | None) -> None:
+def export_csv(app: App, output: str | None, raw: bool) -> None:
     """One row per contact; cells that a spreadsheet would run as formulas are quoted."""
     from plaintextcrm.render.export import contacts_csv
 
-    _emit(app, contacts_csv(app.index(), app.today), output)
+    _emit(app, contacts_csv(app.index(), app.today, raw=raw), output)
 
 
 @export_group.command("json", epilog=epilog("crm export json | jq '.[].name'"))

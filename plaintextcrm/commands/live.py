@@ -109,7 +109,7 @@ def watch(
 @common_options
 @pass_app
 def serve(app: App, host: str, port: int, days: int | None, quiet: bool) -> None:
-    """Serve the feed and the HTML digest over HTTP at a secret URL (Ctrl-C to stop)."""
+    """Serve the feed (also one per kind) and the HTML digest at a secret URL (Ctrl-C to stop)."""
     from plaintextcrm.live.serve import (
         TOKEN_FILE,
         FeedServer,
@@ -137,7 +137,10 @@ def serve(app: App, host: str, port: int, days: int | None, quiet: bool) -> None
     urls = server.urls(shown)
     where = f"[{shown}]" if ":" in shown else shown
     say(f"Serving {root} on {where}:{server.server_address[1]} (Ctrl-C to stop)")
-    say(f"Calendar: {urls['ics']}")
-    say(f"Digest:   {urls['digest']}")
+    say(f"Calendar:   {urls['ics']}")
+    for kind, label in (("birthday", "Birthdays"), ("date", "Dates"),
+                        ("followup", "Follow-ups"), ("reconnect", "Reconnects")):  # fmt: skip
+        say(f"{label + ':':<11} {urls['ics:' + kind]}")
+    say(f"Digest:     {urls['digest']}")
     sys.stdout.flush()
     serve_until_stopped(server, stop)

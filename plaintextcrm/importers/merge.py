@@ -158,19 +158,10 @@ def email_key(address: str) -> str:
 def phone_key(number: str, region: str | None) -> str:
     """E.164 when `phonenumbers` can read the number; else its digits (and a leading +),
     so that two spellings of one number still meet."""
-    import phonenumbers
+    from plaintextcrm.phones import dialable
 
-    text = number.strip()
-    if text.lower().startswith("tel:"):
-        text = text[4:]
-    try:
-        parsed = phonenumbers.parse(text, (region or "").upper() or None)
-        if phonenumbers.is_possible_number(parsed):
-            return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    except phonenumbers.NumberParseException:
-        pass
-    digits = re.sub(r"[^\d+]", "", text)
-    return "digits:" + (digits[0] + digits[1:].replace("+", "") if digits else "")
+    dialed, known = dialable(number, region)
+    return dialed if known else "digits:" + dialed
 
 
 def name_key(name: str) -> str:

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 
-from plaintextcrm.config import Config
+from plaintextcrm.config import REMINDER_KINDS, Config
 from plaintextcrm.errors import UsageError
 from plaintextcrm.model import Index
 from plaintextcrm.writefile import write_if_changed
@@ -20,9 +20,10 @@ from plaintextcrm.writefile import write_if_changed
 __all__ = ["KINDS", "RENDERERS", "digest_format", "render_output", "write_if_changed"]
 
 
-# kind → (file extension it is written to, HTTP content type)
+# output kind → HTTP content type
 KINDS: dict[str, str] = {
     "ics": "text/calendar; charset=utf-8",
+    **{f"ics:{kind}": "text/calendar; charset=utf-8" for kind in REMINDER_KINDS},
     "html": "text/html; charset=utf-8",
     "md": "text/markdown; charset=utf-8",
     "txt": "text/plain; charset=utf-8",
@@ -31,14 +32,21 @@ KINDS: dict[str, str] = {
 Renderer = Callable[[Index, Path, date, Config, int], bytes]
 
 
-def _render_ics(index: Index, root: Path, today: date, config: Config, days: int) -> bytes:
-    from plaintextcrm.outcache import ics_feed
-    from plaintextcrm.vault import STATE_DIR
+def _ics_renderer(*kinds: str) -> Renderer:
+    """The feed of `kinds` (none: the one `[ics] kinds` describes)."""
 
-    # Each rebuild re-renders only the contacts that changed (outcache), when the vault
-    # has its `.crm/` (load_index made it if it could).
-    state = root / STATE_DIR
-    return ics_feed(index, today, config, state if state.is_dir() else None)
+    def render(index: Index, root: Path, today: date, config: Config, days: int) -> bytes:
+        from plaintextcrm.outcache import ics_feed
+        from plaintextcrm.render.ics import feed_config
+        from plaintextcrm.vault import STATE_DIR
+
+        # Each rebuild re-renders only the contacts that changed (outcache), when the
+        # vault has its `.crm/` (load_index made it if it could).
+        state = root / STATE_DIR
+        feed = feed_config(config, kinds)
+        return ics_feed(index, today, feed, state if state.is_dir() else None)
+
+    return render
 
 
 def _digest_renderer(fmt: str) -> Renderer:
@@ -54,7 +62,8 @@ def _digest_renderer(fmt: str) -> Renderer:
 
 
 RENDERERS: dict[str, Renderer] = {
-    "ics": _render_ics,
+    "ics": _ics_renderer(),
+    **{f"ics:{kind}": _ics_renderer(kind) for kind in REMINDER_KINDS},
     "html": _digest_renderer("html"),
     "md": _digest_renderer("md"),
     "txt": _digest_renderer("txt"),
@@ -64,7 +73,8 @@ RENDERERS: dict[str, Renderer] = {
 def render_output(
     kind: str, index: Index, root: Path, today: date, config: Config, days: int | None = None
 ) -> bytes:
-    """The bytes of output `kind` ("ics", "html", "md" or "txt") for `index` as of `today`."""
+    """The bytes of output `kind` ("ics", "ics:birthday"..., "html", "md" or "txt") for
+    `index` as of `today`."""
     return RENDERERS[kind](
         index, root, today, config, days if days is not None else config.digest_days
     )
@@ -72,11 +82,13 @@ def render_output(
 
 def digest_format(path: Path) -> str:
     """The digest format a file name asks for: `.html`/`.htm`, `.md`/`.markdown`, `.txt`."""
-    suffix = path.suffix.lower()
-    formats = {".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt"}
-    if suffix not in formats:
+    from plaintextcrm.render.digest import format_for
+
+    fmt = format_for(str(path))
+    if fmt is None:
+        suffix = path.suffix.lower()
         raise UsageError(
             f"--digest {path}: cannot tell the format from {suffix or 'no extension'!r};"
             " use a name ending in .html, .md or .txt"
         )
-    return formats[suffix]
+    return fmt

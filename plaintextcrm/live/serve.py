@@ -31,11 +31,17 @@ from typing import Any, TextIO
 from plaintextcrm.errors import CrmError
 from plaintextcrm.live.outputs import KINDS, render_output
 from plaintextcrm.readfile import NotRegularFile, read_regular
+from plaintextcrm.render.ics import KIND_FEEDS
 from plaintextcrm.vault import ensure_state_dir
 
 TOKEN_FILE = "token"
 TOKEN_RE = re.compile(r"[A-Za-z0-9_-]{22,}")
-ROUTES = {"crm.ics": "ics", "digest.html": "html"}
+#: URL file name → output: the feed, each kind's own feed (`birthdays.ics`...), the digest.
+ROUTES = {
+    "crm.ics": "ics",
+    **{f"{name}.ics": f"ics:{kind}" for kind, name in KIND_FEEDS.items()},
+    "digest.html": "html",
+}
 
 
 def load_token(root: Path, log: TextIO | None = None) -> str:
@@ -255,7 +261,8 @@ class TokenFile:
 
 
 class FeedHandler(BaseHTTPRequestHandler):
-    """GET/HEAD of the two token URLs; 404 for every other path, 405 for other methods."""
+    """GET/HEAD of the token URLs (`ROUTES`); 404 for every other path, 405 for other
+    methods."""
 
     server: FeedServer
     server_version = "plaintextcrm"
@@ -406,7 +413,10 @@ class FeedServer(ThreadingHTTPServer):
         """The subscription URLs for this server's port, with `shown_host` in them."""
         host = f"[{shown_host}]" if ":" in shown_host else shown_host
         base = f"{host}:{self.server_address[1]}/{self.token}"
-        return {"ics": f"webcal://{base}/crm.ics", "digest": f"http://{base}/digest.html"}
+        urls = {"ics": f"webcal://{base}/crm.ics", "digest": f"http://{base}/digest.html"}
+        for kind, name in KIND_FEEDS.items():
+            urls[f"ics:{kind}"] = f"webcal://{base}/{name}.ics"
+        return urls
 
 
 def serve_until_stopped(server: FeedServer, stop: threading.Event) -> None:

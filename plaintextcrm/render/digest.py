@@ -27,8 +27,11 @@ from urllib.parse import quote
 from plaintextcrm.config import Config
 from plaintextcrm.dates import add_cadence
 from plaintextcrm.errors import CrmError
-from plaintextcrm.model import Contact, Index, Interaction, Reminder
+from plaintextcrm.model import KIND_ORDER, Cadence, Contact, Index, Interaction, Reminder
+from plaintextcrm.queries import interactions_per_month
 from plaintextcrm.reminders import due
+from plaintextcrm.render import charts
+from plaintextcrm.render.reach import NOWHERE, Reach, reach
 from plaintextcrm.render.terminal import visible
 from plaintextcrm.render.text import cadence_phrase, when
 from plaintextcrm.wikilinks import display_text
@@ -36,6 +39,10 @@ from plaintextcrm.words import plural
 
 Format = Literal["md", "html", "txt"]
 FORMATS: tuple[Format, ...] = ("md", "html", "txt")
+#: The format a file name asks for (`crm digest -o digest.html`, `crm watch --digest`).
+FORMAT_BY_SUFFIX: dict[str, Format] = {
+    ".html": "html", ".htm": "html", ".md": "md", ".markdown": "md", ".txt": "txt",
+}  # fmt: skip
 
 #: Every section is capped, so a digest stays a short read and a mail stays under the size
 #: where clients clip it (Gmail: 102 kB); the rest is one `crm due` away, and the counts
@@ -46,6 +53,9 @@ OCCASION_LIMIT = 25
 RECONNECT_LIMIT = 10
 GIVE_FIRST_LIMIT = 5
 ACTIVITY_LIMIT = 15
+LONG_OVERDUE_LIMIT = 15
+#: The strip of days ahead: two weeks, whatever the window.
+STRIP_DAYS = 14
 #: Recent activity looks back this many days at least (the window itself looks ahead).
 MIN_ACTIVITY_DAYS = 7
 
@@ -72,6 +82,7 @@ class FollowupItem:
     when: str
     overdue_days: int
     text: str
+    reach: Reach
 
 
 @dataclass(frozen=True)
@@ -89,6 +100,7 @@ class OccasionItem:
     age: int | None
     label: str | None
     years: int | None
+    reach: Reach
 
 
 @dataclass(frozen=True)
@@ -109,6 +121,7 @@ class ReconnectItem:
     last_topic: str | None
     last_topic_date: datetime.date | None
     open_tasks: tuple[TaskItem, ...]
+    reach: Reach
 
 
 @dataclass(frozen=True)
@@ -122,6 +135,23 @@ class GiveFirstItem:
     got: int
     last_got: str | None
     last_got_date: date | None
+    reach: Reach
+
+
+@dataclass(frozen=True)
+class LongOverdueItem:
+    """A follow-up or reconnect overdue for longer than `[digest] long_overdue`: still
+    listed, but below the day's, so it stops leading every morning's first screen."""
+
+    kind: Literal["followup", "reconnect"]
+    contact: str
+    note: str
+    url: str | None
+    date: date
+    when: str
+    overdue_days: int
+    text: str
+    reach: Reach
 
 
 @dataclass(frozen=True)
@@ -136,6 +166,42 @@ class ActivityItem:
     line: int | None
     gave: bool
     got: bool
+
+
+@dataclass(frozen=True)
+class MonthCount:
+    """Distinct interactions in one month (`2026-11`, `Nov`)."""
+
+    month: str
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class CircleHealth:
+    """The contacts of one circle that have a cadence: on track or overdue."""
+
+    circle: str
+    contacts: int
+    on_track: int
+    overdue: int
+
+
+@dataclass(frozen=True)
+class StripItem:
+    kind: str
+    contact: str
+
+
+@dataclass(frozen=True)
+class StripDay:
+    """One day of the two weeks ahead and what falls on it."""
+
+    date: date
+    weekday: str
+    label: str
+    today: bool
+    reminders: tuple[StripItem, ...]
 
 
 @dataclass(frozen=True)
@@ -158,6 +224,8 @@ class Totals:
     give_first: int
     activity: int
     problems: int
+    long_overdue: int
+    long_overdue_followups: int
 
 
 @dataclass(frozen=True)
@@ -176,6 +244,12 @@ class Digest:
     give_first: tuple[GiveFirstItem, ...]
     activity: tuple[ActivityItem, ...]
     problems: ProblemSummary
+    long_overdue: tuple[LongOverdueItem, ...] = ()
+    #: `[digest] long_overdue` as words ("1 month"); None: nothing is set apart.
+    long_overdue_after: str | None = None
+    months: tuple[MonthCount, ...] = ()
+    circles: tuple[CircleHealth, ...] = ()
+    strip: tuple[StripDay, ...] = ()
 
     @property
     def is_empty(self) -> bool:
@@ -184,7 +258,7 @@ class Digest:
         Give-first ideas, recent activity and vault problems do not make a digest worth a
         mail on their own; they ride along when something is due.
         """
-        return not (self.followups or self.occasions or self.reconnects)
+        return not (self.followups or self.occasions or self.reconnects or self.long_overdue)
 
     def counts(self) -> dict[str, int]:
         return _plain(self.totals)
@@ -192,12 +266,14 @@ class Digest:
     def more(self) -> dict[str, int]:
         """How many items each capped list leaves out."""
         t = self.totals
+        long_reconnects = t.long_overdue - t.long_overdue_followups
         return {
-            "followups": t.followups - len(self.followups),
+            "followups": t.followups - t.long_overdue_followups - len(self.followups),
             "occasions": t.birthdays + t.dates - len(self.occasions),
-            "reconnects": t.reconnects - len(self.reconnects),
+            "reconnects": t.reconnects - long_reconnects - len(self.reconnects),
             "give_first": t.give_first - len(self.give_first),
             "activity": t.activity - len(self.activity),
+            "long_overdue": t.long_overdue - len(self.long_overdue),
         }
 
     def subject(self) -> str:
@@ -245,16 +321,58 @@ class Digest:
             "give_first_more": more["give_first"],
             "activity": _plain(self.activity),
             "activity_more": more["activity"],
+            "long_overdue": _plain(self.long_overdue),
+            "long_overdue_more": more["long_overdue"],
+            "long_overdue_after": self.long_overdue_after,
             "problems": _plain(self.problems),
+            "months": _plain(self.months),
+            "months_total": sum(m.count for m in self.months),
+            "months_words": " · ".join(f"{m.name} {m.count}" for m in self.months)
+            + (" (so far)" if self.months else ""),
+            "sparkline": charts.sparkline([m.count for m in self.months]),
+            "circles": _plain(self.circles),
+            "strip": _plain(self.strip),
+            "charts": self.charts(),
+        }
+
+    def charts(self) -> dict[str, str]:
+        """The three charts as inline SVG (empty when there is nothing to draw)."""
+        months = [(m.name, m.count) for m in self.months]
+        strip = [
+            (d.weekday[:1], str(d.date.day), d.today, [i.kind for i in d.reminders])
+            for d in self.strip
+        ]
+        circles = [(c.circle, c.on_track, c.overdue) for c in self.circles]
+        return {
+            "months": charts.month_bars(months, _months_words(self.months)) if months else "",
+            "circles": charts.circle_bars(circles, _circles_words(self.circles)) if circles else "",
+            "strip": charts.day_strip(strip, _strip_words(self.strip)) if strip else "",
         }
 
 
+def _months_words(months: Sequence[MonthCount]) -> str:
+    return "Interactions per month: " + ", ".join(f"{m.name} {m.count}" for m in months)
+
+
+def _circles_words(circles: Sequence[CircleHealth]) -> str:
+    return "On track and overdue per circle: " + "; ".join(
+        f"{c.circle} {c.on_track} on track, {c.overdue} overdue" for c in circles
+    )
+
+
+def _strip_words(strip: Sequence[StripDay]) -> str:
+    busy = [f"{d.label}: {len(d.reminders)}" for d in strip if d.reminders]
+    return "The next 14 days: " + ("; ".join(busy) if busy else "nothing due")
+
+
+# Not strftime's names: they follow the locale, and cron's locale is a guess.
+_WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August",
+           "September", "October", "November", "December")  # fmt: skip
+
+
 def _long_date(day: date) -> str:
-    # Not strftime: its day and month names follow the locale, and cron's locale is a guess.
-    weekday = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-    month = ("January", "February", "March", "April", "May", "June", "July", "August",
-             "September", "October", "November", "December")  # fmt: skip
-    return f"{weekday[day.weekday()]} {day.day} {month[day.month - 1]} {day.year}"
+    return f"{_WEEKDAYS[day.weekday()]} {day.day} {_MONTHS[day.month - 1]} {day.year}"
 
 
 def _plain(value: Any) -> Any:
@@ -268,6 +386,14 @@ def _plain(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 2)
     return value
+
+
+def format_for(file: str | None) -> Format | None:
+    """The format a file name asks for by its extension (`digest.html` → html), or None
+    (no file, stdout, or an extension that is not one of ours)."""
+    if not file or file == "-":
+        return None
+    return FORMAT_BY_SUFFIX.get(Path(file).suffix.lower())
 
 
 def readable(text: str) -> str:
@@ -310,7 +436,7 @@ def _cadence_days(contact: Contact, last: date | None) -> int:
     return max(1, (add_cadence(start, cadence) - start).days)
 
 
-def _occasion(r: Reminder, today: date, url: str | None) -> OccasionItem:
+def _occasion(r: Reminder, today: date, url: str | None, to: Reach) -> OccasionItem:
     if r.kind == "birthday":
         detail = f"turns {r.age}" if r.age is not None else "birthday"
     else:
@@ -327,6 +453,7 @@ def _occasion(r: Reminder, today: date, url: str | None) -> OccasionItem:
         age=r.age,
         label=r.label,
         years=r.years,
+        reach=to,
     )
 
 
@@ -337,7 +464,7 @@ def reconnect_score(r: Reminder, contact: Contact, today: date) -> float:
 
 
 def _reconnect(
-    r: Reminder, contact: Contact, today: date, score: float, url: str | None
+    r: Reminder, contact: Contact, today: date, score: float, url: str | None, to: Reach
 ) -> ReconnectItem:
     last = contact.last_contact_on(today)
     past = [i for i in contact.interactions if i.date <= today]
@@ -360,11 +487,12 @@ def _reconnect(
             TaskItem(t.due, readable(t.text), t.path, t.line)
             for t in sorted(contact.open_tasks, key=lambda t: (t.due or date.max, t.path, t.line))
         ),
+        reach=to,
     )
 
 
 def _give_first(
-    contacts: Iterable[Contact], today: date, url, limit: int
+    contacts: Iterable[Contact], today: date, url, to, limit: int
 ) -> tuple[list[GiveFirstItem], int]:
     """The `limit` people most in your debt, worded, and how many there are in all.
 
@@ -390,6 +518,7 @@ def _give_first(
             got=contact.got,
             last_got=topic(latest) if latest else None,
             last_got_date=latest.date if latest else None,
+            reach=to(contact.path),
         )
         for _, contact, latest in top
     ]
@@ -424,13 +553,28 @@ def _activity(contacts: Sequence[Contact], today: date, since: date) -> list[Act
 def build_digest(index: Index, today: date, days: int, config: Config) -> Digest:
     """Everything the digest says for `today` and a window of `days` days. Pure."""
     by_path = {c.path: c for c in index.contacts}
+    by_name = {c.name: c for c in index.contacts}
     vault = quote(config.vault_name or Path(index.root).name, safe="")
+    reaches: dict[str, Reach] = {}
 
     def url(note: str) -> str | None:
         return _obsidian_url(vault, note) if config.links == "obsidian" else None
 
-    reminders = due(index, today, days)
+    def to(note: str) -> Reach:
+        """How to reach the contact of `note`, worked out once per contact shown."""
+        if note not in reaches:
+            contact = by_path.get(note)
+            reaches[note] = reach(contact, config.default_region) if contact else NOWHERE
+        return reaches[note]
+
+    horizon = today + timedelta(days=days)
+    ahead = due(index, today, max(days, STRIP_DAYS - 1))
+    reminders = [r for r in ahead if r.date <= horizon]
+    late = _long_overdue_test(today, config.long_overdue)
+    long_overdue = [r for r in reminders if late(r)]
+    long_keys = {r.key for r in long_overdue}
     followups = [r for r in reminders if r.kind == "followup"]
+    recent_followups = [r for r in followups if r.key not in long_keys]
     occasions = [r for r in reminders if r.kind in ("birthday", "date")]
     # Rank every reconnect, then build the full item (last topic, open tasks) only for the
     # ones shown: in a big vault hundreds may be due.
@@ -442,14 +586,15 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
         ),
         key=lambda sr: (-sr[0], -sr[1].overdue_days, sr[1].contact.casefold()),
     )
-    give_first, give_first_count = _give_first(index.contacts, today, url, GIVE_FIRST_LIMIT)
+    recent_reconnects = [(score, r) for score, r in ranked if r.key not in long_keys]
+    give_first, give_first_count = _give_first(index.contacts, today, url, to, GIVE_FIRST_LIMIT)
     since = today - timedelta(days=max(days, MIN_ACTIVITY_DAYS))
     activity = _activity(index.contacts, today, since)
     errors = sum(1 for p in index.problems if p.level == "error")
     return Digest(
         today=today,
         days=days,
-        horizon=today + timedelta(days=days),
+        horizon=horizon,
         activity_since=since,
         contacts=len(index.contacts),
         totals=Totals(
@@ -461,6 +606,8 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
             give_first=give_first_count,
             activity=len(activity),
             problems=len(index.problems),
+            long_overdue=sum(1 for r in long_overdue if r.kind != "reconnect" or r.note in by_path),
+            long_overdue_followups=sum(1 for r in long_overdue if r.kind == "followup"),
         ),
         followups=tuple(
             FollowupItem(
@@ -472,13 +619,16 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
                 when=when(r.date, today),
                 overdue_days=r.overdue_days,
                 text=readable(r.text) or "follow up",
+                reach=to(_contact_note(r, by_name)),
             )
-            for r in followups[:FOLLOWUP_LIMIT]
+            for r in recent_followups[:FOLLOWUP_LIMIT]
         ),
-        occasions=tuple(_occasion(r, today, url(r.note)) for r in occasions[:OCCASION_LIMIT]),
+        occasions=tuple(
+            _occasion(r, today, url(r.note), to(r.note)) for r in occasions[:OCCASION_LIMIT]
+        ),
         reconnects=tuple(
-            _reconnect(r, by_path[r.note], today, score, url(r.note))
-            for score, r in ranked[:RECONNECT_LIMIT]
+            _reconnect(r, by_path[r.note], today, score, url(r.note), to(r.note))
+            for score, r in recent_reconnects[:RECONNECT_LIMIT]
         ),
         give_first=tuple(give_first),
         activity=tuple(activity[:ACTIVITY_LIMIT]),
@@ -488,6 +638,116 @@ def build_digest(index: Index, today: date, days: int, config: Config) -> Digest
             warnings=len(index.problems) - errors,
             notes=index.problem_notes(),
         ),
+        long_overdue=tuple(
+            _long_overdue_item(r, by_path, by_name, today, url, to)
+            for r in long_overdue[:LONG_OVERDUE_LIMIT]
+            if r.kind != "reconnect" or r.note in by_path
+        ),
+        long_overdue_after=duration_words(config.long_overdue) if config.long_overdue else None,
+        months=tuple(
+            MonthCount(month, _MONTHS[int(month[5:]) - 1][:3], count)
+            for month, count in interactions_per_month(index, today)
+        ),
+        circles=_circle_health(index.contacts, reminders, config),
+        strip=_strip(ahead, today),
+    )
+
+
+def _contact_note(r: Reminder, by_name: dict[str, Contact]) -> str:
+    """The contact note of a reminder: a follow-up's `note` is where the task is written
+    (a meeting note, say), and its key ends with the contact's path."""
+    if r.kind != "followup":
+        return r.note
+    contact = by_name.get(r.contact)
+    if contact is not None and r.key.endswith(":" + contact.path):
+        return contact.path
+    return r.note
+
+
+def _long_overdue_test(today: date, after: Cadence | None):
+    """Whether a reminder is overdue by more than `after` (never, when None)."""
+
+    def late(r: Reminder) -> bool:
+        return (
+            after is not None
+            and r.overdue_days > 0
+            and r.kind in ("followup", "reconnect")
+            and add_cadence(r.date, after) < today
+        )
+
+    return late
+
+
+def _long_overdue_item(
+    r: Reminder, by_path: dict[str, Contact], by_name: dict[str, Contact], today: date, url, to
+) -> LongOverdueItem:
+    if r.kind == "followup":
+        text = readable(r.text) or "follow up"
+        note = _contact_note(r, by_name)
+    else:
+        last = by_path[r.note].last_contact_on(today)
+        since = f"last contact {last.isoformat()}" if last else "never contacted"
+        text = f"reconnect ({cadence_phrase(r.cadence)}, {since})"
+        note = r.note
+    return LongOverdueItem(
+        kind=r.kind,  # type: ignore[arg-type]
+        contact=r.contact,
+        note=r.note,
+        url=url(r.note),
+        date=r.date,
+        when=when(r.date, today),
+        overdue_days=r.overdue_days,
+        text=text,
+        reach=to(note),
+    )
+
+
+def duration_words(cadence: Cadence) -> str:
+    """`1m` → "1 month", `6w` → "6 weeks", `45` → "45 days", `1y` → "1 year"."""
+    n = cadence.amount
+    if cadence.unit == "months":
+        return plural(n // 12, "year") if n % 12 == 0 else plural(n, "month")
+    return plural(n // 7, "week") if n % 7 == 0 else plural(n, "day")
+
+
+def _circle_health(
+    contacts: Sequence[Contact], reminders: Iterable[Reminder], config: Config
+) -> tuple[CircleHealth, ...]:
+    """Per circle, the contacts with a cadence and how many of them are overdue: the
+    circles of crm.toml in its order, then others by name, then those with no circle."""
+    overdue = {r.note for r in reminders if r.kind == "reconnect" and r.overdue_days > 0}
+    counts: dict[str, list[int]] = {}
+    for contact in contacts:
+        if contact.cadence is None:
+            continue
+        row = counts.setdefault(contact.fields.circle or "", [0, 0])
+        row[1 if contact.path in overdue else 0] += 1
+    order = [name for name, _ in config.circles]
+    names = sorted(
+        counts,
+        key=lambda n: (n == "", n not in order, order.index(n) if n in order else 0, n.casefold()),
+    )
+    return tuple(
+        CircleHealth(name or "no circle", sum(counts[name]), *counts[name]) for name in names
+    )
+
+
+def _strip(reminders: Iterable[Reminder], today: date) -> tuple[StripDay, ...]:
+    """The next STRIP_DAYS days and the reminders on each (overdue ones are not on it:
+    they have their own lists)."""
+    days: dict[date, list[StripItem]] = {today + timedelta(days=i): [] for i in range(STRIP_DAYS)}
+    for r in sorted(reminders, key=lambda r: (r.date, KIND_ORDER[r.kind], r.contact.casefold())):
+        if r.date in days:
+            days[r.date].append(StripItem(r.kind, r.contact))
+    return tuple(
+        StripDay(
+            date=day,
+            weekday=_WEEKDAYS[day.weekday()][:3],
+            label=f"{_WEEKDAYS[day.weekday()][:3]} {day.day}",
+            today=day == today,
+            reminders=tuple(items),
+        )
+        for day, items in days.items()
     )
 
 

@@ -36,8 +36,17 @@ CSV_COLUMNS = (
 
 
 def contact_uid(contact: Contact) -> str:
-    """Stable across runs and vaults for the same name, so a phone updates its card
-    instead of adding a copy each time the export is imported."""
+    """The card's UID, the same on every export so a phone updates its card instead of
+    adding a copy each time the export is imported (docs/import.md, "Exporting").
+
+    The note's `uid` when it has one, as written: a vCard-sync plugin's `UID`, or one you
+    add to pin a card; nothing about the file changes it. Else a UUID derived from the
+    contact's name (case- and accent-insensitively), never from the path: moving the note
+    to another folder keeps it, and so does renaming the file of a note that says
+    `name:`. Renaming a note without `name:` renames the person, and gives a new card.
+    """
+    if contact.fields.uid:
+        return contact.fields.uid
     return "urn:uuid:" + str(
         uuid.uuid5(uuid.NAMESPACE_URL, "plaintextcrm:" + link_key(contact.name))
     )
@@ -54,12 +63,25 @@ def _vcard_date(d: YearlyDate, version: str) -> tuple[str, bool]:
     return f"{d.year:04d}-{d.month:02d}-{d.day:02d}", False
 
 
-def _split_name(name: str) -> tuple[str, str]:
-    """(given, family) for N: the last word is the family name, a guess phones need."""
-    words = name.split()
-    if len(words) < 2:
-        return name, ""
-    return " ".join(words[:-1]), words[-1]
+def name_parts(name: str) -> dict[str, str]:
+    """The vCard `N` parts of a display name, which phones sort and search by:
+    `Marco De Luca` → family `De Luca`, given `Marco`; particles stay with the family
+    name (`van Beethoven`, `von der Leyen`, `Ní Bhriain`, `Mac Giolla Phádraig`, `Ó Sé`),
+    titles and suffixes go to `prefix` and `suffix` (`Dr.`, `Jr.`), `Rossi, Anna` is read
+    family first. `nameparser` does the reading; a single word is a given name."""
+    from nameparser import HumanName
+
+    parsed = HumanName(name)
+    parts = {
+        "family": parsed.last,
+        "given": parsed.first,
+        "additional": parsed.middle,
+        "prefix": parsed.title,
+        "suffix": parsed.suffix,
+    }
+    if not any(parts.values()):  # nothing nameparser recognises as a name part
+        parts["given"] = name
+    return parts
 
 
 def vcard(contact: Contact, version: str = "3.0") -> str:
@@ -72,8 +94,7 @@ def vcard(contact: Contact, version: str = "3.0") -> str:
     card.add("prodid").value = PRODID
     card.add("uid").value = contact_uid(contact)
     card.add("fn").value = f.name
-    given, family = _split_name(f.name)
-    card.add("n").value = vobject.vcard.Name(family=family, given=given)
+    card.add("n").value = vobject.vcard.Name(**name_parts(f.name))
     for alias in f.aliases:
         card.add("nickname").value = alias
     for email in f.emails:
@@ -134,7 +155,7 @@ def neutralise(cell: str) -> str:
     return CELL_BREAKS.sub(r"\1'\2", cell)
 
 
-def _csv_row(contact: Contact, today: date) -> dict[str, str]:
+def _csv_row(contact: Contact, today: date, raw: bool) -> dict[str, str]:
     f = contact.fields
     last = contact.last_contact_on(today)
     values: dict[str, Any] = {
@@ -158,16 +179,21 @@ def _csv_row(contact: Contact, today: date) -> dict[str, str]:
         "got": contact.got,
         "note": contact.path,
     }
-    return {k: neutralise("" if v is None else str(v)) for k, v in values.items()}
+    cells = {k: "" if v is None else str(v) for k, v in values.items()}
+    return cells if raw else {k: neutralise(v) for k, v in cells.items()}
 
 
-def contacts_csv(index: Index, today: date) -> str:
-    """A header and one row per contact; CRLF rows as RFC 4180 and Excel expect."""
+def contacts_csv(index: Index, today: date, raw: bool = False) -> str:
+    """A header and one row per contact; CRLF rows as RFC 4180 and Excel expect.
+
+    Cells a spreadsheet would run as a formula are neutralised (`neutralise`), which
+    shows as a `'` before `+39 ...` in programs that do not hide it; `raw` writes every
+    value as it is, for scripts and address-book imports that never evaluate a cell."""
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for contact in index.contacts:
-        writer.writerow(_csv_row(contact, today))
+        writer.writerow(_csv_row(contact, today, raw))
     return out.getvalue()
 
 

@@ -1,37 +1,41 @@
 """The iCalendar feed (docs/calendar.md), written as text, one contact at a time.
 
 Why text and not `icalendar.Event` objects: a 10k-note vault has ~15k events, and building
-and serialising component objects costs seconds on every run. Here each contact's events
-are one deterministic string (`contact_events`), so a cache can keep it per contact and
-the feed is `calendar_head` + the contacts' strings + `CALENDAR_TAIL`. Folding follows
-icalendar's `foldline` rules, faster; the test suite parses every feed back with `icalendar`,
-`recurring-ical-events` and Mozilla's `ical.js`.
+and serialising component objects costs seconds on every run. Here each contact's share
+of the feed is one deterministic value (`contact_part`), so a cache can keep it per
+contact and the feed is `calendar_head` + the contacts' events + the shared events +
+`CALENDAR_TAIL`. Folding follows icalendar's `foldline` rules, faster; the test suite
+parses every feed back with `icalendar`, `recurring-ical-events` and Mozilla's `ical.js`.
 
 Rules the readers rely on:
 - all-day events (`VALUE=DATE`) with an exclusive `DTEND` the next day, no time zones;
-- birthdays and dates recur yearly from their first year; Feb 29 recurs on the last day of
-  February (`BYMONTH=2;BYMONTHDAY=-1`), which is the day `crm due` reminds on;
-- follow-ups and reconnects are single events on their date, an overdue one on today;
+- birthdays and dates recur yearly from the year before the feed's; Feb 29 recurs on the
+  last day of February (`BYMONTH=2;BYMONTHDAY=-1`), which is the day `crm due` reminds
+  on; their words hold no age, which would be true in one year only;
+- follow-ups and reconnects are single events on their date, an overdue one on today,
+  titled `overdue 3w · ...`; with `[ics] overdue = "collapse"` (the default) each kind's
+  overdue ones share one event on today, and with `reconnects = "collapse"` a day's
+  reconnects share one (`Reconnect: Ayşe, Björn +10`), with one `CONTACT` per reminder;
 - `DTSTAMP` is today at midnight UTC, never the clock, so one vault on one day gives the
   same bytes, and `UID`s hash the note path, the kind and what identifies the reminder
-  (not line numbers), so editing another part of the note keeps them.
+  (not line numbers or dates), so editing another part of the note keeps them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
 from plaintextcrm import __version__
-from plaintextcrm.config import Config
+from plaintextcrm.config import REMINDER_KINDS, Alarm, Config
 from plaintextcrm.dates import next_occurrence, occurrence_in
-from plaintextcrm.model import Contact, Index, Interaction, Reminder, Task, YearlyDate
+from plaintextcrm.model import KIND_ORDER, Contact, Index, Interaction, Reminder, Task, YearlyDate
 from plaintextcrm.reminders import (
     birthday_reminder,
     date_reminder,
@@ -39,6 +43,7 @@ from plaintextcrm.reminders import (
     followups,
     reconnect_reminder,
 )
+from plaintextcrm.render.text import cadence_phrase
 from plaintextcrm.wikilinks import display_text
 
 CRLF = "\r\n"
@@ -50,10 +55,6 @@ PRODID = f"-//plaintextcrm//plaintextcrm {__version__}//EN"
 LATEST_INTERACTIONS = 3
 OPEN_TASKS = 5
 MAX_ITEM_CHARS = 300
-
-#: A year-less date needs some first year; 2000 is a leap year, so `--02-29` starts on a
-#: real Feb 29 and every other year-less date on a real day too.
-YEARLESS_START = 2000
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _NEWLINE = re.compile(r"\r\n|\r|\n")
@@ -151,6 +152,33 @@ def _url_prefix(root: str, links: str, vault_name: str | None) -> str:
 
 # --- the calendar ---------------------------------------------------------------------
 
+#: Each kind's own feed: its file name under `crm serve` and its words in a calendar name.
+KIND_FEEDS = {
+    "birthday": "birthdays",
+    "date": "dates",
+    "followup": "followups",
+    "reconnect": "reconnects",
+}
+_PLURAL = {"followup": "follow-ups", "reconnect": "reconnects"}
+#: A folded event lists at most this many reminders in its description (all of them
+#: stay in its CONTACT lines); a calendar's event view is not the place for a thousand.
+MAX_FOLDED_LINES = 40
+#: A folded event's title names this many people before "+N".
+TITLE_NAMES = 2
+
+
+def feed_config(config: Config, kinds: Iterable[str] = ()) -> Config:
+    """The config of a feed of only `kinds` (`crm ics --kind`, `/<token>/birthdays.ics`):
+    those kinds, and a calendar name that says so. No kinds: the feed `[ics]` describes."""
+    wanted = set(kinds)
+    if not wanted:
+        return config
+    ordered = tuple(kind for kind in REMINDER_KINDS if kind in wanted)
+    if ordered == config.feed_kinds:
+        return config
+    label = ", ".join(KIND_FEEDS[kind] for kind in ordered)
+    return replace(config, feed_kinds=ordered, calendar_name=f"{config.calendar_name} · {label}")
+
 
 def calendar_head(config: Config, today: date) -> str:
     """`BEGIN:VCALENDAR` and the calendar's properties, up to the first event.
@@ -176,22 +204,64 @@ def calendar_head(config: Config, today: date) -> str:
     )
 
 
+#: A reminder that shares one event with others of its kind: (group, kind, day as an
+#: ordinal, days overdue, contact name, its line in the shared description, the URL line
+#: of its note, its own event). Plain values, so the output cache can keep them.
+Folded = tuple[str, str, int, int, str, str, str, str]
+#: One contact's share of the feed: its own events, and the reminders folded elsewhere.
+ContactPart = tuple[str, tuple[Folded, ...]]
+
+
 def render_ics(index: Index, today: date, config: Config) -> bytes:
     """The whole feed as bytes: the same vault on the same day gives the same bytes."""
-    parts = [calendar_head(config, today)]
-    parts.extend(contact_events(contact, today, config, index.root) for contact in index.contacts)
-    parts.append(CALENDAR_TAIL)
-    return "".join(parts).encode("utf-8")
+    parts = [contact_part(contact, today, config, index.root) for contact in index.contacts]
+    return assemble(parts, today, config)
 
 
-def contact_events(contact: Contact, today: date, config: Config, root: str) -> str:
-    """Every VEVENT of one contact, as text; a pure function of its arguments.
+def assemble(parts: Iterable[ContactPart], today: date, config: Config) -> bytes:
+    """The head, every contact's own events (in the index's order), the shared events
+    (by day, then kind), the tail."""
+    texts = [calendar_head(config, today)]
+    folded: list[Folded] = []
+    for text, items in parts:
+        texts.append(text)
+        folded.extend(items)
+    texts.extend(shared_events(folded, today, config))
+    texts.append(CALENDAR_TAIL)
+    return "".join(texts).encode("utf-8")
+
+
+def contact_part(contact: Contact, today: date, config: Config, root: str) -> ContactPart:
+    """One contact's events as text, and the reminders that fold into shared events; a
+    pure function of its arguments.
 
     Order: birthday, dates (as written), follow-ups (by note and line), reconnect, so the
     feed is sorted by contact (the index's order) and then by this.
     """
     context = _context(contact, today, config, note_url(root, contact.path, config))
-    return "".join(_events(context))
+    own: list[str] = []
+    folded: list[Folded] = []
+    for reminder, event, line in _events(context):
+        group = _group(reminder, config)
+        if group is None:
+            own.append(event)
+        else:
+            day = max(reminder.date, today).toordinal()
+            folded.append(
+                (group, reminder.kind, day, reminder.overdue_days, contact.name, line,
+                 context.url_line, event)
+            )  # fmt: skip
+    return "".join(own), tuple(folded)
+
+
+def _group(reminder: Reminder, config: Config) -> str | None:
+    """Which shared event a reminder folds into: "overdue" (each kind's overdue ones, on
+    today), "day" (a day's reconnects), or None: an event of its own."""
+    if reminder.overdue_days > 0:
+        return "overdue" if config.feed_overdue == "collapse" else None
+    if reminder.kind == "reconnect" and config.feed_reconnects == "collapse":
+        return "day"
+    return None
 
 
 @dataclass(frozen=True)
@@ -200,10 +270,10 @@ class _Context:
 
     contact: Contact
     today: date
+    config: Config
     stamp: str
     categories_tail: str
     description_tail: str
-    alarm: str | None
     url_line: str
     contact_line: str
 
@@ -213,71 +283,87 @@ def _context(contact: Contact, today: date, config: Config, url: str) -> _Contex
     return _Context(
         contact=contact,
         today=today,
-        stamp=f"DTSTAMP:{_ical_date(today)}T000000Z\r\n",
+        config=config,
+        stamp=_stamp(today),
         categories_tail=f",{escape_text(circle)}" if circle else "",
         description_tail=_description_tail(contact, today),
-        alarm=_alarm_trigger(config.alarm),
         url_line=content_line("URL;VALUE=URI", url),
         contact_line=content_line("CONTACT", escape_text(contact.name)),
     )
 
 
-def _events(ctx: _Context) -> Iterator[str]:
+def _stamp(today: date) -> str:
+    return f"DTSTAMP:{_ical_date(today)}T000000Z\r\n"
+
+
+def _events(ctx: _Context) -> Iterator[tuple[Reminder, str, str]]:
+    """(reminder, its own event, its line in a shared event) for each reminder of a kind
+    the feed carries."""
     contact, today = ctx.contact, ctx.today
     fields = contact.fields
-    if fields.birthday:
+    kinds = ctx.config.feed_kinds
+    if fields.birthday and "birthday" in kinds:
         reminder = birthday_reminder(contact, fields.birthday, today)
-        yield _yearly_event(
+        event = _yearly_event(
             ctx,
             reminder,
             fields.birthday,
             uid=event_uid(contact.path, "birthday"),
             summary=f"{contact.name}'s birthday",
-            headline=_birthday_headline(fields.birthday, reminder),
+            headline=_birthday_headline(fields.birthday),
         )
+        yield reminder, event, ""
     seen: dict[str, int] = {}
-    for i, yearly in enumerate(fields.dates):
+    for i, yearly in enumerate(fields.dates if "date" in kinds else ()):
         reminder = date_reminder(contact, yearly, i, today)
         label = yearly.label or "anniversary"
         nth = seen.get(label, 0)
         seen[label] = nth + 1
-        yield _yearly_event(
+        event = _yearly_event(
             ctx,
             reminder,
             yearly,
             uid=event_uid(contact.path, "date", label, str(nth)),
             summary=f"{contact.name}: {label}",
-            headline=_date_headline(yearly, reminder, label),
+            headline=_date_headline(yearly, label),
         )
+        yield reminder, event, ""
     tasks_seen: dict[tuple[str, str], int] = {}
-    for task in followups(contact):
+    for task in followups(contact) if "followup" in kinds else ():
         identity = (task.path, task.text)
         nth = tasks_seen.get(identity, 0)
         tasks_seen[identity] = nth + 1
         reminder = followup_reminder(contact, task, today)
-        yield _single_event(
+        event = _single_event(
             ctx,
             reminder,
             uid=event_uid(contact.path, "followup", task.path, task.text, str(nth)),
             headline=_followup_headline(task, reminder, contact.path),
         )
-    reconnect = reconnect_reminder(contact, today)
+        text = _short(task.text) or "follow up"
+        yield reminder, event, f"{contact.name}: {text} (due {reminder.date.isoformat()})"
+    reconnect = reconnect_reminder(contact, today) if "reconnect" in kinds else None
     if reconnect is not None:
-        yield _single_event(
+        event = _single_event(
             ctx,
             reconnect,
             uid=event_uid(contact.path, "reconnect"),
             headline=_reconnect_headline(reconnect),
         )
+        last = reconnect.last_contact
+        since = f"last contact {last.isoformat()}" if last else "no contact recorded yet"
+        yield reconnect, event, f"{contact.name}: {cadence_phrase(reconnect.cadence)}, {since}"
 
 
 def _first_occurrence(yearly: YearlyDate, today: date) -> date:
-    """The recurrence's DTSTART: the date itself when it has a year, else a leap year.
+    """The recurrence's DTSTART: its day in the year before the feed's, so calendars
+    expand a year or two rather than a century (and the weeks just past show it too).
 
-    Never after the next occurrence `crm due` reports, so a date typed with a future year
-    still shows on the day `crm due` names.
+    Never before the year written (a baby's first birthday is not in the year before
+    it was born), and never after the next occurrence `crm due` reports, so a date typed
+    with a future year still shows on the day `crm due` names.
     """
-    year = yearly.year if yearly.year is not None else YEARLESS_START
+    year = max(1, today.year - 1, yearly.year or 1)
     year = min(year, next_occurrence(yearly, today).year)
     return occurrence_in(yearly, year)
 
@@ -289,15 +375,18 @@ def _yearly_event(
     rule = "FREQ=YEARLY"
     if yearly.month == 2 and yearly.day == 29:
         rule = "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-1"
-    return _event(ctx, reminder, uid, summary, headline, start, rule)
+    return _contact_event(ctx, reminder, uid, summary, headline, start, rule)
 
 
 def _single_event(ctx: _Context, reminder: Reminder, uid: str, headline: str) -> str:
     start = max(reminder.date, ctx.today)
-    return _event(ctx, reminder, uid, reminder.title, headline, start, None)
+    summary = reminder.title
+    if reminder.overdue_days:
+        summary = f"overdue {overdue_age(reminder.overdue_days)} · {summary}"
+    return _contact_event(ctx, reminder, uid, summary, headline, start, None)
 
 
-def _event(
+def _contact_event(
     ctx: _Context,
     reminder: Reminder,
     uid: str,
@@ -306,13 +395,42 @@ def _event(
     start: date,
     rule: str | None,
 ) -> str:
+    overdue = ",overdue" if reminder.overdue_days else ""
+    return _vevent(
+        uid=uid,
+        stamp=ctx.stamp,
+        start=start,
+        rule=rule,
+        summary=summary,
+        description=escape_text(headline) + ctx.description_tail,
+        contact_lines=ctx.contact_line,
+        categories=f"{reminder.kind}{overdue}{ctx.categories_tail}",
+        url_line=ctx.url_line,
+        triggers=alarm_triggers(ctx.config.alarms_for(reminder.kind)),
+    )
+
+
+def _vevent(
+    *,
+    uid: str,
+    stamp: str,
+    start: date,
+    rule: str | None,
+    summary: str,
+    description: str,
+    contact_lines: str,
+    categories: str,
+    url_line: str,
+    triggers: tuple[str, ...],
+) -> str:
+    """One all-day VEVENT; `description` is escaped already, `summary` is not."""
     if start >= date.max:  # no exclusive end can be written; only a typo gets here
         return ""
     summary_text = escape_text(summary)
     lines = [
         "BEGIN:VEVENT\r\n",
         content_line("UID", uid),
-        ctx.stamp,
+        stamp,
         f"DTSTART;VALUE=DATE:{_ical_date(start)}\r\n",
         f"DTEND;VALUE=DATE:{_ical_date(start + timedelta(days=1))}\r\n",
     ]
@@ -320,49 +438,141 @@ def _event(
         lines.append(f"RRULE:{rule}\r\n")
     lines += [
         content_line("SUMMARY", summary_text),
-        content_line("DESCRIPTION", escape_text(headline) + ctx.description_tail),
-        ctx.contact_line,
-        f"CATEGORIES:{reminder.kind}{ctx.categories_tail}\r\n",
-        ctx.url_line,
+        content_line("DESCRIPTION", description),
+        contact_lines,
+        f"CATEGORIES:{categories}\r\n",
+        url_line,
         "TRANSP:TRANSPARENT\r\n",
     ]
-    if ctx.alarm:
+    alarm_text = content_line("DESCRIPTION", summary_text) if triggers else ""
+    for trigger in triggers:
         lines += [
             "BEGIN:VALARM\r\n",
             "ACTION:DISPLAY\r\n",
-            content_line("DESCRIPTION", summary_text),
-            f"TRIGGER;RELATED=START:{ctx.alarm}\r\n",
+            alarm_text,
+            f"TRIGGER;RELATED=START:{trigger}\r\n",
             "END:VALARM\r\n",
         ]
     lines.append("END:VEVENT\r\n")
     return "".join(lines)
 
 
-def _alarm_trigger(alarm: str | None) -> str | None:
-    """Config `09:30` → `PT9H30M`: the offset from the all-day event's midnight."""
-    if not alarm:
-        return None
-    hours, minutes = (int(part) for part in alarm.split(":"))
-    if not hours and not minutes:
+@lru_cache(maxsize=32)
+def alarm_triggers(alarms: tuple[Alarm, ...]) -> tuple[str, ...]:
+    """Alerts as `TRIGGER` durations from the all-day event's midnight (RFC 5545 3.3.6):
+    `09:00` → `PT9H`, `-3d 09:00` → `-P2DT15H` (three days before, at nine)."""
+    return tuple(_duration(alarm.days * 1440 + alarm.minute) for alarm in alarms)
+
+
+def _duration(minutes: int) -> str:
+    if minutes == 0:
         return "PT0S"
-    return "PT" + (f"{hours}H" if hours else "") + (f"{minutes}M" if minutes else "")
+    sign = "-" if minutes < 0 else ""
+    days, rest = divmod(abs(minutes), 1440)
+    hours, mins = divmod(rest, 60)
+    clock = (f"{hours}H" if hours else "") + (f"{mins}M" if mins else "")
+    return f"{sign}P" + (f"{days}D" if days else "") + (f"T{clock}" if clock else "")
+
+
+def overdue_age(days: int) -> str:
+    """How long overdue, short enough for a title: `5d`, `3w`, `8mo`, `1y`."""
+    if days < 14:
+        return f"{days}d"
+    if days < 61:
+        return f"{days // 7}w"
+    if days < 365:
+        return f"{days * 12 // 365}mo"
+    return f"{days // 365}y"
+
+
+# --- shared events ----------------------------------------------------------------------
+
+
+def shared_events(folded: Iterable[Folded], today: date, config: Config) -> list[str]:
+    """The events several reminders share: each kind's overdue ones (on today), and each
+    day's reconnects. A group of one is that reminder's own event."""
+    groups: dict[tuple[int, str, str], list[Folded]] = {}
+    for item in folded:
+        groups.setdefault((item[2], item[1], item[0]), []).append(item)
+    out = []
+    for key in sorted(groups, key=lambda k: (k[0], KIND_ORDER[k[1]], k[2])):
+        day, kind, group = key
+        items = sorted(groups[key], key=lambda f: (-f[3], f[4].casefold(), f[4], f[5], f[6]))
+        if len(items) == 1:
+            out.append(items[0][7])
+        else:
+            out.append(_shared_event(group, kind, date.fromordinal(day), items, today, config))
+    return out
+
+
+def _shared_event(
+    group: str, kind: str, day: date, items: list[Folded], today: date, config: Config
+) -> str:
+    names = list(dict.fromkeys(item[4] for item in items))
+    count = len(items)
+    if group == "overdue":
+        summary = f"overdue · {count} {_PLURAL[kind]}: {title_names(names)}"
+        uid = event_uid("", kind, "overdue")
+        head = (
+            f"{count} follow-ups are overdue, longest first:"
+            if kind == "followup"
+            else f"{count} people are past their reconnect date, longest first:"
+        )
+        lines = [f"- {overdue_age(item[3])} · {item[5]}" for item in items]
+        hint = (
+            "Tick a task (crm done NAME) and it leaves this list."
+            if kind == "followup"
+            else "Log a contact (crm log NAME ...) and they leave this list."
+        )
+    else:
+        summary = f"Reconnect: {title_names(names)}"
+        uid = event_uid("", kind, "day", day.isoformat())
+        head = f"Time to reconnect with {count} people:"
+        lines = [f"- {item[5]}" for item in items]
+        hint = "Log a contact (crm log NAME ...) and they leave this list."
+    if len(lines) > MAX_FOLDED_LINES:
+        more = len(lines) - MAX_FOLDED_LINES
+        lines = [*lines[:MAX_FOLDED_LINES], f"- … and {more} more: crm due --kind {kind}"]
+    description = "\n".join([head, *lines, "", hint])
+    return _vevent(
+        uid=uid,
+        stamp=_stamp(today),
+        start=day,
+        rule=None,
+        summary=summary,
+        description=escape_text(description),
+        contact_lines="".join(content_line("CONTACT", escape_text(item[4])) for item in items),
+        categories=f"{kind},overdue" if group == "overdue" else kind,
+        url_line=items[0][6],  # the first one's note: where to start
+        triggers=alarm_triggers(config.alarms_for(kind)),
+    )
+
+
+def title_names(names: list[str]) -> str:
+    """`Ayşe, Björn +10`: first names, as a calendar's narrow title has room for; a full
+    name where two of the people shown share a first name."""
+    shown = names if len(names) <= TITLE_NAMES + 1 else names[:TITLE_NAMES]
+    firsts = [name.split()[0] if name.split() else name for name in shown]
+    words = [
+        first if firsts.count(first) == 1 else " ".join(name.split())
+        for first, name in zip(firsts, shown, strict=True)
+    ]
+    rest = len(names) - len(shown)
+    return ", ".join(words) + (f" +{rest}" if rest else "")
 
 
 # --- what the description says ----------------------------------------------------------
 
 
-def _birthday_headline(yearly: YearlyDate, reminder: Reminder) -> str:
-    when = reminder.date.isoformat()
-    if yearly.year is not None and reminder.age is not None:
-        return f"Birthday (born {yearly.year}): turns {reminder.age} on {when}."
-    return f"Birthday: next on {when}."
+def _birthday_headline(yearly: YearlyDate) -> str:
+    """What a yearly event says in every year it recurs in: no age, which would be right
+    in one year only."""
+    return f"Birthday (born {yearly.year})." if yearly.year is not None else "Birthday."
 
 
-def _date_headline(yearly: YearlyDate, reminder: Reminder, label: str) -> str:
-    when = reminder.date.isoformat()
-    if yearly.year is not None and reminder.years is not None:
-        return f"{label.capitalize()} (since {yearly.year}): {reminder.years} years on {when}."
-    return f"{label.capitalize()}: next on {when}."
+def _date_headline(yearly: YearlyDate, label: str) -> str:
+    since = f" (since {yearly.year})" if yearly.year is not None else ""
+    return f"{label[:1].upper()}{label[1:]}{since}."
 
 
 def _followup_headline(task: Task, reminder: Reminder, contact_path: str) -> str:

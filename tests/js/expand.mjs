@@ -2,7 +2,7 @@
 //
 // Usage: node expand.mjs START END < feed.ics
 //   START, END: YYYY-MM-DD; occurrences with START <= date < END are printed.
-// Prints a JSON array of {date, uid, kind, contact, summary, description, url, alarm},
+// Prints a JSON array of {date, end, uid, kind, contacts, summary, description, url, alarms},
 // sorted, for tests/test_ics_readers.py to compare with the Python readers' expansion.
 // Any parse error exits non-zero with the message on stderr.
 
@@ -34,7 +34,10 @@ for (const vevent of calendar.getAllSubcomponents("vevent")) {
   }
   const categories = vevent.getFirstProperty("categories");
   const kind = categories ? categories.getValues()[0] : null;
-  const valarm = vevent.getFirstSubcomponent("valarm");
+  const contacts = vevent.getAllProperties("contact").map((p) => p.getFirstValue());
+  const alarms = vevent
+    .getAllSubcomponents("valarm")
+    .map((a) => a.getFirstPropertyValue("trigger").toString());
   const record = (time) => {
     const end = event.isRecurring()
       ? event.getOccurrenceDetails(time).endDate
@@ -44,11 +47,11 @@ for (const vevent of calendar.getAllSubcomponents("vevent")) {
       end: end.toString(),
       uid: event.uid,
       kind,
-      contact: vevent.getFirstPropertyValue("contact"),
+      contacts,
       summary: event.summary,
       description: event.description,
       url: vevent.getFirstPropertyValue("url"),
-      alarm: valarm ? valarm.getFirstPropertyValue("trigger").toString() : null,
+      alarms,
     });
   };
   if (event.isRecurring()) {
