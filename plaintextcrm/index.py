@@ -14,7 +14,15 @@ from datetime import date
 
 from plaintextcrm import lookalike
 from plaintextcrm.config import Config
-from plaintextcrm.model import Contact, Index, Interaction, ParsedNote, Problem, Task
+from plaintextcrm.model import (
+    Contact,
+    ContactFields,
+    Index,
+    Interaction,
+    ParsedNote,
+    Problem,
+    Task,
+)
 
 
 def link_key(text: str) -> str:
@@ -40,23 +48,44 @@ def fold(text: str) -> str:
     return " ".join(stripped.translate(_UNDECOMPOSABLE).split())
 
 
+#: What a contact note defines for link resolution: (path, stem, (name, *aliases)).
+Definition = tuple[str, str, tuple[str, ...]]
+
+
+def note_stem(path: str) -> str:
+    """A note's file name without `.md`, as links spell it (NFC, as parse.py keeps it)."""
+    return unicodedata.normalize("NFC", path.rsplit("/", 1)[-1][:-3])
+
+
+def defines(note: ParsedNote) -> Definition | None:
+    """The names a note gives a contact, or None for a note that is not an indexed contact.
+    Only these decide how every link in the vault resolves."""
+    if not note.is_contact or note.skipped or note.fields is None:
+        return None
+    return (note.path, note.stem, (note.fields.name, *note.fields.aliases))
+
+
+def contact_defines(contact: Contact) -> Definition:
+    """`defines` of the note a built contact came from."""
+    return (contact.path, note_stem(contact.path), (contact.fields.name, *contact.fields.aliases))
+
+
 class _Resolver:
     """Link target → contact paths, trying the most specific reading first."""
 
-    def __init__(self, contacts: list[ParsedNote]) -> None:
+    def __init__(self, defs: Iterable[Definition]) -> None:
         self.by_path: dict[str, str] = {}
         self.by_stem: dict[str, set[str]] = defaultdict(set)
         self.by_name: dict[str, set[str]] = defaultdict(set)
         self.by_folded: dict[str, set[str]] = defaultdict(set)
         self._resolved: dict[str, str | None] = {}  # each distinct target resolved once
-        for note in contacts:
-            assert note.fields is not None
-            self.by_path[link_key(note.path[:-3])] = note.path
-            self.by_stem[link_key(note.stem)].add(note.path)
-            for name in (note.fields.name, *note.fields.aliases):
-                self.by_name[link_key(name)].add(note.path)
-            for name in (note.stem, note.fields.name, *note.fields.aliases):
-                self.by_folded[fold(name)].add(note.path)
+        for path, stem, names in defs:
+            self.by_path[link_key(path[:-3])] = path
+            self.by_stem[link_key(stem)].add(path)
+            for name in names:
+                self.by_name[link_key(name)].add(path)
+            for name in (stem, *names):
+                self.by_folded[fold(name)].add(path)
 
     def resolve(self, target: str) -> str | None:
         try:
@@ -92,7 +121,7 @@ def _mentioned(resolver: _Resolver, note: ParsedNote) -> list[tuple[str, str]]:
     return list(found.items())
 
 
-def _duplicate_names(contacts: list[ParsedNote]) -> list[Problem]:
+def _duplicate_names(contacts: list[Contact]) -> list[Problem]:
     """Two contacts with the same name or alias: an error in both files."""
     owners: dict[str, dict[str, str]] = defaultdict(dict)
     for note in contacts:
@@ -111,7 +140,7 @@ def _duplicate_names(contacts: list[ParsedNote]) -> list[Problem]:
     return problems
 
 
-def _lookalike_names(contacts: list[ParsedNote]) -> list[Problem]:
+def _lookalike_names(contacts: list[Contact]) -> list[Problem]:
     """Names that print like another name (lookalike.py): a warning for a name with
     invisible characters, for two contacts whose names look the same (in both files), and
     for a word that mixes Latin with Cyrillic, Greek or Armenian letters.
@@ -198,6 +227,107 @@ def _near_misses(parsed: list[ParsedNote]) -> list[Problem]:
     return out
 
 
+Contributions = tuple[tuple[tuple[str, Interaction], ...], tuple[tuple[str, Task], ...]]
+
+
+def contributions(note: ParsedNote, resolver: _Resolver) -> Contributions:
+    """What one note adds to the contacts it is about: (contact path, interaction) and
+    (contact path, task) pairs. A pure function of the note and the names contacts
+    define, which is what lets an edit recompute only the contacts it touches."""
+    if note.skipped:
+        return (), ()
+    interactions: list[tuple[str, Interaction]] = []
+    tasks: list[tuple[str, Task]] = []
+    touched: set[tuple[str, date]] = set()
+    # `touched` only matters for a dated note (its date counts once per person)
+    track = bool(note.mentions)
+    own = [note.path] if note.is_contact else []
+    for item in note.items:
+        if item.links:  # most log lines link no one: skip resolving
+            who = resolver.resolve_all(item.links)
+            if note.is_contact and note.path not in who:
+                who.insert(0, note.path)
+        else:
+            who = own
+        for path in who:
+            interactions.append(
+                (path, Interaction(item.date, item.text, note.path, item.line, item.gave, item.got))
+            )
+            if track:
+                touched.add((path, item.date))
+    for task in note.tasks:
+        owners = [note.path] if note.is_contact else resolver.resolve_all(task.links)
+        tasks.extend((path, task) for path in owners)
+    if note.mentions and note.note_date is not None:
+        day = note.note_date
+        for path, text in _mentioned(resolver, note):
+            if (path, day) not in touched:  # a dated item that day already says it
+                interactions.append((path, Interaction(day, text, note.path, None)))
+    return tuple(interactions), tuple(tasks)
+
+
+def _interaction_order(i: Interaction) -> tuple[date, str, int]:
+    return (i.date, i.path, i.line or 0)
+
+
+def _task_order(t: Task) -> tuple[str, int]:
+    return (t.path, t.line)
+
+
+def _contact(
+    path: str,
+    fields: ContactFields,
+    config: Config,
+    interactions: Iterable[Interaction],
+    tasks: Iterable[Task],
+) -> Contact:
+    """A contact from its fields and everything that mentions it (any order: the sort
+    keys are unique, so the result does not depend on which note was read first)."""
+    cadence = fields.cadence
+    if cadence is None and fields.cadence_raw is None:
+        if fields.circle and config.has_circle(fields.circle):
+            cadence = config.circle_cadence(fields.circle)
+        else:
+            cadence = config.default_cadence
+    return Contact(
+        path=path,
+        fields=fields,
+        cadence=cadence,
+        tasks=tuple(sorted(tasks, key=_task_order)),
+        interactions=tuple(sorted(interactions, key=_interaction_order)),
+    )
+
+
+def _problems(
+    extra: Iterable[Problem],
+    config: Config,
+    contacts: list[Contact],
+    note_problems: Iterable[Problem],
+    today: date,
+    near_misses: Iterable[Problem] = (),
+) -> tuple[Problem, ...]:
+    """Every problem of the index, sorted: the walk's and the config's, names two
+    contacts claim or that look alike, each note's own, and a future `last_contact`."""
+    problems: list[Problem] = list(extra)
+    problems.extend(config.problems)
+    by_path = sorted(contacts, key=lambda c: c.path)  # the order their messages name them
+    problems.extend(_duplicate_names(by_path))
+    problems.extend(_lookalike_names(by_path))
+    problems.extend(near_misses)
+    problems.extend(note_problems)
+    for contact in contacts:
+        last = contact.fields.last_contact
+        if last and last > today:
+            future = "`last_contact` is in the future"
+            problems.append(Problem(contact.path, None, "warning", future))
+    return tuple(sorted(set(problems), key=Problem.sort_key))
+
+
+def note_problems(parsed: Iterable[ParsedNote]) -> dict[str, tuple[Problem, ...]]:
+    """Each note's own problems, by path (notes without any left out)."""
+    return {n.path: n.problems for n in parsed if n.problems}
+
+
 def build_index(
     root: str,
     parsed: list[ParsedNote],
@@ -206,79 +336,99 @@ def build_index(
     extra_problems: Iterable[Problem] = (),
 ) -> Index:
     """Resolve links and gather interactions and follow-ups for every contact."""
-    contacts = [n for n in parsed if n.is_contact and not n.skipped and n.fields is not None]
-    resolver = _Resolver(contacts)
+    contact_notes = [n for n in parsed if defines(n) is not None]
+    resolver = _Resolver(d for n in contact_notes if (d := defines(n)) is not None)
     interactions: dict[str, list[Interaction]] = defaultdict(list)
     tasks: dict[str, list[Task]] = defaultdict(list)
-
     for note in parsed:
-        if note.skipped:
-            continue
-        touched: set[tuple[str, date]] = set()
-        # `touched` only matters for a dated note (its date counts once per person)
-        track = bool(note.mentions)
-        own = [note.path] if note.is_contact else []
-        for item in note.items:
-            if item.links:  # most log lines link no one: skip resolving
-                who = resolver.resolve_all(item.links)
-                if note.is_contact and note.path not in who:
-                    who.insert(0, note.path)
-            else:
-                who = own
-            for path in who:
-                interactions[path].append(
-                    Interaction(item.date, item.text, note.path, item.line, item.gave, item.got)
-                )
-                if track:
-                    touched.add((path, item.date))
-        for task in note.tasks:
-            owners = [note.path] if note.is_contact else resolver.resolve_all(task.links)
-            for path in owners:
-                tasks[path].append(task)
-        if note.mentions and note.note_date is not None:
-            day = note.note_date
-            for path, text in _mentioned(resolver, note):
-                if (path, day) not in touched:  # a dated item that day already says it
-                    interactions[path].append(Interaction(day, text, note.path, None))
-
-    problems: list[Problem] = list(extra_problems)
-    problems.extend(config.problems)
-    problems.extend(_duplicate_names(contacts))
-    problems.extend(_lookalike_names(contacts))
-    if not contacts:
-        problems.extend(_near_misses(parsed))
-    result: list[Contact] = []
-    for note in contacts:
-        fields = note.fields
-        assert fields is not None
-        problems.extend(note.problems)
-        if fields.last_contact and fields.last_contact > today:
-            problems.append(Problem(note.path, None, "warning", "`last_contact` is in the future"))
-        cadence = fields.cadence
-        if cadence is None and fields.cadence_raw is None:
-            if fields.circle and config.has_circle(fields.circle):
-                cadence = config.circle_cadence(fields.circle)
-            else:
-                cadence = config.default_cadence
+        seen, todo = contributions(note, resolver)
+        for path, interaction in seen:
+            interactions[path].append(interaction)
+        for path, task in todo:
+            tasks[path].append(task)
+    result = []
+    for note in contact_notes:
+        assert note.fields is not None
         result.append(
-            Contact(
-                path=note.path,
-                fields=fields,
-                cadence=cadence,
-                tasks=tuple(sorted(tasks[note.path], key=lambda t: (t.path, t.line))),
-                interactions=tuple(
-                    sorted(interactions[note.path], key=lambda i: (i.date, i.path, i.line or 0))
-                ),
-            )
+            _contact(note.path, note.fields, config, interactions[note.path], tasks[note.path])
         )
-    for note in parsed:
-        if not (note.is_contact and note.fields is not None and not note.skipped):
-            problems.extend(note.problems)
     result.sort(key=lambda c: (fold(c.name), c.path))
+    near = _near_misses(parsed) if not contact_notes else ()
+    own = [p for n in parsed for p in n.problems]
     return Index(
         root=root,
         contacts=tuple(result),
-        problems=tuple(sorted(set(problems), key=Problem.sort_key)),
+        problems=_problems(extra_problems, config, result, own, today, near),
         notes=len(parsed),
         skipped_notes=tuple(n.path for n in parsed if n.skipped),
     )
+
+
+def update_index(
+    old: Index,
+    old_problems: dict[str, tuple[Problem, ...]],
+    gone: set[str],
+    fresh: list[ParsedNote],
+    config: Config,
+    today: date,
+    extra_problems: Iterable[Problem] = (),
+) -> tuple[Index, dict[str, tuple[Problem, ...]]] | None:
+    """`old` (built by `build_index` with `old_problems` as its notes' own problems)
+    after the notes at `gone` were deleted or changed and the notes `fresh` (their new
+    versions, and new notes) were read; None when the edit changes what a contact is
+    called (a new, deleted or renamed contact, a changed name or alias): then links may
+    resolve differently anywhere, and the caller builds the index from scratch.
+
+    Only the contacts the old and new versions of these notes touch are built again;
+    every other contact is the old object, unchanged. The problems are gathered again
+    (cheap: names are checked only where they are not plain ASCII).
+    """
+    if not old.contacts:
+        return None  # near misses depend on every note
+    contacts = {c.path: c for c in old.contacts}
+    new_defs = {d[0]: d for n in fresh if (d := defines(n)) is not None}
+    for path in gone | new_defs.keys():
+        was = contacts.get(path)
+        if (was and contact_defines(was)) != new_defs.get(path):
+            return None
+    resolver = _Resolver(map(contact_defines, old.contacts))
+    added: defaultdict[str, tuple[list[Interaction], list[Task]]] = defaultdict(lambda: ([], []))
+    for note in fresh:
+        note_seen, note_todo = contributions(note, resolver)
+        for path, interaction in note_seen:
+            added[path][0].append(interaction)
+        for path, task in note_todo:
+            added[path][1].append(task)
+    fields = {n.path: n.fields for n in fresh if n.path in new_defs}
+    touched = set(added) | set(fields)
+    for contact in old.contacts:  # and those an old version of these notes touched
+        if contact.path not in touched and (
+            any(i.path in gone for i in contact.interactions)
+            or any(t.path in gone for t in contact.tasks)
+        ):
+            touched.add(contact.path)
+    for path in touched:
+        seen, todo = added.get(path, ([], []))
+        was = contacts[path]
+        contacts[path] = _contact(
+            path,
+            fields.get(path) or was.fields,
+            config,
+            [*(i for i in was.interactions if i.path not in gone), *seen],
+            [*(t for t in was.tasks if t.path not in gone), *todo],
+        )
+    result = [contacts[c.path] for c in old.contacts]  # names unchanged: order unchanged
+    problems = {p: v for p, v in old_problems.items() if p not in gone}
+    problems.update(note_problems(fresh))
+    new_paths = {n.path for n in fresh}
+    removed = gone - new_paths
+    skipped = (set(old.skipped_notes) - gone) | {n.path for n in fresh if n.skipped}
+    own = [p for v in problems.values() for p in v]
+    index = Index(
+        root=old.root,
+        contacts=tuple(result),
+        problems=_problems(extra_problems, config, result, own, today),
+        notes=old.notes - len(removed) + len(new_paths - gone),
+        skipped_notes=tuple(sorted(skipped)),
+    )
+    return index, problems

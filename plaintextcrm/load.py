@@ -13,7 +13,6 @@ command's finished output is reused from the cache and the index is never built.
 from __future__ import annotations
 
 import itertools
-import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,39 +20,57 @@ from pathlib import Path
 from typing import Any
 
 from plaintextcrm import cache
-from plaintextcrm.config import CONFIG_NAME, Config, load_config
+from plaintextcrm.config import Config, load_config
 from plaintextcrm.model import Index, ParsedNote, Problem
-from plaintextcrm.readfile import NotRegularFile, read_regular
-from plaintextcrm.vault import NoteFile, ensure_state_dir, list_notes, state_dir_problem
+from plaintextcrm.pool import parse_files
+from plaintextcrm.snapshot import Snapshot, changed, take
+from plaintextcrm.vault import NoteFile, ensure_state_dir
 
-#: Below this many notes to parse, a process pool costs more than it saves.
-POOL_THRESHOLD = 2000
+#: More changed notes than this share of the vault: build from the per-note cache instead
+#: of updating the stored index note by note.
+INCREMENTAL_SHARE = 0.1
+
+
+@dataclass(frozen=True)
+class Built:
+    """A built index with what updating it needs: the vault state it was built from (its
+    config and every note's facts) and each note's own problems."""
+
+    config: tuple[Any, ...]
+    facts: tuple[tuple[str, int, int], ...]
+    day: date
+    index: Index
+    note_problems: dict[str, tuple[Problem, ...]]
 
 
 @dataclass
 class Session:
-    """One scan of one vault for one day: the index and cached results, read lazily."""
+    """One snapshot of one vault for one day: the index and cached results, read lazily.
+
+    `snapshot` is taken here unless given (`crm serve` takes one per request); `previous`
+    is an index built earlier by this process (`crm watch`, `crm serve` keep it in
+    memory), updated for the notes that changed instead of read from `.crm/`.
+    """
 
     root: Path
     config: Config
     today: date
     use_cache: bool = True
-    files: list[NoteFile] = field(default_factory=list)
-    walk_problems: list[Problem] = field(default_factory=list)
+    snapshot: Snapshot | None = None
+    previous: Built | None = None
     #: Notes parsed (not taken from the cache) by this session: what the tests count.
     parsed_count: int = 0
+    #: How the index was made: "cache", "updated", "built" (for tests and the bench).
+    how: str = ""
+    built: Built | None = None
+    _snap: Snapshot = field(init=False, repr=False)
     _state: Path | None = None
     _stamp: bytes = b""
-    _vault_state: tuple[Any, ...] | None = None
     _index: Index | None = None
+    _read: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
-        self.files, self.walk_problems = list_notes(
-            self.root, self.config.ignore, self.config.template_folders
-        )
-        refused = state_dir_problem(self.root)
-        if refused is not None:
-            self.walk_problems.append(refused)
+        self._snap = self.snapshot or take(self.root, self.config)
         self._stamp = cache.stamp(self.config.fingerprint())
 
     # -- the state folder ------------------------------------------------------------
@@ -71,79 +88,119 @@ class Session:
         return self._state
 
     def vault_state(self) -> tuple[Any, ...] | None:
-        """The exact state of the vault: every note's path, size and mtime, and the config.
+        """The snapshot's key: the exact state of the vault, None while a note is racy."""
+        return self._snap.key
 
-        Results are cached against this whole tuple (compared exactly, no hash to
-        collide). None while a note is so fresh that a second write in the same mtime
-        tick could go unseen; results are then not cached.
-        """
-        if self._vault_state is None:
-            low, high = cache.racy_window()
-            if any(low <= f.mtime_ns <= high for f in self.files):
-                return None
-            try:
-                st = (self.root / CONFIG_NAME).stat()
-                toml = (st.st_size, st.st_mtime_ns)
-            except OSError:
-                toml = None
-            self._vault_state = (
-                repr(self.config),
-                toml,
-                tuple((f.rel, f.size, f.mtime_ns) for f in self.files),
-                repr(self.walk_problems),
-            )
-        return self._vault_state
+    def memo(self) -> cache.Memo:
+        """The one memo of finished outputs, for this vault state and day."""
+        state = self.state()
+        vault = self._snap.key if state is not None else None
+        stamp = cache.output_stamp(self.config.fingerprint()) if state is not None else b""
+        return cache.Memo(state, vault, self.today, stamp)
 
     # -- the index -------------------------------------------------------------------
 
     def index(self) -> Index:
-        """The built index: reused whole from `index.cache` when nothing changed, else
-        built from the parsed notes (parsing only what changed)."""
+        """The built index: reused whole from `index.cache` when nothing changed, updated
+        for the notes that changed when no contact's names did, else built from the
+        parsed notes (parsing only what changed)."""
         if self._index is None:
             with cache.no_gc():
-                self._index = self._cached_index() or self._build_index()
+                previous = self.previous or self._stored()
+                if (
+                    previous is not None
+                    and (previous.config, previous.facts, previous.day)
+                    == (self._config_key(), self._snap.facts(), self.today)
+                    and self._snap.key is not None
+                ):
+                    self.how = "cache"
+                    self.built = previous
+                else:
+                    self.built = self._updated(previous) or self._build()
+                    self._store()
+            self._index = self.built.index
         return self._index
 
-    def _index_key(self) -> tuple[Any, ...] | None:
-        state = self.state()
-        vault = self.vault_state() if state is not None else None
-        return None if vault is None else (vault, self.today.toordinal())
+    def _config_key(self) -> tuple[Any, ...]:
+        return (repr(self.config), self._snap.config_facts)
 
-    def _cached_index(self) -> Index | None:
-        key = self._index_key()
-        if key is None or self._state is None:
+    def _stored(self) -> Built | None:
+        """The index `.crm/index.cache` holds (any day, any vault state), or None."""
+        state = self.state()
+        if state is None:
             return None
-        objects = cache.read(self._state, cache.INDEX_FILE, self._stamp)
+        objects = cache.read(state, cache.INDEX_FILE, self._stamp)
         if objects is None:
             return None
         try:
-            if next(objects, None) != key:
-                return None  # checked before decoding anything else
-            return cache.decode_index(objects)
+            head = next(objects)
+            config, facts, day = head
+            problems = {path: tuple(Problem(*p) for p in ps) for path, ps in next(objects)}
+            index = cache.decode_index(objects)
+            return Built(config, facts, date.fromordinal(day), index, problems)
         except (TypeError, ValueError, IndexError, OverflowError, EOFError, StopIteration):
             return None
 
-    def _build_index(self) -> Index:
-        from plaintextcrm.index import build_index  # unicodedata: not on the warm path
+    def _store(self) -> None:
+        """Write the built index, when the vault is not racy and there is a `.crm/`."""
+        state = self.state()
+        built = self.built
+        if state is None or built is None or self._snap.key is None:
+            return
+        head = (built.config, built.facts, built.day.toordinal())
+        problems = tuple(
+            (path, tuple((p.path, p.line, p.level, p.message) for p in ps))
+            for path, ps in built.note_problems.items()
+        )
+        objects = itertools.chain([head, problems], cache.encode_index(built.index))
+        cache.write(state, cache.INDEX_FILE, self._stamp, objects)
+
+    def _updated(self, previous: Built | None) -> Built | None:
+        """`previous` updated for the notes that changed since (index.update_index), or
+        None when it cannot be: another config, too many changes, a note that could not
+        be read, or a contact's names changed."""
+        from plaintextcrm.index import update_index
+
+        if previous is None or previous.config != self._config_key():
+            return None
+        if previous.index.notes != len(previous.facts):
+            return None  # a note was unreadable then: its count is not in the index
+        gone, fresh = changed(previous.facts, self._snap)
+        if len(gone) + len(fresh) > max(50, INCREMENTAL_SHARE * len(self._snap.files)):
+            return None
+        parsed = self._parse(fresh)
+        if not all(isinstance(r, tuple) for r in parsed):
+            return None  # vanished or unreadable since the walk: the full build says so
+        notes = [note for _, note in parsed]
+        result = update_index(
+            previous.index, previous.note_problems, set(gone), notes, self.config, self.today,
+            self._snap.problems,
+        )  # fmt: skip
+        if result is None:
+            return None
+        self.how = "updated"
+        index, problems = result
+        return Built(self._config_key(), self._snap.facts(), self.today, index, problems)
+
+    def _build(self) -> Built:
+        from plaintextcrm.index import build_index, note_problems  # unicodedata: not warm
 
         parsed, problems = self._parsed_notes()
         index = build_index(str(self.root), parsed, self.config, self.today, problems)
+        own = note_problems(parsed)
         del parsed  # before encoding the index: the peak memory of a large vault is here
-        key = self._index_key()
-        if key is not None and self._state is not None:
-            objects = itertools.chain([key], cache.encode_index(index))
-            cache.write(self._state, cache.INDEX_FILE, self._stamp, objects)
-        return index
+        self.how = "built"
+        return Built(self._config_key(), self._snap.facts(), self.today, index, own)
 
     def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:
         state = self.state()
         old = read_parsed(state, self._stamp) if state is not None else {}
-        low, high = cache.racy_window()
-        problems = list(self.walk_problems)
+        snap = self._snap
+        problems = list(snap.problems)
         entries: dict[str, tuple[int, int, Any, bool]] = {}
         slots: list[ParsedNote | None] = []
         todo: list[tuple[int, NoteFile]] = []
-        for f in self.files:
+        for f in snap.files:
             hit = old.get(f.rel)
             if hit is not None:
                 try:
@@ -157,8 +214,7 @@ class Session:
             todo.append((len(slots), f))
             slots.append(None)
         if todo:
-            fresh = _parse_files([f for _, f in todo], self.config)
-            self.parsed_count += len(todo)
+            fresh = self._parse([f for _, f in todo])
             for (slot, f), result in zip(todo, fresh, strict=True):
                 if isinstance(result, Problem):
                     problems.append(result)
@@ -167,10 +223,19 @@ class Session:
                     continue  # vanished since the walk
                 blob, note = result
                 slots[slot] = note
-                entries[f.rel] = (f.size, f.mtime_ns, blob, low <= f.mtime_ns <= high)
+                entries[f.rel] = (f.size, f.mtime_ns, blob, snap.fresh(f.mtime_ns))
         if state is not None and (todo or len(entries) != len(old)):
             write_parsed(state, self._stamp, entries)
         return [n for n in slots if n is not None], problems
+
+    def _parse(self, files: list[NoteFile]) -> list[Any]:
+        """`pool.parse_files`, once per note per session (an update that gives up hands
+        what it read to the full build)."""
+        todo = [f for f in files if f.rel not in self._read]
+        for f, result in zip(todo, parse_files(todo, self.config) if todo else [], strict=True):
+            self._read[f.rel] = result
+        self.parsed_count += len(todo)
+        return [self._read[f.rel] for f in files]
 
     # -- finished results ------------------------------------------------------------
 
@@ -184,29 +249,16 @@ class Session:
         must be marshal-able (a str, say) and a pure function of the index, today and
         `key`.
         """
-        state = self.state()
-        vault = self.vault_state() if state is not None else None
-        if state is None or vault is None:
-            return compute(), None
-        memo: dict[str, Any] = {}
-        payload = cache.read_one(state, cache.RESULTS_FILE, self._stamp)
-        if (
-            isinstance(payload, tuple)
-            and len(payload) == 3
-            and payload[0] == vault
-            and payload[1] == self.today.toordinal()
-            and isinstance(payload[2], dict)
-        ):
-            memo = payload[2]
-        k = repr(tuple(key))
-        hit = memo.get(k)
-        if isinstance(hit, tuple) and len(hit) == 2:
-            return hit[1], hit[0]
-        value = compute()
-        memo[k] = (self.index().health(), value)
-        payload = (vault, self.today.toordinal(), memo)
-        cache.write(state, cache.RESULTS_FILE, self._stamp, [payload])
-        return value, None
+        ran = False
+
+        def run() -> tuple[tuple[int, int, int], Any]:
+            nonlocal ran
+            ran = True
+            value = compute()
+            return self.index().health(), value
+
+        health, value = self.memo().get_or_compute("results", tuple(key), run)
+        return value, None if ran else health
 
 
 def read_parsed(state: Path, stamp: bytes) -> dict[str, tuple[int, int, bytes, bool]]:
@@ -234,88 +286,6 @@ def _chunks(entries: dict[str, tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...
 def write_parsed(state: Path, stamp: bytes, entries: dict[str, tuple[Any, ...]]) -> bool:
     """Replace `parsed.cache`, one note's entry at a time."""
     return cache.write(state, cache.PARSED_FILE, stamp, _chunks(entries))
-
-
-def _read_parse(rel: str, path: Path, config: Config) -> Any:
-    """One note → (cache entry, ParsedNote); a Problem when unreadable; None when gone."""
-    from plaintextcrm.parse import parse_note
-
-    try:
-        data = read_regular(path)
-    except (FileNotFoundError, NotRegularFile):
-        return None  # gone, or swapped for a FIFO since the listing (which skips those)
-    except OSError as exc:
-        return Problem(rel, None, "error", f"cannot read: {exc.strerror}")
-    note = parse_note(rel, data, config)
-    return cache.dump_note(note), note
-
-
-def _parse_chunk(job: tuple[list[tuple[str, str]], Config]) -> list[Any]:
-    """Worker side of the pool: only cache entries (bytes) travel back, cheap to pickle."""
-    files, config = job
-    out: list[Any] = []
-    with cache.no_gc():
-        for rel, path in files:
-            r = _read_parse(rel, Path(path), config)
-            out.append(r[0] if isinstance(r, tuple) else r)
-    return out
-
-
-def _parse_files(files: list[NoteFile], config: Config) -> list[Any]:
-    """Read and parse `files`, in parallel when there are many and several cores."""
-    workers = _workers()
-    if len(files) < POOL_THRESHOLD or workers < 2:
-        return [_read_parse(f.rel, f.path, config) for f in files]
-    try:
-        return _parse_parallel(files, config, workers)
-    except (OSError, ImportError, RuntimeError):  # no fork, no semaphores: do it here
-        return [_read_parse(f.rel, f.path, config) for f in files]
-
-
-def _workers() -> int:
-    """Processes for a cold parse: the cores we may use, or `CRM_JOBS` (1: no pool).
-
-    Virtual machines sometimes show cores they cannot run at once; there the pool only
-    adds its overhead, and `CRM_JOBS=1` turns it off. A process that already runs threads
-    (`crm watch`'s observer, `crm serve`'s handlers) never forks a pool: a fork copies
-    locks another thread may hold, and the child can deadlock.
-    """
-    import threading
-
-    if threading.active_count() > 1:
-        return 1
-    try:
-        return max(1, int(os.environ["CRM_JOBS"]))
-    except (KeyError, ValueError):
-        pass
-    try:
-        cores = len(os.sched_getaffinity(0))
-    except (AttributeError, OSError):
-        cores = os.cpu_count() or 1
-    return min(cores, 8)
-
-
-def _parse_parallel(files: list[NoteFile], config: Config, workers: int) -> list[Any]:
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    methods = multiprocessing.get_all_start_methods()
-    ctx = multiprocessing.get_context("fork" if "fork" in methods else None)
-    # This process parses the first share itself while the workers parse the rest.
-    share = -(-len(files) // workers)
-    chunks = [
-        [(f.rel, f.abspath) for f in files[i : i + share]] for i in range(0, len(files), share)
-    ]
-    with ProcessPoolExecutor(max_workers=len(chunks) - 1, mp_context=ctx) as pool:
-        futures = [pool.submit(_parse_chunk, (chunk, config)) for chunk in chunks[1:]]
-        out = [_read_parse(f.rel, f.path, config) for f in files[:share]]
-        for fut in futures:
-            for r in fut.result():
-                if isinstance(r, bytes):
-                    out.append((r, cache.load_note(r)))
-                else:
-                    out.append(r)
-    return out
 
 
 def load_index(

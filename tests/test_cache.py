@@ -16,7 +16,7 @@ from conftest import TODAY, write_vault
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from plaintextcrm import cache, load
+from plaintextcrm import cache, load, pool
 from plaintextcrm.config import load_config
 from plaintextcrm.load import Session, load_index
 
@@ -279,7 +279,7 @@ def test_process_pool_gives_the_same_index_as_serial(vault, monkeypatch):
         files[f"Daily/2026-10-{i % 28 + 1:02d} m{i}.md"] = f"[[P{i}]] and [[Annie]]\n"
     root = make(vault, files)
     serial = fresh_index(root)
-    monkeypatch.setattr(load, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(pool, "POOL_THRESHOLD", 1)
     monkeypatch.setattr(cache, "CHUNK", 7)  # cache files of many chunks read back whole
     monkeypatch.setenv("CRM_JOBS", "3")
     s = session(root)
@@ -295,12 +295,12 @@ def test_process_pool_gives_the_same_index_as_serial(vault, monkeypatch):
 def test_crm_jobs_1_turns_the_pool_off(vault, monkeypatch):
     files = {f"People/P{i}.md": "---\ncadence: 1w\n---\n" for i in range(5)}
     root = make(vault, files)
-    monkeypatch.setattr(load, "POOL_THRESHOLD", 1)
+    monkeypatch.setattr(pool, "POOL_THRESHOLD", 1)
     monkeypatch.setenv("CRM_JOBS", "1")
-    monkeypatch.setattr(load, "_parse_parallel", lambda *a: pytest.fail("pool used"))
+    monkeypatch.setattr(pool, "_parse_parallel", lambda *a: pytest.fail("pool used"))
     assert session(root).index() == fresh_index(root)
     monkeypatch.setenv("CRM_JOBS", "many")  # not a number: the cores decide
-    assert load._workers() >= 1
+    assert pool.workers_available() >= 1
 
 
 def test_concurrent_runs_never_corrupt_the_cache(vault):

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from plaintextcrm import load, outcache
+from plaintextcrm import cache, load, outcache
 from plaintextcrm.config import load_config
 from plaintextcrm.load import load_index
 from plaintextcrm.render import ics as ics_render
@@ -195,8 +195,8 @@ def test_a_corrupt_output_cache_is_ignored_and_replaced(root, crm, damage):
         "\n"
     )
     if damage != "folder":  # rebuilt: the next run is a memo hit again
-        assert outcache.read_one(
-            root / ".crm", "output-ics.cache", outcache.stamp(load_config(root))
+        assert cache.read_one(
+            root / ".crm", "output-ics.cache", cache.output_stamp(load_config(root).fingerprint())
         )
 
 
@@ -206,7 +206,7 @@ def test_a_new_stamp_ignores_the_old_outputs(root, crm, monkeypatch):
     # A renderer that changed without a new stamp would be served the old feed; with a
     # new stamp (another version or source), both caches are ignored.
     monkeypatch.setattr(ics_render, "PRODID", "-//test//changed renderer//EN")
-    monkeypatch.setattr(outcache, "FORMAT", outcache.FORMAT + 1)
+    monkeypatch.setattr(cache, "FORMAT", cache.FORMAT + 1)
     out = crm(root, "ics").stdout_bytes
     assert b"PRODID:-//test//changed renderer//EN" in out and out == fresh_feed(root)
 
@@ -264,19 +264,19 @@ def test_without_a_state_folder_nothing_is_cached(root, tmp_path):
     missing = tmp_path / "no" / "such" / "folder"  # writes fail: silently uncached
     assert outcache.ics_feed(index, TODAY, config, missing) == fresh_feed(root)
     assert not missing.exists()
-    memo = outcache.Memo(None, ("x",), TODAY, b"")
+    memo = cache.Memo(None, ("x",), TODAY, b"")
     assert memo.get_or_compute("ics", ("k",), lambda: b"a") == b"a"
     assert memo.get_or_compute("ics", ("k",), lambda: b"b") == b"b"
 
 
 def test_memo_keys_and_vault_states_are_separate(tmp_path):
-    memo = outcache.Memo(tmp_path, ("vault", 1), TODAY, b"stamp")
+    memo = cache.Memo(tmp_path, ("vault", 1), TODAY, b"stamp")
     assert memo.get_or_compute("digest", ("md", 14), lambda: "md14") == "md14"
     assert memo.get_or_compute("digest", ("md", 7), lambda: "md7") == "md7"
     assert memo.get_or_compute("digest", ("md", 14), lambda: "again") == "md14"
-    changed = outcache.Memo(tmp_path, ("vault", 2), TODAY, b"stamp")
+    changed = cache.Memo(tmp_path, ("vault", 2), TODAY, b"stamp")
     assert changed.get_or_compute("digest", ("md", 14), lambda: "new") == "new"
-    other_stamp = outcache.Memo(tmp_path, ("vault", 2), TODAY, b"other")
+    other_stamp = cache.Memo(tmp_path, ("vault", 2), TODAY, b"other")
     assert other_stamp.get_or_compute("digest", ("md", 14), lambda: "fresh") == "fresh"
 
 

@@ -398,15 +398,15 @@ def test_a_failing_renderer_spoils_only_its_own_output(notes, tmp_path):
 def test_a_threaded_process_never_forks_a_parse_pool(monkeypatch):
     import threading
 
-    from plaintextcrm import load
+    from plaintextcrm import pool
 
     monkeypatch.setenv("CRM_JOBS", "4")
-    assert load._workers() == 4
+    assert pool.workers_available() == 4
     stop = threading.Event()
     thread = threading.Thread(target=stop.wait)  # what watch's observer or serve's handler is
     thread.start()
     try:
-        assert load._workers() == 1
+        assert pool.workers_available() == 1
     finally:
         stop.set()
         thread.join()

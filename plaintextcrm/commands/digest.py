@@ -80,7 +80,7 @@ def digest(
 def _rendered(app: App, fmt: str, days: int) -> tuple[bool, tuple[int, int, int], str]:
     """(nothing due?, the index's health, the digest as text), reused from `.crm/`
     while the vault, the day, the templates and the renderer are unchanged."""
-    from plaintextcrm.outcache import files_stamp, memo_for
+    from plaintextcrm.snapshot import folder_facts
     from plaintextcrm.templating import builtin_templates_dir, vault_template_dirs
 
     templates = vault_template_dirs(app.root, app.config.templates_dir)
@@ -92,8 +92,8 @@ def _rendered(app: App, fmt: str, days: int) -> tuple[bool, tuple[int, int, int]
         result = build_digest(index, app.today, days, app.config)
         return result.is_empty, index.health(), render_digest(result, fmt, templates)
 
-    key = ("digest", fmt, days, files_stamp([*templates, builtin_templates_dir()]))
-    return memo_for(app.session()).get_or_compute("digest", key, compute)
+    key = ("digest", fmt, days, folder_facts([*templates, builtin_templates_dir()]))
+    return app.session().memo().get_or_compute("digest", key, compute)
 
 
 def _mail_digest(

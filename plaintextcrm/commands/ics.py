@@ -19,7 +19,7 @@ from plaintextcrm.cli import App, KindType, common_options, epilog, pass_app
 def feed_bytes(app: App, kinds: tuple[str, ...] = ()) -> bytes:
     """The feed of `kinds` (default: `[ics] kinds`) for `app`'s vault and day, from the
     output cache when it is valid."""
-    from plaintextcrm.outcache import ics_feed, memo_for
+    from plaintextcrm.outcache import ics_feed
     from plaintextcrm.render.ics import feed_config
 
     session = app.session()
@@ -30,7 +30,7 @@ def feed_bytes(app: App, kinds: tuple[str, ...] = ()) -> bytes:
         return index.health(), ics_feed(index, app.today, config, session.state())
 
     key = ("ics", config.feed_kinds, config.calendar_name)
-    health, data = memo_for(session).get_or_compute("ics", key, compute)
+    health, data = session.memo().get_or_compute("ics", key, compute)
     app.warn(health)  # the one line `app.index()` would have printed
     return data
 

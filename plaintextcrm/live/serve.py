@@ -1,11 +1,11 @@
 """`crm serve`: the feed and the HTML digest over HTTP, behind a secret token (docs/live.md).
 
 A calendar app polls the feed every hour or so; each request checks a cheap stamp of the
-vault (every note's path, size and mtime, crm.toml, the template overrides) and renders
-again only when the stamp or the day changed, so the answer is always current without a
-watcher thread. The URL's token is the only access control: it is random (192 bits), kept
-in `.crm/token` readable by the owner only, compared in constant time, and never written
-to the access log.
+vault (its `Snapshot` key and the template overrides) and renders again, updating the
+index it keeps in memory for the notes that changed, only when the stamp or the day
+changed, so the answer is always current without a watcher thread. The URL's token is
+the only access control: it is random (192 bits), kept in `.crm/token` readable by the
+owner only, compared in constant time, and never written to the access log.
 """
 
 from __future__ import annotations
@@ -105,34 +105,21 @@ def _read_or_make_token(path: Path, log: TextIO) -> str:
             os.unlink(tmp)
 
 
-def vault_stamp(root: Path) -> str | None:
-    """A digest of everything an output depends on that can change on disk: each note's
-    (path, size, mtime_ns), crm.toml, and the template override files. None while a file
-    is too fresh to trust its mtime (then every request renders again)."""
-    from plaintextcrm.cache import racy_window
-    from plaintextcrm.config import CONFIG_NAME, load_config
-    from plaintextcrm.obsidian import OBSIDIAN_SETTINGS
+def vault_stamp(root: Path, snapshot: Any = None) -> str | None:
+    """A digest of everything an output depends on that can change on disk: the
+    snapshot's key (each note's path, size and mtime_ns, the config and its files) and
+    the template override files. None while a note is too fresh to trust its mtime
+    (then every request renders again)."""
+    from plaintextcrm.config import load_config
+    from plaintextcrm.snapshot import folder_facts, take
     from plaintextcrm.templating import vault_template_dirs
-    from plaintextcrm.vault import list_notes
 
-    config = load_config(root)
-    files, _ = list_notes(root, config.ignore, config.template_folders)
-    facts = [(n.rel, n.size, n.mtime_ns) for n in files]
-    extra = [root / CONFIG_NAME, *(root / p for p in OBSIDIAN_SETTINGS)]
-    for folder in vault_template_dirs(root, config.templates_dir):
-        extra += sorted(folder.glob("*.j2"))
-    for path in extra:
-        try:
-            st = path.stat()
-        except OSError:
-            continue
-        facts.append((str(path), st.st_size, st.st_mtime_ns))
-    # A file written this recently may be written again within the same mtime tick (Linux
-    # timestamps are coarse), unseen by a stamp; while one is, nothing is memoised.
-    low, high = racy_window()
-    if any(low <= mtime <= high for _, _, mtime in facts):
+    snap = snapshot or take(root, load_config(root))
+    key = snap.key
+    if key is None:
         return None
-    text = "\n".join(f"{rel}\0{size}\0{mtime}" for rel, size, mtime in facts)
+    templates = folder_facts(vault_template_dirs(root, snap.config.templates_dir))
+    text = repr((key, templates))
     return hashlib.sha256(text.encode("utf-8", "surrogateescape")).hexdigest()
 
 
@@ -174,34 +161,46 @@ class Site:
         self.builds = 0
         self._lock = threading.Lock()
         self._stamp_lock = threading.Lock()
-        self._stamp: tuple[float, str] | None = None
+        self._stamp: tuple[float, str, Any] | None = None
+        self._built: Any = None
         self._walks = 0
         self._index: tuple[tuple[str, date], Any] | None = None
         self._bodies: dict[str, tuple[tuple[str, date], Body]] = {}
 
     def stamp(self) -> str:
         """The vault's current stamp, walked at most once per `stamp_ttl`."""
+        return self._current()[0]
+
+    def _current(self) -> tuple[str, Any]:
+        """(stamp, snapshot): one walk of the vault, reused for `stamp_ttl` seconds."""
+        from plaintextcrm.config import load_config
+        from plaintextcrm.snapshot import take
+
         with self._stamp_lock:
             now = time.monotonic()
             if self._stamp is not None and now - self._stamp[0] < self.stamp_ttl:
-                return self._stamp[1]
+                return self._stamp[1], self._stamp[2]
             self._walks += 1
-            stamp = vault_stamp(self.root) or f"fresh-{self._walks}"
-            self._stamp = (now, stamp)
-            return stamp
+            snap = take(self.root, load_config(self.root))
+            stamp = vault_stamp(self.root, snap) or f"fresh-{self._walks}"
+            self._stamp = (now, stamp, snap)
+            return stamp, snap
 
     def body(self, kind: str) -> Body:
-        from plaintextcrm.config import load_config
-        from plaintextcrm.load import load_index
+        from plaintextcrm.load import Session
 
-        key = (self.stamp(), self.today())
+        stamp, snap = self._current()
+        key = (stamp, self.today())
         with self._lock:
             cached = self._bodies.get(kind)
             if cached and cached[0] == key:
                 return cached[1]
-            config = load_config(self.root)
+            config = snap.config
             if self._index is None or self._index[0] != key:
-                self._index = (key, load_index(self.root, key[1], config))
+                # the index kept from the last build, updated for what changed since
+                session = Session(self.root, config, key[1], snapshot=snap, previous=self._built)
+                self._index = (key, session.index())
+                self._built = session.built
                 self.builds += 1
             data = self.render(kind, self._index[1], self.root, key[1], config, self.days)
             body = make_body(kind, data)

@@ -4,8 +4,9 @@ Editors save in odd ways (temp file + rename, delete + create, vim's `4913` prob
 backups) and `git pull` changes a thousand files at once, so events are only a hint that
 something changed: they are filtered (our own outputs, `.crm/`, hidden folders, editor temp
 files are not changes), coalesced by a `Debouncer` (one rebuild after a quiet period), and
-each rebuild reads the whole vault again through `load_index` (incremental once the cache
-is there). An output is rewritten only when its bytes differ, atomically.
+each rebuild walks the vault once (a `Snapshot`) and updates the index it keeps in
+memory for the notes whose size or mtime changed (`load.Session` with `previous`). An
+output is rewritten only when its bytes differ, atomically.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
@@ -49,6 +50,8 @@ class Rebuild:
     written: tuple[Target, ...]
     failed: tuple[str, ...]
     seconds: float
+    #: The index with what updating it needs, kept for the next rebuild.
+    built: Any = field(default=None, repr=False, compare=False)
 
     def log_line(self, when: datetime) -> str:
         if self.written:
@@ -150,15 +153,18 @@ def rebuild(
     targets: list[Target],
     days: int | None,
     render: Callable[..., bytes] = render_output,
+    previous: Any = None,
 ) -> Rebuild:
-    """Read the vault once and rewrite each target whose bytes changed."""
+    """Read the vault once and rewrite each target whose bytes changed; `previous` (a
+    `load.Built` from the last rebuild) is updated for the notes that changed."""
     from plaintextcrm.config import load_config
-    from plaintextcrm.load import load_index
+    from plaintextcrm.load import Session
     from plaintextcrm.reminders import due
 
     started = time.monotonic()
     config = load_config(root)
-    index = load_index(root, today, config)
+    session = Session(root, config, today, previous=previous)
+    index = session.index()
     written: list[Target] = []
     failed: list[str] = []
     for target in targets:
@@ -175,6 +181,7 @@ def rebuild(
         written=tuple(written),
         failed=tuple(failed),
         seconds=time.monotonic() - started,
+        built=session.built,
     )
 
 
@@ -212,6 +219,7 @@ class Watcher:
         self.filter = ChangeFilter(root, [t.path for t in targets])
         self.debouncer = Debouncer(quiet, max_wait)
         self.rebuilds = 0
+        self._built: Any = None
 
     def stop(self) -> None:
         """Ask the loop to finish; safe from a signal handler."""
@@ -235,12 +243,13 @@ class Watcher:
 
     def rebuild_once(self, today: date) -> None:
         try:
-            result = rebuild(self.root, today, self.targets, self.days, self.render)
+            result = rebuild(self.root, today, self.targets, self.days, self.render, self._built)
         except (CrmError, OSError) as exc:
             message = exc.message if isinstance(exc, CrmError) else f"cannot read the vault: {exc}"
             self._say(f"crm: error: {message} (outputs kept; waiting for the next change)")
             return
         self.rebuilds += 1
+        self._built = result.built
         self._say(result.log_line(datetime.now()))
         for failure in result.failed:
             self._say(f"crm: error: {failure} (previous file kept)")

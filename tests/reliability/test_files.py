@@ -11,7 +11,7 @@ import unicodedata
 
 import pytest
 
-from plaintextcrm import load as load_module
+from plaintextcrm import snapshot as snapshot_module
 from plaintextcrm.load import load_index
 from tests.conftest import TODAY
 
@@ -135,7 +135,7 @@ def test_case_08_outside_symlink_loop_and_deep_nesting(vault, read_all, tmp_path
 
 def test_case_09_note_vanishes_between_listing_and_reading(vault, monkeypatch):
     root = vault({**GOOD, "People/Gone.md": "- 2026-11-01 x\n", "People/Moved.md": "x\n"})
-    real = load_module.list_notes
+    real = snapshot_module.list_notes
 
     def listing_then_sync(*args, **kwargs):
         files, problems = real(*args, **kwargs)
@@ -143,7 +143,7 @@ def test_case_09_note_vanishes_between_listing_and_reading(vault, monkeypatch):
         (root / "People" / "Moved.md").rename(root / "People" / "Renamed.md")
         return files, problems
 
-    monkeypatch.setattr(load_module, "list_notes", listing_then_sync)
+    monkeypatch.setattr(snapshot_module, "list_notes", listing_then_sync)
     index = load_index(root, TODAY)
     assert [c.name for c in index.contacts] == ["Anna Rossi"]
     assert index.problems == ()

@@ -286,9 +286,9 @@ def test_item_07_a_fifo_named_crm_toml_is_a_one_line_error_for_every_command(vau
 @pytest.mark.parametrize(
     ("name", "args", "layers_above"),
     [
-        ("parsed.cache", ("due", "--json"), ("results.cache", "index.cache")),
-        ("index.cache", ("due", "--json"), ("results.cache",)),
-        ("results.cache", ("due", "--json"), ()),
+        ("parsed.cache", ("due", "--json"), ("output-results.cache", "index.cache")),
+        ("index.cache", ("due", "--json"), ("output-results.cache",)),
+        ("output-results.cache", ("due", "--json"), ()),
         ("output-digest.cache", ("digest",), ()),
         ("output-ics.cache", ("ics",), ()),
         ("ics-events.cache", ("ics",), ("output-ics.cache",)),
@@ -403,11 +403,11 @@ def test_item_07_a_note_swapped_for_a_fifo_after_the_listing_is_skipped(tmp_path
     and the read (or the writer's read) is never waited on."""
     from plaintextcrm.config import Config
     from plaintextcrm.errors import WriteError
-    from plaintextcrm.load import _read_parse
+    from plaintextcrm.pool import read_parse
     from plaintextcrm.writefile import write_note
 
     note = fifo(tmp_path / "People" / "Ann.md")
-    assert promptly(lambda: _read_parse("People/Ann.md", note, Config()), note) is None
+    assert promptly(lambda: read_parse("People/Ann.md", note, Config()), note) is None
     with pytest.raises(WriteError, match="it is a named pipe"):
         promptly(lambda: write_note(note, lambda b: b + b"x\n", vault=tmp_path), note)
 
