@@ -4,7 +4,7 @@
     python3 bench/run.py --quick    # 1k only
     python3 bench/run.py --write    # also write bench/RESULTS.md
 
-Vaults come from `shared/tools/genvault.py` into `bench/out/` (gitignored). Every number
+Vaults come from `bench/genvault.py` into `bench/out/` (gitignored). Every number
 is the median of several runs, each a fresh process, so interpreter start and imports
 count as they do for a user. Floors (run in the same session, on the same files, so a
 busy machine slows both alike): interpreter start, walking + stat of every file, reading
@@ -29,10 +29,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT = HERE / "out"
-GENVAULT_CANDIDATES = [
-    REPO.parent / "shared" / "tools" / "genvault.py",
-    Path("/work/shared/tools/genvault.py"),
-]
+#: The deterministic vault generator (stdlib only).
+GENVAULT = HERE / "genvault.py"
 TODAY = "2026-11-23"
 PY = sys.executable
 STAT = "floor: walk + stat every file"
@@ -71,13 +69,6 @@ def median(samples: list[Sample]) -> Sample:
     )
 
 
-def genvault() -> Path:
-    for path in GENVAULT_CANDIDATES:
-        if path.is_file():
-            return path
-    raise SystemExit("genvault.py not found (expected in shared/tools/)")
-
-
 def make_vault(notes: int) -> Path:
     root = OUT / f"vault-{notes}"
     marker = root / ".crm-bench"
@@ -85,7 +76,7 @@ def make_vault(notes: int) -> Path:
         return root
     print(f"generating {notes} notes ...", file=sys.stderr)
     subprocess.run(
-        [PY, str(genvault()), "--notes", str(notes), "--force", str(root)],
+        [PY, str(GENVAULT), "--notes", str(notes), "--force", str(root)],
         check=True,
         stdout=subprocess.DEVNULL,
     )

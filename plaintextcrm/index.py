@@ -10,6 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import date
 
 from plaintextcrm import lookalike
@@ -298,21 +299,27 @@ def _contact(
     )
 
 
+def name_problems(contacts: Iterable[Contact]) -> tuple[Problem, ...]:
+    """Names two contacts claim, or that look alike: a function of the contacts' names
+    alone, so an update that changes no name keeps them."""
+    by_path = sorted(contacts, key=lambda c: c.path)  # the order their messages name them
+    return (*_duplicate_names(by_path), *_lookalike_names(by_path))
+
+
 def _problems(
     extra: Iterable[Problem],
     config: Config,
     contacts: list[Contact],
+    names: Iterable[Problem],
     note_problems: Iterable[Problem],
     today: date,
     near_misses: Iterable[Problem] = (),
 ) -> tuple[Problem, ...]:
-    """Every problem of the index, sorted: the walk's and the config's, names two
-    contacts claim or that look alike, each note's own, and a future `last_contact`."""
+    """Every problem of the index, sorted: the walk's and the config's, the names'
+    (`name_problems`), each note's own, and a future `last_contact`."""
     problems: list[Problem] = list(extra)
     problems.extend(config.problems)
-    by_path = sorted(contacts, key=lambda c: c.path)  # the order their messages name them
-    problems.extend(_duplicate_names(by_path))
-    problems.extend(_lookalike_names(by_path))
+    problems.extend(names)
     problems.extend(near_misses)
     problems.extend(note_problems)
     for contact in contacts:
@@ -358,30 +365,42 @@ def build_index(
     return Index(
         root=root,
         contacts=tuple(result),
-        problems=_problems(extra_problems, config, result, own, today, near),
+        problems=_problems(extra_problems, config, result, name_problems(result), own, today, near),
         notes=len(parsed),
         skipped_notes=tuple(n.path for n in parsed if n.skipped),
     )
 
 
+@dataclass(frozen=True)
+class Update:
+    """An index after `update_index`, with what the next update needs."""
+
+    index: Index
+    #: Each note's own problems, by path.
+    note_problems: dict[str, tuple[Problem, ...]]
+    #: `name_problems` of its contacts (unchanged by an update, so computed once).
+    names: tuple[Problem, ...]
+
+
 def update_index(
     old: Index,
     old_problems: dict[str, tuple[Problem, ...]],
+    old_names: tuple[Problem, ...] | None,
     gone: set[str],
     fresh: list[ParsedNote],
     config: Config,
     today: date,
     extra_problems: Iterable[Problem] = (),
-) -> tuple[Index, dict[str, tuple[Problem, ...]]] | None:
-    """`old` (built by `build_index` with `old_problems` as its notes' own problems)
-    after the notes at `gone` were deleted or changed and the notes `fresh` (their new
-    versions, and new notes) were read; None when the edit changes what a contact is
-    called (a new, deleted or renamed contact, a changed name or alias): then links may
-    resolve differently anywhere, and the caller builds the index from scratch.
+) -> Update | None:
+    """`old` (built by `build_index` with `old_problems` as its notes' own problems and
+    `old_names` its `name_problems`, None if not known yet) after the notes at `gone`
+    were deleted or changed and the notes `fresh` (their new versions, and new notes)
+    were read; None when the edit changes what a contact is called (a new, deleted or
+    renamed contact, a changed name or alias): then links may resolve differently
+    anywhere, and the caller builds the index from scratch.
 
     Only the contacts the old and new versions of these notes touch are built again;
-    every other contact is the old object, unchanged. The problems are gathered again
-    (cheap: names are checked only where they are not plain ASCII).
+    every other contact is the old object, unchanged, and so are the names' problems.
     """
     if not old.contacts:
         return None  # near misses depend on every note
@@ -424,11 +443,12 @@ def update_index(
     removed = gone - new_paths
     skipped = (set(old.skipped_notes) - gone) | {n.path for n in fresh if n.skipped}
     own = [p for v in problems.values() for p in v]
+    names = name_problems(old.contacts) if old_names is None else old_names
     index = Index(
         root=old.root,
         contacts=tuple(result),
-        problems=_problems(extra_problems, config, result, own, today),
+        problems=_problems(extra_problems, config, result, names, own, today),
         notes=old.notes - len(removed) + len(new_paths - gone),
         skipped_notes=tuple(sorted(skipped)),
     )
-    return index, problems
+    return Update(index, problems, names)

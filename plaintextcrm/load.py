@@ -41,6 +41,8 @@ class Built:
     day: date
     index: Index
     note_problems: dict[str, tuple[Problem, ...]]
+    #: The index's `index.name_problems`, once an update needed them.
+    names: tuple[Problem, ...] | None = None
 
 
 @dataclass
@@ -136,8 +138,10 @@ class Session:
             head = next(objects)
             config, facts, day = head
             problems = {path: tuple(Problem(*p) for p in ps) for path, ps in next(objects)}
+            stored = next(objects)
+            names = None if stored is None else tuple(Problem(*p) for p in stored)
             index = cache.decode_index(objects)
-            return Built(config, facts, date.fromordinal(day), index, problems)
+            return Built(config, facts, date.fromordinal(day), index, problems, names)
         except (TypeError, ValueError, IndexError, OverflowError, EOFError, StopIteration):
             return None
 
@@ -149,10 +153,10 @@ class Session:
             return
         head = (built.config, built.facts, built.day.toordinal())
         problems = tuple(
-            (path, tuple((p.path, p.line, p.level, p.message) for p in ps))
-            for path, ps in built.note_problems.items()
+            (path, tuple(map(cache.encode_problem, ps))) for path, ps in built.note_problems.items()
         )
-        objects = itertools.chain([head, problems], cache.encode_index(built.index))
+        names = None if built.names is None else tuple(map(cache.encode_problem, built.names))
+        objects = itertools.chain([head, problems, names], cache.encode_index(built.index))
         cache.write(state, cache.INDEX_FILE, self._stamp, objects)
 
     def _updated(self, previous: Built | None) -> Built | None:
@@ -173,14 +177,16 @@ class Session:
             return None  # vanished or unreadable since the walk: the full build says so
         notes = [note for _, note in parsed]
         result = update_index(
-            previous.index, previous.note_problems, set(gone), notes, self.config, self.today,
-            self._snap.problems,
+            previous.index, previous.note_problems, previous.names, set(gone), notes,
+            self.config, self.today, self._snap.problems,
         )  # fmt: skip
         if result is None:
             return None
         self.how = "updated"
-        index, problems = result
-        return Built(self._config_key(), self._snap.facts(), self.today, index, problems)
+        return Built(
+            self._config_key(), self._snap.facts(), self.today, result.index,
+            result.note_problems, result.names,
+        )  # fmt: skip
 
     def _build(self) -> Built:
         from plaintextcrm.index import build_index, note_problems  # unicodedata: not warm

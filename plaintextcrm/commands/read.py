@@ -63,15 +63,21 @@ def list_contacts(
     app: App, tag: str | None, circle: str | None, company: str | None, sort_key: str
 ) -> None:
     """Contacts, with circle, last contact, next reminder, first email and phone."""
-    from plaintextcrm.queries import filter_contacts, sort_rows
-    from plaintextcrm.reminders import next_reminder_by_contact
+    paint = app.palette.enabled
 
-    index = app.index()
-    contacts = filter_contacts(index.contacts, tag=tag, circle=circle, company=company)
-    upcoming = next_reminder_by_contact(index, app.today)
-    rows = [(c, upcoming.get(c.path)) for c in contacts]
-    tiers = [name for name, _ in app.config.circles]
-    app.show(app.out.contacts(sort_rows(rows, sort_key, app.today, tiers), app.today))
+    def render() -> str:  # only on a cache miss, as for `due`
+        from plaintextcrm.queries import filter_contacts, sort_rows
+        from plaintextcrm.reminders import next_reminder_by_contact
+
+        index = app.index()
+        contacts = filter_contacts(index.contacts, tag=tag, circle=circle, company=company)
+        upcoming = next_reminder_by_contact(index, app.today)
+        rows = [(c, upcoming.get(c.path)) for c in contacts]
+        tiers = [name for name, _ in app.config.circles]
+        return app.out.contacts(sort_rows(rows, sort_key, app.today, tiers), app.today)
+
+    key = ("list", tag, circle, company, sort_key, app.as_json, paint)
+    app.show(app.cached(key, render))
 
 
 @click.command(epilog=epilog("crm show anna rossi", "crm show bianchi --json", name=True))
