@@ -80,7 +80,13 @@ class _Resolver:
         self.by_name: dict[str, set[str]] = defaultdict(set)
         self.by_folded: dict[str, set[str]] = defaultdict(set)
         self._resolved: dict[str, str | None] = {}  # each distinct target resolved once
-        for path, stem, names in defs:
+        self._defs: Iterable[Definition] | None = defs
+
+    def _tables(self) -> None:
+        """Fill the tables on the first link resolved: an update whose notes link no one
+        never folds every contact's names."""
+        defs, self._defs = self._defs, None
+        for path, stem, names in defs or ():
             self.by_path[link_key(path[:-3])] = path
             self.by_stem[link_key(stem)].add(path)
             for name in names:
@@ -96,6 +102,8 @@ class _Resolver:
             return found
 
     def _resolve(self, target: str) -> str | None:
+        if self._defs is not None:
+            self._tables()
         key = link_key(target)
         if key in self.by_path:
             return self.by_path[key]
@@ -344,7 +352,7 @@ def build_index(
 ) -> Index:
     """Resolve links and gather interactions and follow-ups for every contact."""
     contact_notes = [n for n in parsed if defines(n) is not None]
-    resolver = _Resolver(d for n in contact_notes if (d := defines(n)) is not None)
+    resolver = _Resolver([d for n in contact_notes if (d := defines(n)) is not None])
     interactions: dict[str, list[Interaction]] = defaultdict(list)
     tasks: dict[str, list[Task]] = defaultdict(list)
     for note in parsed:
@@ -410,7 +418,7 @@ def update_index(
         was = contacts.get(path)
         if (was and contact_defines(was)) != new_defs.get(path):
             return None
-    resolver = _Resolver(map(contact_defines, old.contacts))
+    resolver = _Resolver(list(map(contact_defines, old.contacts)))
     added: defaultdict[str, tuple[list[Interaction], list[Task]]] = defaultdict(lambda: ([], []))
     for note in fresh:
         note_seen, note_todo = contributions(note, resolver)

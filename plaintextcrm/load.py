@@ -29,6 +29,10 @@ from plaintextcrm.vault import NoteFile, ensure_state_dir
 #: More changed notes than this share of the vault: build from the per-note cache instead
 #: of updating the stored index note by note.
 INCREMENTAL_SHARE = 0.1
+#: An index updated for at most this many changed notes (on the day it was stored) is not
+#: written back: the next run reads those few notes again (a millisecond each) rather
+#: than this one rewriting the whole `index.cache` for them; past it, it is stored.
+UNSTORED_CHANGES = 32
 
 
 @dataclass(frozen=True)
@@ -70,6 +74,7 @@ class Session:
     _stamp: bytes = b""
     _index: Index | None = None
     _read: dict[str, Any] = field(default_factory=dict, repr=False)
+    _worth_storing: bool = False
 
     def __post_init__(self) -> None:
         self._snap = self.snapshot or take(self.root, self.config)
@@ -119,7 +124,8 @@ class Session:
                     self.built = previous
                 else:
                     self.built = self._updated(previous) or self._build()
-                    self._store()
+                    if self.how == "built" or self._worth_storing:
+                        self._store()
             self._index = self.built.index
         return self._index
 
@@ -170,6 +176,8 @@ class Session:
         if previous.index.notes != len(previous.facts):
             return None  # a note was unreadable then: its count is not in the index
         gone, fresh = changed(previous.facts, self._snap)
+        changes = len(set(gone) | {f.rel for f in fresh})
+        self._worth_storing = changes > UNSTORED_CHANGES or previous.day != self.today
         if len(gone) + len(fresh) > max(50, INCREMENTAL_SHARE * len(self._snap.files)):
             return None
         parsed = self._parse(fresh)

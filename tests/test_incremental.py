@@ -19,6 +19,7 @@ from conftest import TODAY, write_vault
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
+from plaintextcrm import load
 from plaintextcrm.cli import cli
 from plaintextcrm.config import load_config
 from plaintextcrm.load import Session
@@ -137,8 +138,17 @@ def cold_outputs(root: Path) -> list[bytes]:
 
 
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(edit, min_size=1, max_size=6))
-def test_edits_give_the_same_index_and_outputs_as_a_cold_build(edits):
+@given(st.lists(edit, min_size=1, max_size=6), st.sampled_from([0, load.UNSTORED_CHANGES]))
+def test_edits_give_the_same_index_and_outputs_as_a_cold_build(edits, unstored):
+    # unstored 0: every updated index is written to `.crm/` and read back by the next run
+    saved, load.UNSTORED_CHANGES = load.UNSTORED_CHANGES, unstored
+    try:
+        check_edits(edits)
+    finally:
+        load.UNSTORED_CHANGES = saved
+
+
+def check_edits(edits: list[tuple[str, object, str | None]]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp) / "vault"
         root.mkdir()
