@@ -22,6 +22,7 @@ from urllib.parse import unquote
 import yaml
 
 from plaintextcrm import fields as keys
+from plaintextcrm import yamlfast
 from plaintextcrm.config import Config
 from plaintextcrm.dates import (
     MONTHS,
@@ -289,6 +290,9 @@ def _read_yaml(source: str, notes: _Notes) -> _Meta:
     meta = _Meta()
     if not source.strip():
         return meta
+    fast = yamlfast.read(source)  # the plain shape most notes have, without composing
+    if fast is not None:
+        return _Meta(*fast)
     try:
         root = yaml.compose(source, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
