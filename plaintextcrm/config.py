@@ -36,6 +36,18 @@ class SmtpConfig:
     sender: str | None = None
 
 
+@dataclass(frozen=True)
+class SyncConfig:
+    """`[sync]`: the vdirs `crm sync` keeps in step with the notes (each optional, as
+    written: relative to the vault or absolute, `~` allowed), and the command that syncs
+    them with a server, run before and after (docs/sync.md)."""
+
+    tasks: str | None = None
+    events: str | None = None
+    contacts: str | None = None
+    command: str | None = None
+
+
 DEFAULT_CONTACT_FOLDERS = ("People", "Contacts", "Persons")
 
 
@@ -60,6 +72,7 @@ class Config:
     default_region: str | None = None
     digest_days: int = 14
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     problems: tuple[Problem, ...] = ()
     #: From the vault's `.obsidian/` settings, not crm.toml: which names are daily notes.
     daily_notes: tuple[DailyNoteFormat, ...] = ()
@@ -98,6 +111,7 @@ _TOP = {
     "digest",
     "import",
     "fields",
+    "sync",
 }
 _SECTIONS = {
     "contacts": {"folders", "types", "default_cadence"},
@@ -105,6 +119,7 @@ _SECTIONS = {
     "smtp": {"host", "port", "starttls", "ssl", "user", "password_env", "from"},
     "digest": {"days"},
     "import": {"default_region"},
+    "sync": {"tasks", "events", "contacts", "command"},
 }
 
 
@@ -274,6 +289,10 @@ def parse_config(table: dict[str, Any]) -> Config:
         or not (0 <= digest_days <= 3660)
     ):
         raise _type_error("digest.days", "a number of days from 0 to 3660")
+    sync_t = sections["sync"]
+    sync = SyncConfig(
+        **{key: _opt_str(sync_t.get(key), f"sync.{key}") for key in _SECTIONS["sync"]}
+    )
     alarm = _opt_str(sections["ics"].get("alarm"), "ics.alarm")
     if alarm is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", alarm):
         raise _type_error("ics.alarm", 'a time of day such as "09:00"')
@@ -296,6 +315,7 @@ def parse_config(table: dict[str, Any]) -> Config:
         alarm=alarm,
         default_region=_opt_str(sections["import"].get("default_region"), "import.default_region"),
         smtp=smtp,
+        sync=sync,
         digest_days=digest_days,
         problems=tuple(problems),
     )
@@ -373,4 +393,10 @@ outer = "1y"
 
 # [import]
 # default_region = "IT"     # phone numbers without +country are read in this region
+
+# [sync]                    # `crm sync`: tasks and contacts on your phone (docs/sync.md)
+# tasks = "~/.local/share/vdirsyncer/crm-tasks"       # a vdir of VTODOs
+# events = "~/.local/share/vdirsyncer/crm-events"     # a vdir of VEVENTs
+# contacts = "~/.local/share/vdirsyncer/crm-contacts" # a vdir of vCards
+# command = "vdirsyncer sync"   # run before and after
 """
