@@ -46,6 +46,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "new": "plaintextcrm.commands.edit:new",
     "serve": "plaintextcrm.commands.live:serve",
     "snooze": "plaintextcrm.commands.edit:snooze",
+    "sync": "plaintextcrm.commands.sync:sync",
     "todo": "plaintextcrm.commands.edit:todo",
     "watch": "plaintextcrm.commands.live:watch",
 }
