@@ -310,8 +310,10 @@ class _Out:
         for merge in plan.merged:
             added = ", ".join(a.describe() for a in merge.additions)
             self.edits.append(NoteEdit(contact.path, f"add {added}", merge_edit(merge.additions)))
-            for kept in merge.kept:
-                self.say(name, f"{contact.name}: changed on the other side; kept the note's {kept}")
+        kept_values = [k for m in plan.merged for k in m.kept]
+        kept_values += [k for u in plan.unchanged for k in u.kept]
+        for kept in kept_values:
+            self.say(name, f"{contact.name}: changed on the other side; kept the note's {kept}")
         if old is not None:
             gone = removed_values(old, new, self.rules.region)
             if gone:
