@@ -20,39 +20,9 @@ from pathlib import Path
 import icalendar
 import pytest
 import vobject
+from sync_support import ANNA, BOB, SYNC_TOML, card_path, change_todo, note, settled, todos
 
 from plaintextcrm.sync import cycle, push, state
-
-SYNC_TOML = """\
-[sync]
-tasks = "vdir/tasks"
-events = "vdir/events"
-contacts = "vdir/contacts"
-"""
-
-ANNA = """\
----
-birthday: 1990-03-14
-circle: close
-email: anna@example.org
-phone: "+39 333 1234567"
----
-# Anna Rossi
-
-## Log
-- 2026-10-02 coffee; she is moving to Turin
-- [ ] send the abstract 📅 2026-11-26
-- [ ] 2026-12-01 call about the move
-- [ ] book the venue [due:: 2026-12-10]
-"""
-
-BOB = """\
----
-cadence: 1m
----
-## Log
-- 2026-11-01 lunch
-"""
 
 DAY = dt.date(2026, 11, 23)
 NEXT_DAY = dt.date(2026, 11, 24)
@@ -66,57 +36,6 @@ def synced(vault, crm):
     result = crm(root, "sync")
     assert result.exit_code == 0, result.output
     return root
-
-
-def settled(root: Path) -> None:
-    """Notes written a while ago, as in a vault in use: the cache keeps a note it read
-    within the last instant as "too fresh" and reads it again next time, which would
-    rewrite `.crm/parsed.cache` on the second run for a reason that is not the sync's."""
-    for path in root.rglob("*.md"):
-        os.utime(path, ns=(1_700_000_000_000_000_000, 1_700_000_000_000_000_000))
-
-
-def note(root: Path, name: str) -> str:
-    return (root / "People" / f"{name}.md").read_text(encoding="utf-8")
-
-
-def todos(root: Path) -> dict[str, Path]:
-    """The tasks vdir by SUMMARY, read with icalendar."""
-    found = {}
-    for path in sorted((root / "vdir" / "tasks").glob("*.ics")):
-        todo = icalendar.Calendar.from_ical(path.read_bytes()).walk("VTODO")[0]
-        found[str(todo["SUMMARY"])] = path
-    return found
-
-
-def change_todo(
-    path: Path,
-    *,
-    done: dt.datetime | None = None,
-    due: dt.date | None = None,
-    summary: str | None = None,
-) -> None:
-    """What a phone does to a reminder, as the server hands it back to vdirsyncer."""
-    calendar = icalendar.Calendar.from_ical(path.read_bytes())
-    todo = calendar.walk("VTODO")[0]
-    if done is not None:
-        todo["STATUS"] = "COMPLETED"
-        todo.add("COMPLETED", done)
-        todo.add("PERCENT-COMPLETE", 100)
-    if due is not None:
-        del todo["DUE"]
-        todo.add("DUE", due)
-    if summary is not None:
-        todo["SUMMARY"] = summary
-    todo["DTSTAMP"] = icalendar.vDatetime(dt.datetime(2026, 11, 24, 9, tzinfo=dt.UTC))
-    path.write_bytes(calendar.to_ical())
-
-
-def card_path(root: Path, name: str) -> Path:
-    for path in (root / "vdir" / "contacts").glob("*.vcf"):
-        if vobject.readOne(path.read_text(encoding="utf-8")).fn.value == name:
-            return path
-    raise AssertionError(f"no card for {name}")
 
 
 def snapshot(root: Path, skip_cache: bool = False) -> dict[str, tuple[bytes, int]]:
@@ -283,6 +202,22 @@ def test_a_card_changed_there_adds_what_the_note_lacks_and_keeps_the_rest(synced
     pushed = vobject.readOne(path.read_text(encoding="utf-8"))
     assert sorted(t.value for t in pushed.tel_list) == ["+39 06 5550100", "+39 333 1234567"]
     assert pushed.bday.value == "1990-03-14"  # the note wins on the phone too
+
+
+def test_a_card_change_the_note_contradicts_is_said_and_put_back(synced, crm):
+    path = card_path(synced, "Anna Rossi")
+    original = path.read_bytes()
+    card = vobject.readOne(path.read_text(encoding="utf-8"))
+    card.bday.value = "1990-03-15"
+    path.write_text(card.serialize(), encoding="utf-8")
+    before = note(synced, "Anna Rossi")
+    result = crm(synced, "sync")
+    assert note(synced, "Anna Rossi") == before
+    assert reports(result.output) == [
+        f"contacts/{path.name}: Anna Rossi: changed on the other side; kept the note's "
+        "birthday '1990-03-14' (import: '1990-03-15')"
+    ]
+    assert path.read_bytes() == original
 
 
 # --- conflicts: the note wins ---------------------------------------------------------------
@@ -499,6 +434,17 @@ def test_configuration_errors_are_one_line(vault, crm, toml, message):
     assert result.exit_code == 1
     assert message in result.output
     assert not (root / "v").exists()
+
+
+def test_the_sync_section_is_read_and_an_unknown_key_is_a_warning():
+    from plaintextcrm.config import SyncConfig, parse_config
+
+    config = parse_config(
+        {"sync": {"tasks": "t", "contacts": "~/c", "command": "x y", "evnts": "e"}}
+    )
+    assert config.sync == SyncConfig(tasks="t", contacts="~/c", command="x y")
+    assert [p.message for p in config.problems] == ["unknown config key `sync.evnts`"]
+    assert parse_config({}).sync == SyncConfig()
 
 
 def test_the_command_runs_before_and_after(vault, crm, tmp_path):
