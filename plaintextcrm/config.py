@@ -397,6 +397,6 @@ outer = "1y"
 # [sync]                    # `crm sync`: tasks and contacts on your phone (docs/sync.md)
 # tasks = "~/.local/share/vdirsyncer/crm-tasks"       # a vdir of VTODOs
 # events = "~/.local/share/vdirsyncer/crm-events"     # a vdir of VEVENTs
-# contacts = "~/.local/share/vdirsyncer/crm-contacts" # a vdir of vCards
+# contacts = "~/.local/share/vdirsyncer/crm-contacts" # a vdir of contact cards
 # command = "vdirsyncer sync"   # run before and after
 """
