@@ -181,6 +181,21 @@ def test_a_reconnect_moved_later_there_snoozes_it(synced, crm):
     assert note(synced, "Bob") == BOB.replace("cadence: 1m\n", "cadence: 1m\nsnooze: 2026-12-15\n")
 
 
+@pytest.mark.parametrize(
+    ("moved", "said"),
+    [
+        (dt.date(2026, 11, 20), "reconnect moved to 2026-11-20 on the other side; not applied"),
+        (dt.date(2026, 11, 28), "reconnect moved earlier, to 2026-11-28, on the other side"),
+    ],
+)
+def test_a_reconnect_moved_earlier_there_is_said(synced, crm, moved, said):
+    change_todo(todos(synced)["Reconnect with Bob"], due=moved)
+    result = crm(synced, "sync")
+    assert note(synced, "Bob") == BOB
+    (line,) = reports(result.output)
+    assert said in line
+
+
 def test_a_card_changed_there_adds_what_the_note_lacks_and_keeps_the_rest(synced, crm):
     path = card_path(synced, "Anna Rossi")
     card = vobject.readOne(path.read_text(encoding="utf-8"))
@@ -474,7 +489,30 @@ def test_a_failing_command_stops_the_sync_before_anything_is_written(vault, crm)
     result = crm(root, "sync")
     assert result.exit_code == 1
     assert "failed (exit 3)" in result.output
-    assert not (root / "vdir").exists()
+    assert [p for p in (root / "vdir").rglob("*") if p.is_file()] == []  # folders made, no item
+    assert not (root / ".crm" / "sync.json").exists()
+    assert note(root, "Bob") == BOB
+
+
+def test_a_note_that_cannot_be_written_keeps_the_change_for_the_next_sync(synced, crm):
+    found = todos(synced)
+    ticked = found["Anna Rossi: send the abstract"]
+    change_todo(ticked, done=dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC))
+    change_todo(found["Reconnect with Bob"], done=dt.datetime(2026, 11, 22, 9, tzinfo=dt.UTC))
+    phone = ticked.read_bytes()
+    anna = synced / "People" / "Anna Rossi.md"
+    anna.chmod(0o444)
+    result = crm(synced, "sync")
+    assert result.exit_code == 1
+    assert "crm: error: People/Anna Rossi.md: tick 'send the abstract'" in result.output
+    assert "permission denied" in result.output
+    assert note(synced, "Bob").endswith("- 2026-11-22 reconnected\n")  # the rest went on
+    assert ticked.read_bytes() == phone  # the phone's tick is kept for the next sync
+    anna.chmod(0o644)
+    result = crm(synced, "sync")
+    assert result.exit_code == 0, result.output
+    assert "- [x] send the abstract 📅 2026-11-26 ✅ 2026-11-23" in note(synced, "Anna Rossi")
+    assert not ticked.exists()
 
 
 def test_one_sync_at_a_time(synced, crm):

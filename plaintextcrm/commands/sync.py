@@ -30,12 +30,22 @@ def sync(app: App, dry_run: bool, import_new: bool) -> None:
     """Pull changes made on the phone's side, apply them to the notes, push the notes."""
     from plaintextcrm.commands.edit import _vault_task_style
     from plaintextcrm.commands.importexport import _safe_filename, _taken_paths
-    from plaintextcrm.sync.cycle import Options, configured_vdirs, run_command, sync_lock
+    from plaintextcrm.sync.cycle import (
+        Options,
+        command_argv,
+        configured_vdirs,
+        make_folders,
+        run_command,
+        sync_lock,
+    )
     from plaintextcrm.sync.cycle import sync as run_sync
     from plaintextcrm.vault import ensure_state_dir
 
     root, config = app.root, app.config
-    configured_vdirs(root, config)  # a config error stops before the command runs
+    vdirs = configured_vdirs(root, config)  # a config error stops before anything runs
+    command = command_argv(config.sync.command)
+    if dry_run:
+        command = []  # a dry run runs nothing
     try:
         state_dir = ensure_state_dir(root)
     except OSError as exc:
@@ -51,15 +61,16 @@ def sync(app: App, dry_run: bool, import_new: bool) -> None:
         filename=_safe_filename(),
         taken=lambda folder: _taken_paths(root, folder),
     )
-    command = config.sync.command
     with sync_lock(state_dir):
-        if command and not dry_run:
+        if not dry_run:
+            make_folders(vdirs)
+        if command:
             run_command(command, root)
         outcome = run_sync(root, config, app.today, options, state_dir)
         app.warn(outcome.health)
         _print(outcome, dry_run)
-        if command and not dry_run and not outcome.failures:
-            run_command(command, root)
+        if command:
+            run_command(command, root)  # also after a note that could not be written
     if outcome.failures:
         sys.exit(1)
 

@@ -56,9 +56,13 @@ class NoteEdit:
     path: str
     says: str
     edit: Callable[[bytes], bytes]
-    #: A file of the other side that this import makes crm's own: deleted once the
-    #: note has the item, which push then writes under crm's own name.
-    replaces: str | None = None
+    #: The vdir file whose change this is: if the note cannot be written, push leaves
+    #: that file as the other side made it, so the next sync tries again.
+    vdir: str
+    source: str
+    #: The file is an item made on the other side that this import makes crm's own: it
+    #: is deleted once the note has the item, which push writes under crm's own name.
+    imported: bool = False
 
 
 @dataclass(frozen=True)
@@ -126,6 +130,16 @@ class _Out:
     def say(self, name: str, text: str) -> None:
         self.reports.append(f"{self.vdir.shown(name)}: {text}")
 
+    def edit(
+        self,
+        name: str,
+        path: str,
+        says: str,
+        edit: Callable[[bytes], bytes],
+        imported: bool = False,
+    ) -> None:
+        self.edits.append(NoteEdit(path, says, edit, self.vdir.kind, name, imported))
+
     def _who(self, base: Entry) -> str:
         contact = self.by_path.get(base.contact)
         return contact.name if contact else base.contact
@@ -164,12 +178,11 @@ class _Out:
                 )
                 return
             day = todo.completed or self.rules.today
-            self.edits.append(
-                NoteEdit(
-                    current.task.path,
-                    f"tick {current.task.text!r} (completed on the other side on {day})",
-                    partial(complete_task, task=current.task, today=day, stamp=self.rules.stamp),
-                )
+            self.edit(
+                name,
+                current.task.path,
+                f"tick {current.task.text!r} (completed on the other side on {day})",
+                partial(complete_task, task=current.task, today=day, stamp=self.rules.stamp),
             )
             return
         if todo.cancelled:
@@ -181,7 +194,7 @@ class _Out:
             return
         if todo.due != base.due:
             self._followup_moved(changed, todo, label)
-        if todo.summary and todo.summary != base.summary:
+        if todo.summary and todo.summary != " ".join(base.summary.split()):
             self.say(
                 name,
                 f"{label} was renamed {todo.summary!r} on the other side; not"
@@ -220,12 +233,11 @@ class _Out:
             )
         else:
             task = current.task
-            self.edits.append(
-                NoteEdit(
-                    task.path,
-                    f"move {task.text!r} from {task.due} to {todo.due}",
-                    partial(move_task_due, task=task, due=todo.due),
-                )
+            self.edit(
+                name,
+                task.path,
+                f"move {task.text!r} from {task.due} to {todo.due}",
+                partial(move_task_due, task=task, due=todo.due),
             )
 
     def _done_in_note(self, base: Entry) -> bool:
@@ -254,12 +266,11 @@ class _Out:
                     f"{day}; the notes already have contact that day",
                 )
                 return
-            self.edits.append(
-                NoteEdit(
-                    contact.path,
-                    f"log {day} {RECONNECTED} (reconnect completed on the other side)",
-                    partial(add_log_line, when=day, text=RECONNECTED),
-                )
+            self.edit(
+                name,
+                contact.path,
+                f"log {day} {RECONNECTED} (reconnect completed on the other side)",
+                partial(add_log_line, when=day, text=RECONNECTED),
             )
             return
         if todo.due is None or todo.due == base.due or todo.due == current.due:
@@ -270,6 +281,12 @@ class _Out:
                 f"{contact.name}: reconnect moved to {todo.due} on the other side, "
                 "but the notes changed it since the last sync; the notes win",
             )
+        elif todo.due <= self.rules.today:
+            self.say(
+                name,
+                f"{contact.name}: reconnect moved to {todo.due} on the other side; not "
+                "applied: only a later day can snooze it",
+            )
         elif current.due is not None and todo.due < current.due:
             self.say(
                 name,
@@ -277,12 +294,11 @@ class _Out:
                 "other side; not applied: a reconnect is due from the last contact",
             )
         else:
-            self.edits.append(
-                NoteEdit(
-                    contact.path,
-                    f"snooze until {todo.due} (reconnect moved on the other side)",
-                    partial(set_snooze, until=todo.due),
-                )
+            self.edit(
+                name,
+                contact.path,
+                f"snooze until {todo.due} (reconnect moved on the other side)",
+                partial(set_snooze, until=todo.due),
             )
 
     # -- contacts ----------------------------------------------------------------------
@@ -309,7 +325,7 @@ class _Out:
         plan = plan_import(alone, [delta], self.rules.region, on_conflict="skip")
         for merge in plan.merged:
             added = ", ".join(a.describe() for a in merge.additions)
-            self.edits.append(NoteEdit(contact.path, f"add {added}", merge_edit(merge.additions)))
+            self.edit(name, contact.path, f"add {added}", merge_edit(merge.additions))
         kept_values = [k for m in plan.merged for k in m.kept]
         kept_values += [k for u in plan.unchanged for k in u.kept]
         for kept in kept_values:
@@ -369,13 +385,12 @@ class _Out:
             )
             return
         due = todo.due
-        self.edits.append(
-            NoteEdit(
-                contact.path,
-                f"add the task {words.strip()!r}" + (f" due {due}" if due else ""),
-                partial(_add_task_once, text=words.strip(), due=due, style=self.rules.style),
-                replaces=name,
-            )
+        self.edit(
+            name,
+            contact.path,
+            f"add the task {words.strip()!r}" + (f" due {due}" if due else ""),
+            partial(_add_task_once, text=words.strip(), due=due, style=self.rules.style),
+            imported=True,
         )
 
     def deleted(self, deleted: Deleted) -> None:

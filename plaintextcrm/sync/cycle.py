@@ -57,20 +57,32 @@ def configured_vdirs(root: Path, config: Config) -> list[Vdir]:
     return vdirs
 
 
-def run_command(command: str, root: Path) -> None:
-    """Run `[sync] command` (split like a shell line, never through a shell) in the vault."""
+def make_folders(vdirs: list[Vdir]) -> None:
+    """Create the vdir folders, so vdirsyncer (run before the first push) finds them."""
+    for vdir in vdirs:
+        try:
+            vdir.folder.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CrmError(f"cannot make the vdir {vdir.folder}: {exc.strerror}") from None
+
+
+def command_argv(command: str | None) -> list[str]:
+    """`[sync] command` split like a shell line (no shell ever runs it); [] for none."""
     try:
-        argv = shlex.split(command)
+        return shlex.split(command or "")
     except ValueError as exc:
         raise CrmError(f"crm.toml: [sync] command: {exc}") from None
-    if not argv:
-        return
+
+
+def run_command(argv: list[str], root: Path) -> None:
+    """Run the command in the vault; a failure is one line (exit 1)."""
+    shown = shlex.join(argv)
     try:
         done = subprocess.run(argv, cwd=root, check=False)
     except OSError as exc:
-        raise CrmError(f"cannot run `{command}`: {exc.strerror}") from None
+        raise CrmError(f"cannot run `{shown}`: {exc.strerror}") from None
     if done.returncode != 0:
-        raise CrmError(f"`{command}` failed (exit {done.returncode})")
+        raise CrmError(f"`{shown}` failed (exit {done.returncode})")
 
 
 @contextlib.contextmanager
@@ -173,7 +185,7 @@ def sync(root: Path, config: Config, today: date, options: Options, state_dir: P
             pushed=tuple((p.vdir.kind, len(p.writes), len(p.deletes)) for p in pushes),
             health=index.health(),
         )
-    notes, failures, replaced = _write_notes(root, edits)
+    notes, failures, replaced, held = _write_notes(root, edits)
     if imported is not None:
         import_failures = _import_cards(root, config, imported)
         failures += import_failures
@@ -184,8 +196,10 @@ def sync(root: Path, config: Config, today: date, options: Options, state_dir: P
     pushed: list[tuple[str, int, int]] = []
     new_states: dict[str, VdirState] = {}
     for one in vdirs:
-        gone = one.ours | {name for kind, name in replaced if kind == one.vdir.kind}
-        result = run_push(_push(one, states, index, today, config, gone))
+        kind = one.vdir.kind
+        gone = one.ours | {name for k, name in replaced if k == kind}
+        hold = frozenset(name for k, name in held if k == kind)
+        result = run_push(_push(one, states, index, today, config, gone, hold))
         pushed.append((one.vdir.kind, result.written, result.deleted))
         failures += result.failures
         new_states[one.vdir.kind] = result.state
@@ -207,22 +221,25 @@ def _push(
     today: date,
     config: Config,
     remove: frozenset[str],
+    hold: frozenset[str] = frozenset(),
 ) -> Push:
     entries = entries_for(states, one.vdir.kind, one.vdir.folder)
     rendered = render(one.vdir, index, today, config)
-    return plan_push(one.vdir, one.listing, entries, rendered, remove)
+    return plan_push(one.vdir, one.listing, entries, rendered, remove, hold)
 
 
 def _write_notes(
     root: Path, edits: list[NoteEdit]
-) -> tuple[list[tuple[str, bytes, bytes]], list[str], set[tuple[str, str]]]:
+) -> tuple[list[tuple[str, bytes, bytes]], list[str], set[tuple[str, str]], set[tuple[str, str]]]:
     """Each edit through the one writer; one that cannot be made is said and the rest go
-    on. The files of the other side that a successful import replaces, by (kind, name)."""
+    on. Also, by (vdir kind, file name): the files of the other side that an import made
+    crm's own (to delete), and those whose change could not be written (to leave alone)."""
     from plaintextcrm.writefile import write_note
 
     changed: list[tuple[str, bytes, bytes]] = []
     failures: list[str] = []
     replaced: set[tuple[str, str]] = set()
+    held: set[tuple[str, str]] = set()
     for edit in edits:
         seen: dict[str, bytes] = {}
 
@@ -235,12 +252,13 @@ def _write_notes(
             result = write_note(root / edit.path, recording, vault=root)
         except CrmError as exc:
             failures.append(f"{edit.path}: {edit.says}: {exc.message}")
+            held.add((edit.vdir, edit.source))
             continue
         if result.changed:
             changed.append((edit.path, seen["old"], seen["new"]))
-        if edit.replaces:
-            replaced.add(("tasks", edit.replaces))
-    return changed, failures, replaced
+        if edit.imported:
+            replaced.add((edit.vdir, edit.source))
+    return changed, failures, replaced - held, held
 
 
 def _plan_cards(

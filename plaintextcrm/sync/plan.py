@@ -132,16 +132,17 @@ def plan_push(
     before: dict[str, Entry],
     rendered: dict[str, Item],
     remove: frozenset[str] = frozenset(),
+    hold: frozenset[str] = frozenset(),
 ) -> Push:
     """Write every item whose file does not already say it (a file that differs only by
     its stamp is kept), delete crm's files the notes no longer have, and those in
-    `remove` (items of the other side that an import made crm's own)."""
+    `remove` (items of the other side that an import made crm's own). Files in `hold`
+    (a change the notes could not take this time) and unreadable ones are left as they
+    are, with their old entries, so the next sync sees them as changed again."""
     writes: list[tuple[str, bytes, bytes | None]] = []
-    entries: dict[str, Entry] = {}
+    entries = {n: before[n] for n in hold | listing.unreadable.keys() if n in before}
     for name, item in sorted(rendered.items()):
-        if name in listing.unreadable:
-            if name in before:
-                entries[name] = before[name]
+        if name in hold or name in listing.unreadable:
             continue
         current = listing.items.get(name)
         if current is not None and same_item(current, item.data):
@@ -151,7 +152,7 @@ def plan_push(
             entries[name] = Entry.of(item, item.data)
     deletes = [
         (name, listing.items[name])
-        for name in sorted((before.keys() | remove) - rendered.keys())
+        for name in sorted((before.keys() | remove) - rendered.keys() - hold)
         if name in listing.items
     ]
     return Push(vdir, tuple(writes), tuple(deletes), entries, before)
