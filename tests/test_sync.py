@@ -24,7 +24,6 @@ from sync_support import ANNA, BOB, SYNC_TOML, card_path, change_todo, note, set
 
 from plaintextcrm.sync import cycle, push, state
 
-DAY = dt.date(2026, 11, 23)
 NEXT_DAY = dt.date(2026, 11, 24)
 
 

@@ -26,6 +26,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+from sync_support import ANNA, BOB
 
 
 def _tool(name: str) -> str | None:
@@ -41,28 +42,6 @@ HAS_RADICALE = importlib.util.find_spec("radicale") is not None
 HAS_CALDAV = importlib.util.find_spec("caldav") is not None
 
 USER, PASSWORD = "phone", "secret"
-TODAY = dt.date(2026, 11, 23)
-
-ANNA = """\
----
-birthday: 1990-03-14
-circle: close
-email: anna@example.org
-phone: "+39 333 1234567"
----
-## Log
-- 2026-10-02 coffee; she is moving to Turin
-- [ ] send the abstract 📅 2026-11-26
-- [ ] 2026-12-01 call about the move
-"""
-
-BOB = """\
----
-cadence: 1m
----
-## Log
-- 2026-11-01 lunch
-"""
 
 
 def _free_port() -> int:
@@ -110,8 +89,20 @@ class Radicale:
             )
         _wait_for_port(self.port, self.proc, self.log)
         self.base = f"http://127.0.0.1:{self.port}/{USER}/"
+        self._phone = None
+
+    @property
+    def phone(self):
+        """The phone: a CalDAV client of the `caldav` library, one for the test."""
+        if self._phone is None:
+            import caldav
+
+            self._phone = caldav.DAVClient(url=self.base, username=USER, password=PASSWORD)
+        return self._phone
 
     def stop(self) -> None:
+        if self._phone is not None:
+            self._phone.close()  # and its connection-watching threads with it
         if self.proc.poll() is None:
             self.proc.terminate()
             try:
@@ -141,15 +132,9 @@ def radicale(tmp_path):
     server.stop()
 
 
-def _phone(server: Radicale):
-    import caldav
-
-    return caldav.DAVClient(url=server.base, username=USER, password=PASSWORD)
-
-
 def _make_collections(server: Radicale) -> None:
     """A task list, a calendar and an address book, as a phone's account would have."""
-    principal = _phone(server).principal()
+    principal = server.phone.principal()
     principal.make_calendar(
         name="crm tasks", cal_id="tasks", supported_calendar_component_set=["VTODO"]
     )
@@ -222,7 +207,7 @@ def linked(radicale, vault, tmp_path, monkeypatch):
 
 
 def _todos(server: Radicale) -> dict[str, object]:
-    calendar = _phone(server).calendar(url=server.base + "tasks/")
+    calendar = server.phone.calendar(url=server.base + "tasks/")
     return {str(t.icalendar_component["SUMMARY"]): t for t in calendar.todos()}
 
 
@@ -264,6 +249,7 @@ def test_a_task_ticked_on_the_phone_is_ticked_in_the_note(linked, crm):
     assert set(todos) == {
         "Anna Rossi: send the abstract",
         "Anna Rossi: call about the move",
+        "Anna Rossi: book the venue",
         "Reconnect with Anna Rossi",
         "Reconnect with Bob",
     }
@@ -369,6 +355,7 @@ def test_todoman_lists_the_follow_ups_and_ticks_one(local, tmp_path, crm):
     assert set(by_summary) == {
         "Anna Rossi: send the abstract",
         "Anna Rossi: call about the move",
+        "Anna Rossi: book the venue",
         "Reconnect with Anna Rossi",
         "Reconnect with Bob",
     }
