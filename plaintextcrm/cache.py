@@ -61,7 +61,7 @@ from plaintextcrm.model import (
 from plaintextcrm.readfile import read_regular
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
-FORMAT = 13
+FORMAT = 14
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"

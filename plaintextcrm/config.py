@@ -52,6 +52,16 @@ DEFAULT_CONTACT_FOLDERS = ("People", "Contacts", "Persons")
 
 
 @dataclass(frozen=True)
+class TerminalConfig:
+    """`[terminal]`: how the commands talk to a person at a terminal."""
+
+    #: Long output goes through $PAGER (less) on a terminal.
+    pager: bool = True
+    #: The "N notes have problems; run `crm check`" line (at most once a day).
+    problems: bool = True
+
+
+@dataclass(frozen=True)
 class Config:
     contact_folders: tuple[str, ...] = DEFAULT_CONTACT_FOLDERS
     #: Words a type-like key may hold for a person, besides the built-in ones (casefolded).
@@ -73,6 +83,7 @@ class Config:
     digest_days: int = 14
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
     sync: SyncConfig = field(default_factory=SyncConfig)
+    terminal: TerminalConfig = field(default_factory=TerminalConfig)
     problems: tuple[Problem, ...] = ()
     #: From the vault's `.obsidian/` settings, not crm.toml: which names are daily notes.
     daily_notes: tuple[DailyNoteFormat, ...] = ()
@@ -112,6 +123,7 @@ _TOP = {
     "import",
     "fields",
     "sync",
+    "terminal",
 }
 _SECTIONS = {
     "contacts": {"folders", "types", "default_cadence"},
@@ -120,6 +132,7 @@ _SECTIONS = {
     "digest": {"days"},
     "import": {"default_region"},
     "sync": {"tasks", "events", "contacts", "command"},
+    "terminal": {"pager", "problems"},
 }
 
 
@@ -293,6 +306,13 @@ def parse_config(table: dict[str, Any]) -> Config:
     sync = SyncConfig(
         **{key: _opt_str(sync_t.get(key), f"sync.{key}") for key in _SECTIONS["sync"]}
     )
+    terminal_t = sections["terminal"]
+    for flag in ("pager", "problems"):
+        if not isinstance(terminal_t.get(flag, True), bool):
+            raise _type_error(f"terminal.{flag}", "true or false")
+    terminal = TerminalConfig(
+        pager=terminal_t.get("pager", True), problems=terminal_t.get("problems", True)
+    )
     alarm = _opt_str(sections["ics"].get("alarm"), "ics.alarm")
     if alarm is not None and not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", alarm):
         raise _type_error("ics.alarm", 'a time of day such as "09:00"')
@@ -317,6 +337,7 @@ def parse_config(table: dict[str, Any]) -> Config:
         smtp=smtp,
         sync=sync,
         digest_days=digest_days,
+        terminal=terminal,
         problems=tuple(problems),
     )
 
@@ -399,4 +420,8 @@ outer = "1y"
 # events = "~/.local/share/vdirsyncer/crm-events"     # a vdir of VEVENTs
 # contacts = "~/.local/share/vdirsyncer/crm-contacts" # a vdir of contact cards
 # command = "vdirsyncer sync"   # run before and after
+
+# [terminal]
+# pager = true              # long output through $PAGER (less) on a terminal
+# problems = true           # "N notes have problems" once a day; false: only `crm check`
 """

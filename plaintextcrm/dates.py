@@ -41,10 +41,17 @@ MONTHS = {
     )
     for name in names
 }  # fmt: skip
-WEEKDAYS = frozenset(
-    {"monday", "mon", "tuesday", "tue", "tues", "wednesday", "wed", "thursday", "thu",
-     "thur", "thurs", "friday", "fri", "saturday", "sat", "sunday", "sun"}
-)  # fmt: skip
+#: Weekday names → `date.weekday()` numbers, Monday 0.
+WEEKDAY_NUMBERS = {
+    name: number
+    for number, names in enumerate(
+        [("monday", "mon"), ("tuesday", "tue", "tues"), ("wednesday", "wed"),
+         ("thursday", "thu", "thur", "thurs"), ("friday", "fri"), ("saturday", "sat"),
+         ("sunday", "sun")]
+    )
+    for name in names
+}  # fmt: skip
+WEEKDAYS = frozenset(WEEKDAY_NUMBERS)
 YEARLY_FORMS = "YYYY-MM-DD, --MM-DD or MM-DD"
 CADENCE_FORMS = (
     "a number of days, Nd/Nw/Nm/Ny, 'N weeks', weekly, monthly, quarterly, yearly or never"
@@ -177,33 +184,34 @@ def add_months(start: date, months: int) -> date:
     return date(year, month, day)
 
 
-def add_cadence(start: date, cadence: Cadence) -> date:
-    """`start` plus one cadence; never overflows for the cadences `parse_cadence` accepts."""
+def add_cadence(start: date, cadence: Cadence, *, back: bool = False) -> date:
+    """`start` plus (or, `back`, minus) one cadence; months clamp to the month's end.
+
+    Never overflows for the cadences `parse_cadence` accepts: past the calendar's ends the
+    result is `date.max` (or `date.min`), a day no reminder ever reaches.
+    """
+    sign = -1 if back else 1
     try:
         if cadence.unit == "months":
-            return add_months(start, cadence.amount)
-        return start + timedelta(days=cadence.amount)
+            return add_months(start, sign * cadence.amount)
+        return start + timedelta(days=sign * cadence.amount)
     except (OverflowError, ValueError):
-        return date.max
+        return date.min if back else date.max
 
 
-def parse_when(text: str, today: date) -> date:
-    """`WHEN` of the writing commands: an ISO date or a duration from today (3d, 2w, 1m, 1y)."""
+def parse_duration(text: str) -> Cadence | None:
+    """A length of time as `WHEN` writes it (`3d`, `2w`, `1m`, `1y`, `2 weeks`): the same
+    units as cadences, no sign, zero allowed (`0d` is today). None when `text` is not a
+    duration; DateValueError when it is one longer than 100 years."""
     raw = text.strip()
-    if _ISO.fullmatch(raw):
-        return parse_iso(raw)
-    low = raw.lower()
-    if low == "today":
-        return today
-    if low == "tomorrow":
-        return today + timedelta(days=1)
-    m = _CADENCE.fullmatch(low)
-    if not m or int(m[1]) < 0:
-        raise DateValueError(
-            f"invalid date or duration {raw!r}: "
-            "expected YYYY-MM-DD or a duration such as 3d, 2w, 1m, 1y"
-        )
-    cadence = parse_cadence(f"{m[1]}{m[2][0]}")
-    if cadence is None:
-        return today
-    return add_cadence(today, cadence)
+    m = _CADENCE.fullmatch(raw.lower())
+    if not m or m[1].startswith("-"):
+        return None
+    if int(m[1]) == 0:
+        return Cadence(0, "days", raw)
+    try:
+        cadence = parse_cadence(f"{m[1]}{m[2][0]}")
+    except DateValueError:  # the one way a positive amount fails
+        raise DateValueError(f"invalid duration {raw!r}: longer than 100 years") from None
+    assert cadence is not None  # a positive amount is never `never`
+    return Cadence(cadence.amount, cadence.unit, raw)

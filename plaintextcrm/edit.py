@@ -32,6 +32,13 @@ from plaintextcrm.errors import CrmError
 from plaintextcrm.fields import normalise
 from plaintextcrm.model import Task
 from plaintextcrm.parse import DUE_KEYS, read_task
+from plaintextcrm.recurrence import (
+    NoNextOccurrence,
+    Occurrence,
+    TasksSettings,
+    next_occurrence,
+    parse_rule,
+)
 from plaintextcrm.syntax import (
     BLOCK_ID,
     DATAVIEW_DUE,
@@ -41,6 +48,7 @@ from plaintextcrm.syntax import (
     NEEDS_SEPARATOR,
     TASKS_DUE,
     TASKS_SCHEDULED,
+    TasksField,
     body_start,
     due_in_task,
     front_matter_kind,
@@ -50,6 +58,7 @@ from plaintextcrm.syntax import (
     list_item,
     scan_fences,
     task_box,
+    tasks_tail,
     unclosed_fence,
 )
 
@@ -703,7 +712,38 @@ def add_task_line(data: bytes, text: str, due: date | None, *, style: TaskStyle 
     return lines.to_bytes()
 
 
-def mark_task_done(data: bytes, task: Task, *, today: date, stamp: bool | None = None) -> bytes:
+@dataclass(frozen=True)
+class Finished:
+    """What completing a task wrote: the note's new bytes, the completed task's line and
+    the next occurrence's line (1-based, in the new bytes; None when there is none), and a
+    warning for the user when the task has a `🔁` rule that gives no next occurrence."""
+
+    data: bytes
+    line: int | None = None
+    next_line: int | None = None
+    warning: str | None = None
+
+
+def mark_task_done(
+    data: bytes,
+    task: Task,
+    *,
+    today: date,
+    stamp: bool | None = None,
+    tasks: TasksSettings = TasksSettings(),  # noqa: B008 - frozen, shared safely
+) -> bytes:
+    """Tick the open task `task`; the new bytes of `tick_task`, which says more."""
+    return tick_task(data, task, today=today, stamp=stamp, tasks=tasks).data
+
+
+def tick_task(
+    data: bytes,
+    task: Task,
+    *,
+    today: date,
+    stamp: bool | None = None,
+    tasks: TasksSettings = TasksSettings(),  # noqa: B008 - frozen, shared safely
+) -> Finished:
     """Tick the open task `task` (as the index read it): `[ ]` → `[x]`.
 
     The task is found by what it says (status, due date, text), never by its indexed line
@@ -711,27 +751,138 @@ def mark_task_done(data: bytes, task: Task, *, today: date, stamp: bool | None =
     read, and the line number would then point at a neighbour. Of several identical tasks,
     the one nearest its indexed line is ticked (they say the same thing). `stamp` appends
     Obsidian Tasks' `✅ today` (before a trailing `^block-id`); None: when the note already
-    uses that style (`📅` on the line, `✅` in the note).
+    uses that style (`📅` or `🔁` on the line, `✅` in the note).
+
+    A task with an Obsidian Tasks rule (`🔁 every week`) repeats as the plugin repeats it:
+    the next occurrence, with its dates moved (`_next_task`), goes on the line above the
+    completed one, or below with the plugin's `recurrenceOnNextLine` setting (`tasks`). A
+    rule that gives no next occurrence still ticks the task, and says why in `warning`.
     """
+    return _close_task_line(data, task, "x", "✅", today=today, stamp=stamp, tasks=tasks)
+
+
+def mark_task_cancelled(
+    data: bytes, task: Task, *, today: date, stamp: bool | None = None
+) -> bytes:
+    """Cancel the open task `task`: `[ ]` → `[-]`, Obsidian Tasks' cancelled status, with
+    its `❌ today` when the note uses that style; found as `tick_task` finds it. A
+    cancelled `🔁` task does not repeat (the plugin repeats only on done)."""
+    return _close_task_line(data, task, "-", "❌", today=today, stamp=stamp, tasks=None).data
+
+
+def _close_task_line(
+    data: bytes,
+    task: Task,
+    mark: str,
+    emoji: str,
+    *,
+    today: date,
+    stamp: bool | None,
+    tasks: TasksSettings | None,
+) -> Finished:
+    """Give the open task `task` the status `mark` (and `emoji today` when stamped); with
+    `tasks` (the Tasks plugin's settings), a `🔁` task also gets its next occurrence."""
     lines = Lines.from_bytes(data)
     index = _open_task(lines, task)
     line = lines.text[index]
     item = list_item(line)
     assert item is not None  # read_task found a task box on it
     box = len(item.prefix)
-    new = line[:box] + "[x]" + line[box + 3 :]
+    new = line[:box] + f"[{mark}]" + line[box + 3 :]
     if stamp is None:
-        stamp = "📅" in line or "✅" in "".join(lines.text) or task_style(data) == "tasks"
+        stamp = (
+            "📅" in line
+            or "🔁" in line
+            or "✅" in "".join(lines.text)
+            or task_style(data) == "tasks"
+        )
     if stamp:
-        mark = f" ✅ {today.isoformat()}"
+        stamped = f" {emoji} {today.isoformat()}"
         block = BLOCK_ID.search(new)
         trailing = new[len(new.rstrip()) :]
         if block:
-            new = new[: block.start()] + mark + new[block.start() :]
+            new = new[: block.start()] + stamped + new[block.start() :]
         else:
-            new = new.rstrip() + mark + trailing
+            new = new.rstrip() + stamped + trailing
     lines.text[index] = new
-    return lines.to_bytes()
+    if tasks is None:
+        return Finished(lines.to_bytes(), index + 1)
+    following, warning = _next_task(line[box + 3 :], today, tasks)
+    if following is None:
+        if warning:
+            warning += "; the task is done, with no next occurrence"
+        return Finished(lines.to_bytes(), index + 1, None, warning)
+    next_index = index + 1 if tasks.next_on_line_below else index
+    lines.insert(next_index, [line[:box] + "[ ]" + following])
+    done_index = index if tasks.next_on_line_below else index + 1
+    return Finished(lines.to_bytes(), done_index + 1, next_index + 1, None)
+
+
+def _next_task(text: str, today: date, tasks: TasksSettings) -> tuple[str | None, str | None]:
+    """The text after the box of a recurring task's next occurrence, or a warning.
+
+    As the plugin writes it: its due, scheduled and start dates moved by the rule (the
+    scheduled one dropped with `removeScheduledDateOnRecurrence`), no done or cancelled
+    date, no `🆔` id or `⛔` dependency, no `^block-id`, and a created date `➕ today` only
+    with the plugin's `setCreatedDate`. Everything else, the rule as written included, is
+    copied. A leading date (`2026-11-23 water the plants 🔁 every week`), which crm reads
+    as the due date when there is no `📅`, moves as the due date.
+    """
+    fields, _ = tasks_tail(text)
+    named = {f.name: f for f in fields}  # fields come last first: the leftmost one wins
+    rule_field = named.get("recurrence")
+    if rule_field is None:
+        return None, None
+    rule = parse_rule(rule_field.value)
+    shown = f"`🔁 {rule_field.value.strip()}`"
+    if rule is None:
+        return None, f"{shown} is not a recurrence rule Obsidian Tasks reads"
+    spans = {name: (f.value_start, f.end) for name, f in named.items() if name in _MOVED}
+    body = len(text) - len(text.lstrip(" \t"))
+    lead = leading_date(text[body:]) if "due" not in spans else None
+    if lead:
+        spans["due"] = (body + lead.start(2), body + lead.end(2))
+    values = {name: day for name, (a, b) in spans.items() if (day := _day_of(text[a:b]))}
+    dates = Occurrence(
+        due=values.get("due"),
+        scheduled=values.get("scheduled"),
+        start=values.get("start"),
+        invalid=frozenset(spans.keys() - values.keys()),
+    )
+    try:
+        moved = next_occurrence(rule, dates, done_on=today, settings=tasks)
+    except NoNextOccurrence as exc:
+        return None, f"{shown}: {exc}"
+    edits: list[tuple[int, int, str]] = []  # (start, end, replacement) in `text`
+    for f in fields:
+        if f.name in _MOVED:
+            edits.append(_date_edit(text, f, getattr(moved, f.name)))
+        elif f.name == "created":
+            edits.append(_date_edit(text, f, today if tasks.set_created_date else None))
+        elif f.name in ("done", "cancelled", "id", "depends_on"):
+            edits.append(_date_edit(text, f, None))
+    if lead and moved.due:
+        edits.append((*spans["due"], moved.due.isoformat()))
+    if tasks.set_created_date and "created" not in named:
+        edits.append((rule_field.end, rule_field.end, f" ➕ {today.isoformat()}"))
+    block = BLOCK_ID.search(text)
+    if block:
+        edits.append((block.start(), len(text.rstrip()), ""))
+    for a, b, replacement in sorted(edits, reverse=True):
+        text = text[:a] + replacement + text[b:]
+    return text, None
+
+
+#: The dates a recurrence moves, by their names in `syntax.TASKS_TAIL_FIELDS`.
+_MOVED = ("due", "scheduled", "start")
+
+
+def _date_edit(text: str, field: TasksField, day: date | None) -> tuple[int, int, str]:
+    """An edit that gives a field the value `day`, or, None, removes it (and the spaces
+    before it)."""
+    if day is not None:
+        return field.value_start, field.end, day.isoformat()
+    return len(text[: field.start].rstrip(" \t")), field.end, ""
 
 
 def _open_task(lines: Lines, task: Task) -> int:
@@ -797,14 +948,30 @@ def move_task_due(data: bytes, task: Task, due: date) -> bytes:
 
 
 def complete_task(data: bytes, task: Task, *, today: date, stamp: bool | None = None) -> bytes:
-    """Mark `task` done: tick its checkbox line, or, when the follow-up is a task note (a
-    note whose front matter has a due date), set that note's `status: done`."""
+    """Mark `task` done; the new bytes of `finish_task`, which says more."""
+    return finish_task(data, task, today=today, stamp=stamp).data
+
+
+def finish_task(
+    data: bytes,
+    task: Task,
+    *,
+    today: date,
+    stamp: bool | None = None,
+    tasks: TasksSettings = TasksSettings(),  # noqa: B008 - frozen, shared safely
+    cancel: bool = False,
+) -> Finished:
+    """Mark `task` done (or cancelled): its checkbox line (`tick_task`: a `🔁` task
+    repeats when done), or, when the follow-up is a task note (a note whose front matter
+    has a due date), that note's `status: done` (or `cancelled`)."""
     try:
-        return mark_task_done(data, task, today=today, stamp=stamp)
+        if cancel:
+            return Finished(mark_task_cancelled(data, task, today=today, stamp=stamp))
+        return tick_task(data, task, today=today, stamp=stamp, tasks=tasks)
     except EditError:
         if task.due is None or not is_task_note(data, task.due):
             raise
-    return close_task_note(data)
+    return Finished(close_task_note(data, "cancelled" if cancel else "done"))
 
 
 def is_task_note(data: bytes, due: date) -> bool:
@@ -835,9 +1002,9 @@ def _day_of(text: str) -> date | None:
         return None
 
 
-def close_task_note(data: bytes) -> bytes:
-    """Mark a task note done: `status: done`, under the key as the note spells it
-    (`Status:`), added when the note has none. Only that line changes."""
+def close_task_note(data: bytes, status: str = "done") -> bytes:
+    """Mark a task note done (or cancelled): `status: done`, under the key as the note
+    spells it (`Status:`), added when the note has none. Only that line changes."""
     lines = Lines.from_bytes(data)
     if _due_key(lines, None) is None:
         raise EditError("the task note no longer has a due date; not edited")
@@ -845,4 +1012,4 @@ def close_task_note(data: bytes) -> bytes:
     assert fm.root is not None
     keys = [k.value for k, _ in fm.root.value if isinstance(k, yaml.ScalarNode)]
     key = next((k for k in reversed(keys) if normalise(k) == "status"), "status")
-    return set_front_matter_value(data, key, "done")
+    return set_front_matter_value(data, key, status)

@@ -217,8 +217,9 @@ class Index:
     skipped_notes: tuple[str, ...] = field(default=())
 
     def problem_notes(self) -> int:
-        """How many files have at least one problem (for the one-line stderr summary)."""
-        return len({p.path for p in self.problems})
+        """How many files have at least one error (for the one-line stderr summary; a
+        warning is for `crm check`, not for every command)."""
+        return len({p.path for p in self.problems if p.level == "error"})
 
     def health(self) -> tuple[int, int, int]:
         """(notes with problems, contacts, notes): what the one stderr line of a reading

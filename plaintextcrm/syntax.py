@@ -244,7 +244,82 @@ def due_in_task(text: str) -> tuple[str | None, str]:
 
 #: An Obsidian block id at the end of a line (` ^abc-123`): it names the line, it is not
 #: part of what it says; a stamp added to a line goes before it.
-BLOCK_ID = re.compile(r"[ \t]+\^[A-Za-z0-9\-]+[ \t]*$")
+#: (A match starts only at the first blank of a run, so a line of spaces costs linear time.)
+BLOCK_ID = re.compile(r"(?<![ \t])[ \t]+\^[A-Za-z0-9\-]+[ \t]*$")
+
+#: Obsidian Tasks' fields as the plugin reads them when it changes a task: only at the end
+#: of the line, after the description, in any order, each anchored at the end and cut off
+#: in turn (its `DefaultTaskSerializer`). Group 1 is the value; a field name may repeat
+#: (tags). The order is the plugin's order of trying.
+_DATE_VALUE = r"\ufe0f?[ \t]*(\d{4}-\d{2}-\d{2})$"
+TASKS_TAIL_FIELDS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
+    (name, re.compile(pattern))
+    for name, pattern in (
+        ("priority", r"(🔺|⏫|🔼|🔽|⏬)\ufe0f?$"),
+        ("done", "✅" + _DATE_VALUE),
+        ("cancelled", "❌" + _DATE_VALUE),
+        ("due", "(?:📅|📆|🗓)" + _DATE_VALUE),
+        ("scheduled", "(?:⏳|⌛)" + _DATE_VALUE),
+        ("start", "🛫" + _DATE_VALUE),
+        ("created", "➕" + _DATE_VALUE),
+        ("recurrence", r"🔁\ufe0f?[ \t]*([a-zA-Z0-9, !]+)$"),
+        ("on_completion", r"🏁\ufe0f?[ \t]*([a-zA-Z]+)$"),
+        ("tag", r"(?:^|\s)(#[^ !@#$%^&*(),.?\":{}|<>]+)$"),
+        ("id", r"🆔\ufe0f?[ \t]*([a-zA-Z0-9\-_]+)$"),
+        # the plugin's `id( *, *id *)*`, written so that spaces cannot be split two ways
+        ("depends_on", r"⛔\ufe0f?[ \t]*([a-zA-Z0-9\-_]+(?: *, *[a-zA-Z0-9\-_]+)* *)$"),
+    )
+)
+
+
+class TasksField(NamedTuple):
+    """One Tasks field at the end of a task: its name, value, and where both are in the
+    text (`start`..`end` the whole field from its symbol, `value_start`..`end` the value)."""
+
+    name: str
+    value: str
+    start: int
+    value_start: int
+    end: int
+
+
+def tasks_tail(text: str) -> tuple[list[TasksField], int]:
+    """The Tasks fields at the end of `text` (what follows a task box), last first, and
+    where the description ends. A trailing `^block-id` is not a field and is skipped, as
+    the plugin skips it; a field followed by words is part of the description.
+
+    Each field is looked for in the last `_TAIL_WINDOW` characters before the fields
+    already cut, so a hostile 100,000-character line costs linear time; a field longer
+    than that (no real one is) is read as description.
+    """
+    block = BLOCK_ID.search(text)
+    end = _blank_before(text, block.start() if block else len(text))
+    fields: list[TasksField] = []
+    for _ in range(20):  # the plugin's bound; each run cuts at least one field or stops
+        found = False
+        for name, pattern in TASKS_TAIL_FIELDS:
+            m = pattern.search(text, max(0, end - _TAIL_WINDOW), end)
+            if m is None:
+                continue
+            start = m.start(1) if name == "tag" else m.start()
+            fields.append(TasksField(name, m[1], start, m.start(1), m.end(1)))
+            end = _blank_before(text, start)
+            found = True
+        if not found:
+            break
+    return fields, end
+
+
+_TAIL_WINDOW = 1000
+
+
+def _blank_before(text: str, index: int) -> int:
+    """`index` moved back over the whitespace before it (what `text[:index].rstrip()`
+    keeps, without copying the line)."""
+    while index > 0 and text[index - 1].isspace():
+        index -= 1
+    return index
+
 
 # --- headings, quotes ------------------------------------------------------------------
 

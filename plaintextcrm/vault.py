@@ -63,6 +63,17 @@ def find_vault(option: str | None, env: Mapping[str, str], cwd: Path) -> Path:
     )
 
 
+def is_marked(root: Path) -> bool:
+    """Whether `root` says it is a vault: `crm.toml`, Obsidian's `.obsidian/`, or the
+    `.crm/` crm made there before. A folder without any of these is a vault only if it
+    holds a contact (the CLI checks, without writing anything there)."""
+    return (
+        (root / "crm.toml").is_file()
+        or (root / ".obsidian").is_dir()
+        or (root / STATE_DIR).is_dir()
+    )
+
+
 def ensure_state_dir(root: Path) -> Path:
     """`<vault>/.crm/` with a `.gitignore` of `*`, so git never sees the tool's state.
 

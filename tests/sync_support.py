@@ -70,10 +70,13 @@ def change_todo(
     done: dt.datetime | None = None,
     due: dt.date | None = None,
     summary: str | None = None,
+    cancelled: bool = False,
 ) -> None:
     """What a phone does to a reminder, as the server hands it back to vdirsyncer."""
     calendar = icalendar.Calendar.from_ical(path.read_bytes())
     todo = calendar.walk("VTODO")[0]
+    if cancelled:
+        todo["STATUS"] = "CANCELLED"
     if done is not None:
         todo["STATUS"] = "COMPLETED"
         todo.add("COMPLETED", done)

@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -153,7 +154,7 @@ def test_a_note_written_just_now_is_not_trusted_next_time(vault):
 )
 def test_a_damaged_cache_is_rebuilt_silently(vault, crm, damage):
     root = make(vault)
-    expected = crm(root, "due", "--json").output
+    expected = crm(root, "due", "--json").stdout
     for name in (cache.PARSED_FILE, cache.INDEX_FILE, cache.RESULTS_FILE):
         path = root / ".crm" / name
         path.write_bytes(damage(path.read_bytes()))
@@ -162,7 +163,7 @@ def test_a_damaged_cache_is_rebuilt_silently(vault, crm, damage):
     assert s.parsed_count == len(FILES)
     result = crm(root, "due", "--json")
     assert result.exit_code == 0
-    assert result.output == expected
+    assert result.stdout == expected
     assert "error" not in result.stderr
     s = session(root)
     s.index()
@@ -245,28 +246,30 @@ def test_read_only_vault(vault, crm):
 
 def test_result_cache_is_reused_and_keyed_by_vault_today_and_arguments(vault, crm, monkeypatch):
     root = make(vault)
-    first = crm(root, "due", "--json", "--days", "30").output
+    first = crm(root, "due", "--json", "--days", "30").stdout
     calls = []
     real = load.Session.index
     monkeypatch.setattr(load.Session, "index", lambda self: calls.append(1) or real(self))
-    assert crm(root, "due", "--json", "--days", "30").output == first
+    assert crm(root, "due", "--json", "--days", "30").stdout == first
     assert calls == []  # served from results.cache without building the index
-    assert crm(root, "due", "--json", "--days", "2").output != first
+    assert crm(root, "due", "--json", "--days", "2").stdout != first
     assert calls  # a different window: computed
-    later = crm(root, "due", "--json", "--days", "30", today=TODAY.replace(day=28)).output
+    later = crm(root, "due", "--json", "--days", "30", today=TODAY.replace(day=28)).stdout
     assert later != first
     (root / "People/Bo Chen.md").write_text("---\ncadence: never\n---\n", encoding="utf-8")
     age(root, PAST + 30)
-    changed = crm(root, "due", "--json", "--days", "30").output
+    changed = crm(root, "due", "--json", "--days", "30").stdout
     assert changed != first and "Bo Chen" not in changed
 
 
-def test_result_cache_repeats_the_problem_warning(vault, crm):
+def test_the_problem_line_comes_once_a_day_also_from_the_result_cache(vault, crm):
     root = make(vault)
     first = crm(root, "due")
     second = crm(root, "due")
-    assert "problems; run `crm check`" in first.stderr
-    assert second.stderr == first.stderr and second.output == first.output
+    assert first.stderr == "crm: 1 note has problems; run `crm check`\n"
+    assert second.stderr == "" and second.stdout == first.stdout  # said already today
+    tomorrow = crm(root, "due", today=TODAY + timedelta(days=1))
+    assert tomorrow.stderr == first.stderr
 
 
 def test_process_pool_gives_the_same_index_as_serial(vault, monkeypatch):

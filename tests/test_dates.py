@@ -11,7 +11,7 @@ from plaintextcrm.dates import (
     as_date,
     next_occurrence,
     parse_cadence,
-    parse_when,
+    parse_duration,
     parse_yearly,
 )
 from plaintextcrm.model import Cadence
@@ -102,14 +102,28 @@ def test_add_months_properties(start, months):
     assert end.day == start.day or end.day < start.day
 
 
-def test_when_and_as_date():
-    today = date(2026, 11, 23)
-    assert parse_when("3d", today) == date(2026, 11, 26)
-    assert parse_when("2w", today) == date(2026, 12, 7)
-    assert parse_when("1m", today) == date(2026, 12, 23)
-    assert parse_when("1y", today) == date(2027, 11, 23)
-    assert parse_when("2026-12-01", today) == date(2026, 12, 1)
-    for bad in ("yesterday", "-1d", "2026-02-30", ""):
-        with pytest.raises(DateValueError):
-            parse_when(bad, today)
+def test_as_date():
     assert as_date("2026-11-02T10:00:00+01:00") == date(2026, 11, 2)
+
+
+@pytest.mark.parametrize(
+    ("raw", "amount", "unit"),
+    [("3d", 3, "days"), ("2 weeks", 14, "days"), ("1m", 1, "months"), ("1y", 12, "months"),
+     ("0d", 0, "days")],
+)  # fmt: skip
+def test_duration_forms(raw, amount, unit):
+    assert parse_duration(raw) == Cadence(amount, unit, raw)
+
+
+@pytest.mark.parametrize("raw", ["-3d", "weekly", "3", "3x", "never"])
+def test_duration_is_none_for_what_is_no_duration(raw):
+    assert parse_duration(raw) is None
+
+
+def test_cadence_back_and_past_the_calendar():
+    assert add_cadence(date(2026, 3, 31), Cadence(1, "months", "1m"), back=True) == date(
+        2026, 2, 28
+    )
+    assert add_cadence(date(2026, 1, 8), Cadence(14, "days", "2w"), back=True) == date(2025, 12, 25)
+    assert add_cadence(date(1, 1, 5), Cadence(7, "days", "1w"), back=True) == date.min
+    assert add_cadence(date(9999, 12, 1), Cadence(1, "months", "1m")) == date.max

@@ -26,9 +26,11 @@ def git(root: Path, *args: str) -> str:
 
 
 def transcript_steps(text: str) -> list[tuple[str, list[str]]]:
-    """Each `$ command` in the page's code blocks with the lines shown under it."""
+    """Each `$ command` in the page's plain code blocks with the lines shown under it
+    (a block tagged `sh` or `markdown` is an illustration, not a transcript)."""
     steps: list[tuple[str, list[str]]] = []
-    for block in re.findall(r"```\n(.*?)```", text, re.S):
+    blocks = re.findall(r"^```(\S*)\n(.*?)^```", text, re.S | re.M)
+    for block in [body for language, body in blocks if not language]:  # `sh`, `markdown`: not run
         for line in block.splitlines():
             if line.startswith("$ "):
                 steps.append((line[2:], []))

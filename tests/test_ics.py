@@ -508,7 +508,8 @@ def test_output_through_a_symlink_keeps_the_link(feed_vault, crm, tmp_path):
 def test_output_errors_are_one_line(feed_vault, crm, tmp_path):
     result = crm(feed_vault, "ics", "-o", str(tmp_path / "missing" / "crm.ics"))
     assert result.exit_code == 1
-    assert result.stderr.splitlines()[-1].startswith("crm: error: cannot write ")
+    # the error first; the vault's problems line, if any, after it
+    assert result.stderr.splitlines()[0].startswith("crm: error: cannot write ")
     result = crm(feed_vault, "ics", "-o", str(tmp_path))
     assert result.exit_code == 1
     assert "crm: error: cannot write" in result.stderr

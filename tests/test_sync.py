@@ -163,6 +163,38 @@ def test_a_due_date_moved_there_moves_the_date_in_the_tasks_own_style(
     assert crm(synced, "sync").output == "tasks: in step; events: in step; contacts: in step\n"
 
 
+def test_a_task_cancelled_there_is_cancelled_in_its_note(synced, crm):
+    change_todo(todos(synced)["Anna Rossi: book the venue"], cancelled=True)
+    before = note(synced, "Anna Rossi")
+    result = crm(synced, "sync")
+    assert result.exit_code == 0, result.output
+    assert note(synced, "Anna Rossi") == before.replace(  # as `crm cancel` writes it
+        "- [ ] book the venue [due:: 2026-12-10]",
+        "- [-] book the venue [due:: 2026-12-10] ❌ 2026-11-23",
+    )
+    assert "Anna Rossi: book the venue" not in todos(synced)
+
+
+def test_a_repeating_task_ticked_there_comes_back_as_its_next_occurrence(vault, crm):
+    anna = ANNA.replace(
+        "- [ ] send the abstract 📅 2026-11-26",
+        "- [ ] water the plants 🔁 every week 📅 2026-11-26",
+    )
+    root = vault({"crm.toml": SYNC_TOML, "People/Anna Rossi.md": anna})
+    assert crm(root, "sync").exit_code == 0
+    path = todos(root)["Anna Rossi: water the plants 🔁 every week"]
+    change_todo(path, done=dt.datetime(2026, 11, 26, 9, tzinfo=dt.UTC))
+    result = crm(root, "sync", today=dt.date(2026, 11, 26))
+    assert result.exit_code == 0, result.output
+    text = note(root, "Anna Rossi")
+    assert "- [ ] water the plants 🔁 every week 📅 2026-12-03\n" in text
+    assert "- [x] water the plants 🔁 every week 📅 2026-11-26 ✅ 2026-11-26\n" in text
+    todo = icalendar.Calendar.from_ical(path.read_bytes()).walk("VTODO")[0]  # same UID, reopened
+    assert (str(todo["STATUS"]), todo.decoded("DUE")) == ("NEEDS-ACTION", dt.date(2026, 12, 3))
+    again = crm(root, "sync", today=dt.date(2026, 11, 26))
+    assert again.output == "tasks: in step; events: in step; contacts: in step\n"
+
+
 def test_a_reconnect_completed_there_logs_an_interaction_on_that_day(synced, crm):
     path = todos(synced)["Reconnect with Bob"]
     change_todo(path, done=dt.datetime(2026, 11, 22, 18, tzinfo=dt.UTC))
@@ -250,7 +282,7 @@ def test_a_task_edited_in_the_note_and_completed_there_keeps_the_note(synced, cr
     (line,) = reports(result.output)
     assert line.endswith(
         "Anna Rossi: 'call about the move' was completed on the other side, but the note "
-        "changed it since the last sync (edited or removed); the note wins"
+        "changed it since the last sync (edited, moved or removed); the note wins"
     )
     assert "Anna Rossi: call about the new flat" in todos(synced)
     assert "Anna Rossi: call about the move" not in todos(synced)

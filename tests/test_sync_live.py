@@ -315,7 +315,7 @@ def test_a_task_ticked_on_the_phone_while_the_note_changed_it_keeps_the_note(lin
     (line,) = [line for line in result.output.splitlines() if line.startswith("tasks/")]
     assert line.endswith(
         ": Anna Rossi: 'call about the move' was completed on the other side, but the note"
-        " changed it since the last sync (edited or removed); the note wins"
+        " changed it since the last sync (edited, moved or removed); the note wins"
     )
     assert "Anna Rossi: call about the new flat" in _todos(server)
 

@@ -11,10 +11,15 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import MAX_DAYS, App, pass_app
+from plaintextcrm.cli import MAX_DAYS, App, common_options, epilog, pass_app
 
 
-@click.command()
+@click.command(
+    epilog=epilog(
+        "crm digest", "crm digest --format html -o ~/digest.html",
+        "crm digest --quiet-if-empty --mail-to me@example.org",
+    )
+)  # fmt: skip
 @click.option(
     "--format", "fmt", type=click.Choice(["md", "html", "txt"]), default="md", show_default=True,
     help="Markdown, HTML (self-contained, for a browser or a mail) or plain text.",
@@ -32,6 +37,7 @@ from plaintextcrm.cli import MAX_DAYS, App, pass_app
     "--mail-to", metavar="ADDR",
     help="Mail the digest (text + HTML) to ADDR through [smtp] in crm.toml.",
 )  # fmt: skip
+@common_options
 @pass_app
 def digest(
     app: App,

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import App, pass_app
+from plaintextcrm.cli import App, common_options, epilog, pass_app
 
 
 def feed_bytes(app: App) -> bytes:
@@ -31,13 +31,14 @@ def feed_bytes(app: App) -> bytes:
     return data
 
 
-@click.command("ics")
+@click.command("ics", epilog=epilog("crm ics", "crm ics -o ~/calendars/crm.ics"))
 @click.option(
     "-o",
     "--output",
     metavar="FILE",
     help="Write the feed to FILE (atomically, only when it changed) instead of stdout.",
 )
+@common_options
 @pass_app
 def ics(app: App, output: str | None) -> None:
     """The iCalendar feed: birthdays, dates, follow-ups and reconnects."""

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import App, pass_app, say
+from plaintextcrm.cli import App, common_options, epilog, pass_app, say
 from plaintextcrm.errors import CrmError, UsageError
 
 #: Imports with more writes than this show a progress bar on stderr.
@@ -58,12 +58,15 @@ def _files(files: tuple[str, ...]) -> list[Path]:
     return paths
 
 
-@import_group.command("vcard")
+@import_group.command(
+    "vcard", epilog=epilog("crm import vcard contacts.vcf --dry-run", "crm import vcard *.vcf")
+)
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
 @dry_run_option
 @json_plan_option
 @region_option
 @on_conflict_option
+@common_options
 @pass_app
 def import_vcard(
     app: App,
@@ -83,12 +86,13 @@ def import_vcard(
     _run(app, result, dry_run, as_json, region, on_conflict)
 
 
-@import_group.command("linkedin")
+@import_group.command("linkedin", epilog=epilog("crm import linkedin Connections.csv --dry-run"))
 @click.argument("file", type=click.Path(dir_okay=False))
 @dry_run_option
 @json_plan_option
 @region_option
 @on_conflict_option
+@common_options
 @pass_app
 def import_linkedin(
     app: App, file: str, dry_run: bool, as_json: bool, region: str | None, on_conflict: str
@@ -100,12 +104,13 @@ def import_linkedin(
     _run(app, read_linkedin(path, path.name), dry_run, as_json, region, on_conflict)
 
 
-@import_group.command("google")
+@import_group.command("google", epilog=epilog("crm import google contacts.csv"))
 @click.argument("file", type=click.Path(dir_okay=False))
 @dry_run_option
 @json_plan_option
 @region_option
 @on_conflict_option
+@common_options
 @pass_app
 def import_google(
     app: App, file: str, dry_run: bool, as_json: bool, region: str | None, on_conflict: str
@@ -245,12 +250,15 @@ def _replace_file(path: Path, data: bytes) -> None:
         raise
 
 
-@export_group.command("vcard")
+@export_group.command(
+    "vcard", epilog=epilog("crm export vcard -o contacts.vcf", "crm export vcard --version 4.0")
+)
 @output_option
 @click.option(
     "--version", "vcard_version", type=click.Choice(["3.0", "4.0"]), default="3.0",
     show_default=True, help="vCard version (3.0 suits most phones).",
 )  # fmt: skip
+@common_options
 @pass_app
 def export_vcard(app: App, output: str | None, vcard_version: str) -> None:
     """One vCard per contact; year-less birthdays the way phones read them."""
@@ -259,8 +267,9 @@ def export_vcard(app: App, output: str | None, vcard_version: str) -> None:
     _emit(app, vcards(app.index(), vcard_version), output)
 
 
-@export_group.command("csv")
+@export_group.command("csv", epilog=epilog("crm export csv -o contacts.csv"))
 @output_option
+@common_options
 @pass_app
 def export_csv(app: App, output: str | None) -> None:
     """One row per contact; cells that a spreadsheet would run as formulas are quoted."""
@@ -269,8 +278,9 @@ def export_csv(app: App, output: str | None) -> None:
     _emit(app, contacts_csv(app.index(), app.today), output)
 
 
-@export_group.command("json")
+@export_group.command("json", epilog=epilog("crm export json | jq '.[].name'"))
 @output_option
+@common_options
 @pass_app
 def export_json(app: App, output: str | None) -> None:
     """`crm list --json` for every contact, plus dates, tasks and interactions."""

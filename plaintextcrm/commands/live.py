@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import MAX_DAYS, App, pass_app, say
+from plaintextcrm.cli import MAX_DAYS, App, common_options, epilog, pass_app, say
 from plaintextcrm.errors import CrmError, UsageError
 
 live_days_option = click.option(
@@ -49,7 +49,9 @@ def _output_path(option: str, value: str) -> Path:
     return path
 
 
-@click.command()
+@click.command(
+    epilog=epilog("crm watch --ics ~/calendars/crm.ics --digest ~/digest.html", "crm watch --poll")
+)
 @click.option("--ics", "ics_file", metavar="FILE", help="Keep the iCalendar feed in FILE.")
 @click.option(
     "--digest", "digest_file", metavar="FILE",
@@ -57,6 +59,7 @@ def _output_path(option: str, value: str) -> Path:
 )  # fmt: skip
 @live_days_option
 @click.option("--poll", is_flag=True, help="Poll every second instead of using inotify.")
+@common_options
 @pass_app
 def watch(
     app: App, ics_file: str | None, digest_file: str | None, days: int | None, poll: bool
@@ -95,7 +98,7 @@ def watch(
     watcher.run()
 
 
-@click.command()
+@click.command(epilog=epilog("crm serve", "crm serve --port 8080 --quiet"))
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
     "--port", type=click.IntRange(0, 65535), default=5545, show_default=True,
@@ -103,6 +106,7 @@ def watch(
 )  # fmt: skip
 @live_days_option
 @click.option("--quiet", is_flag=True, help="No access log on stderr.")
+@common_options
 @pass_app
 def serve(app: App, host: str, port: int, days: int | None, quiet: bool) -> None:
     """Serve the feed and the HTML digest over HTTP at a secret URL (Ctrl-C to stop)."""

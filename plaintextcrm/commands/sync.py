@@ -28,8 +28,9 @@ from plaintextcrm.errors import CrmError
 @pass_app
 def sync(app: App, dry_run: bool, import_new: bool) -> None:
     """Pull changes made on the phone's side, apply them to the notes, push the notes."""
-    from plaintextcrm.commands.edit import _vault_task_style
     from plaintextcrm.commands.importexport import _safe_filename, _taken_paths
+    from plaintextcrm.commands.write import _vault_task_style
+    from plaintextcrm.recurrence import read_tasks_settings
     from plaintextcrm.sync.cycle import (
         Options,
         command_argv,
@@ -57,6 +58,7 @@ def sync(app: App, dry_run: bool, import_new: bool) -> None:
         dry_run=dry_run,
         import_new=import_new,
         stamp=True if style == "tasks" else None,
+        tasks=read_tasks_settings(root),
         style="tasks" if style == "tasks" else "plain",
         filename=_safe_filename(),
         taken=lambda folder: _taken_paths(root, folder),
@@ -76,7 +78,7 @@ def sync(app: App, dry_run: bool, import_new: bool) -> None:
 
 
 def _print(outcome, dry_run: bool) -> None:
-    from plaintextcrm.commands.edit import _changes
+    from plaintextcrm.commands.write import _changes
 
     for planned in outcome.planned:
         say(f"would change {planned}")

@@ -11,6 +11,7 @@ from datetime import date
 from typing import Any
 
 from plaintextcrm.model import Contact, Interaction, Problem, Reminder, Task
+from plaintextcrm.queries import NO_CIRCLE, Stats
 
 
 def _iso(day: date | None) -> str | None:
@@ -96,6 +97,24 @@ def show_json(contact: Contact, today: date, next_reminder: Reminder | None) -> 
 
 def problem_json(p: Problem) -> dict[str, Any]:
     return {"path": p.path, "line": p.line, "level": p.level, "message": p.message}
+
+
+def stats_json(stats: Stats) -> dict[str, Any]:
+    return {
+        "contacts": stats.contacts,
+        # keyed by circle as written, "" for none, sorted: the shape scripts already read
+        "circles": dict(sorted(("" if c == NO_CIRCLE else c, n) for c, n in stats.circles)),
+        "overdue_reconnects": len(stats.overdue),
+        "overdue": [{"contact": name, "overdue_days": days} for name, days in stats.overdue],
+        "interactions_per_month": dict(stats.per_month),
+        "gave": stats.gave,
+        "got": stats.got,
+        "only_receive_from": [name for name, _ in stats.takers],
+    }
+
+
+def search_json(found: list[tuple[Contact, list[str]]]) -> list[dict[str, Any]]:
+    return [{"name": c.name, "note": c.path, "matches": m} for c, m in found]
 
 
 def dumps(value: Any) -> str:

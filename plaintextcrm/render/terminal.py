@@ -46,3 +46,65 @@ def json_safe(text: str) -> str:
     if _JSON_UNSAFE.search(text) is None:
         return text
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+# --- columns and colour ------------------------------------------------------------------
+
+
+def width(text: str) -> int:
+    """How many terminal cells `text` takes: 2 for a CJK character or most emoji, 0 for a
+    combining accent (wcwidth, imported only for non-ASCII text)."""
+    if text.isascii():
+        return len(text)
+    from wcwidth import wcswidth, wcwidth
+
+    cells = wcswidth(text)
+    if cells >= 0:
+        return cells
+    return sum(max(wcwidth(c), 0) for c in text)  # a control char: counts as nothing
+
+
+def ljust(text: str, cells: int) -> str:
+    """`text` padded with spaces to `cells` terminal cells (str.ljust counts characters,
+    which breaks the columns as soon as a name is Chinese or has an emoji)."""
+    return text + " " * max(cells - width(text), 0)
+
+
+#: Roles of output text → click.style arguments. Overdue is red, today bold, and each
+#: reminder kind has its own colour, as khal and todoman colour by calendar and priority.
+STYLES: dict[str, dict[str, object]] = {
+    "overdue": {"fg": "red"},
+    "today": {"bold": True},
+    "header": {"bold": True, "underline": True},
+    "dim": {"dim": True},
+    "followup": {"fg": "yellow"},
+    "birthday": {"fg": "magenta"},
+    "date": {"fg": "cyan"},
+    "reconnect": {"fg": "blue"},
+    "error": {"fg": "red", "bold": True},
+}
+
+
+class Palette:
+    """Colours text by role, or leaves it plain: one decision for a whole command,
+    made from `--color` and `NO_COLOR` (`choose_color`)."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+
+    def __call__(self, text: str, role: str) -> str:
+        if not self.enabled or not text or role not in STYLES:
+            return text
+        import click
+
+        return click.style(text, **STYLES[role])  # type: ignore[arg-type]
+
+
+def choose_color(option: str, env: dict[str, str] | None, is_tty: bool) -> bool:
+    """`--color always|never|auto`: auto colours a terminal unless `NO_COLOR` is set to
+    anything non-empty (no-color.org); `always` wins over `NO_COLOR`, for `less -R`."""
+    if option == "always":
+        return True
+    if option == "never":
+        return False
+    return is_tty and not (env or {}).get("NO_COLOR")

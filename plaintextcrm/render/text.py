@@ -6,13 +6,16 @@ character from a note reaches the terminal; columns are aligned on the text as s
 
 from __future__ import annotations
 
-from collections import Counter
 from datetime import date
 
-from plaintextcrm.model import Contact, Index, Interaction, Problem, Reminder
+from plaintextcrm.model import Contact, Interaction, Problem, Reminder
+from plaintextcrm.queries import Stats
 from plaintextcrm.render.jsonout import cadence_as_written
-from plaintextcrm.render.terminal import visible
+from plaintextcrm.render.terminal import Palette, ljust, visible, width
 from plaintextcrm.wikilinks import display_text
+from plaintextcrm.words import plural
+
+PLAIN = Palette(False)
 
 KIND_LABEL = {
     "followup": "follow-up",
@@ -36,18 +39,23 @@ def when(day: date, today: date) -> str:
     return f"in {delta} days"
 
 
-def due_lines(reminders: list[Reminder], today: date) -> list[str]:
+def due_lines(reminders: list[Reminder], today: date, paint: Palette = PLAIN) -> list[str]:
+    """One aligned line per reminder: date, kind, who, what, when. Overdue dates are red,
+    today's bold, each kind in its colour (when `paint` colours)."""
     if not reminders:
         return ["Nothing due. Enjoy your day."]
-    width = max(len(visible(r.contact)) for r in reminders)
+    names = [visible(r.contact) for r in reminders]
+    cells = max(width(n) for n in names)
     lines = []
-    for r in reminders:
-        detail = _reminder_detail(r)
+    for r, name in zip(reminders, names, strict=True):
+        role = "overdue" if r.date < today else "today" if r.date == today else ""
+        kind = KIND_LABEL[r.kind]
         lines.append(
-            f"{r.date.isoformat()}  {KIND_LABEL[r.kind]:<9}  {visible(r.contact):<{width}}  "
-            f"{detail} ({when(r.date, today)})"
+            f"{paint(r.date.isoformat(), role)}  {paint(kind, r.kind)}{' ' * (9 - len(kind))}  "
+            f"{paint(ljust(name, cells), 'today' if role == 'today' else '')}  "
+            f"{visible(_reminder_detail(r))} ({paint(when(r.date, today), role)})"
         )
-    return [visible(line) for line in lines]
+    return lines
 
 
 def _reminder_detail(r: Reminder) -> str:
@@ -79,19 +87,36 @@ def cadence_phrase(raw: str | None) -> str:
     return f"every {text}"
 
 
-def list_lines(rows: list[tuple[Contact, Reminder | None]], today: date) -> list[str]:
+LIST_HEADER = ("NAME", "CIRCLE", "LAST CONTACT", "NEXT", "EMAIL", "PHONE")
+
+
+def list_lines(
+    rows: list[tuple[Contact, Reminder | None]], today: date, paint: Palette = PLAIN
+) -> list[str]:
+    """A table with a header: name, circle, last contact, next reminder, first email and
+    phone; columns aligned by terminal cells, so CJK and emoji names line up."""
     if not rows:
         return ["No contacts."]
-    width = max(len(visible(c.name)) for c, _ in rows)
-    lines = []
+    table = [LIST_HEADER]
     for contact, nxt in rows:
         last = contact.last_contact_on(today)
-        nxt_text = f"{nxt.date.isoformat()} {KIND_LABEL[nxt.kind]}" if nxt else "-"
-        lines.append(
-            f"{visible(contact.name):<{width}}  {visible(contact.fields.circle or '-'):<8}  "
-            f"last {last.isoformat() if last else 'never':<10}  next {nxt_text}"
+        f = contact.fields
+        table.append(
+            (
+                visible(contact.name),
+                visible(f.circle or "-"),
+                last.isoformat() if last else "never",
+                f"{nxt.date.isoformat()} {KIND_LABEL[nxt.kind]}" if nxt else "-",
+                visible(f.emails[0]) if f.emails else "-",
+                visible(f.phones[0]) if f.phones else "-",
+            )
         )
-    return [visible(line) for line in lines]
+    cells = [max(width(row[i]) for row in table) for i in range(len(LIST_HEADER))]
+    lines = []
+    for number, row in enumerate(table):
+        text = "  ".join(ljust(v, cells[i]) for i, v in enumerate(row)).rstrip()
+        lines.append(paint(text, "header") if number == 0 else text)
+    return lines
 
 
 def show_lines(contact: Contact, today: date, nxt: Reminder | None) -> list[str]:
@@ -152,24 +177,28 @@ def interaction_text(i: Interaction) -> str:
     return display_text(i.text)
 
 
-def stats_lines(index: Index, today: date, overdue_reconnects: int) -> list[str]:
-    contacts = index.contacts
-    lines = [f"Contacts: {len(contacts)}", ""]
-    circles = Counter(c.fields.circle or "(none)" for c in contacts)
-    lines.append("By circle:")
-    lines += [f"  {visible(name):<12} {count}" for name, count in sorted(circles.items())]
-    lines += ["", f"Overdue reconnects: {overdue_reconnects}", ""]
-    lines.append("Interactions per month (last 12):")
-    for month, count in interactions_per_month(index, today):
+def stats_lines(stats: Stats, paint: Palette = PLAIN) -> list[str]:
+    """`crm stats`: circles in tier order, who is overdue (most first), a bar per month,
+    give/get and the people you only receive from."""
+    lines = [f"Contacts: {stats.contacts}", "", paint("By circle:", "header")]
+    cells = max((width(visible(name)) for name, _ in stats.circles), default=0)
+    lines += [f"  {ljust(visible(name), max(cells, 12))} {count}" for name, count in stats.circles]
+    lines += ["", paint(f"Overdue reconnects: {len(stats.overdue)}", "header")]
+    shown = stats.overdue[:10]
+    lines += [
+        f"  {visible(name)} ({paint(plural(days, 'day') + ' overdue', 'overdue')})"
+        for name, days in shown
+    ]
+    if len(stats.overdue) > len(shown):
+        lines.append(f"  and {len(stats.overdue) - len(shown)} more (crm due --kind reconnect)")
+    lines += ["", paint("Interactions per month (last 12):", "header")]
+    for month, count in stats.per_month:
         lines.append(f"  {month}  {count:>4}  {'#' * min(count, 50)}".rstrip())
-    gave = sum(c.gave for c in contacts)
-    got = sum(c.got for c in contacts)
-    lines += ["", f"Give/get: gave {gave}, got {got}"]
-    takers = [c for c in contacts if c.got and not c.gave]
-    if takers:
+    lines += ["", f"Give/get: gave {stats.gave}, got {stats.got}"]
+    if stats.takers:
         lines.append("You only receive from (give first):")
-        lines += [f"  {c.name} (got {c.got})" for c in takers]
-    return [visible(line) for line in lines]
+        lines += [f"  {visible(name)} (got {got})" for name, got in stats.takers]
+    return lines
 
 
 def search_lines(found: list[tuple[Contact, list[str]]], text: str) -> list[str]:
@@ -187,18 +216,3 @@ def problem_lines(problems: tuple[Problem, ...] | list[Problem]) -> list[str]:
     """`crm check`: one `path:line: level: message` line per problem; a message quotes the
     note (a key, a value), so it is shown, not obeyed; a line break in one stays `\\n`."""
     return [visible(p.format()).replace("\n", "\\n") for p in problems]
-
-
-def interactions_per_month(index: Index, today: date) -> list[tuple[str, int]]:
-    """Distinct interactions (one line may name several people) per month, oldest first."""
-    months = []
-    year, month = today.year, today.month
-    for _ in range(12):
-        months.append(f"{year:04d}-{month:02d}")
-        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
-    months.reverse()
-    seen = {
-        (i.path, i.line, i.date) for c in index.contacts for i in c.interactions if i.date <= today
-    }
-    counts = Counter(f"{d.year:04d}-{d.month:02d}" for _, _, d in seen)
-    return [(m, counts.get(m, 0)) for m in months]

@@ -32,15 +32,16 @@ from plaintextcrm.edit import (
     TaskStyle,
     add_log_line,
     add_task_line,
-    complete_task,
+    finish_task,
     move_task_due,
     set_snooze,
     task_style,
 )
 from plaintextcrm.errors import CrmError
 from plaintextcrm.importers.record import ImportRecord
-from plaintextcrm.model import Contact, Index
+from plaintextcrm.model import Contact, Index, Task
 from plaintextcrm.parse import read_task
+from plaintextcrm.recurrence import TasksSettings
 from plaintextcrm.sync.plan import Changed, Created, Deleted, Pulled, Vdir
 from plaintextcrm.sync.read import Todo, Unreadable, read_card, read_todo
 from plaintextcrm.sync.state import Entry
@@ -83,6 +84,8 @@ class Rules:
     today: date
     #: `✅ date` on a tick: True in a vault with the Tasks plugin, None: as the note does.
     stamp: bool | None
+    #: The Tasks plugin's settings: a ticked `🔁` task repeats as `crm done` repeats it.
+    tasks: TasksSettings
     #: How a new task writes its due date when its note has no dated task yet.
     style: TaskStyle
     region: str | None
@@ -154,43 +157,10 @@ class _Out:
             self._followup_changed(changed, todo)
 
     def _followup_changed(self, changed: Changed, todo: Todo) -> None:
-        base, current, name = changed.base, changed.current, changed.name
+        base, name = changed.base, changed.name
         label = f"{self._who(base)}: {base.text!r}"
-        if todo.done:
-            if current is None:
-                if self._done_in_note(base):
-                    self.say(
-                        name,
-                        f"{label} was completed on the other side; it is already done in the note",
-                    )
-                else:
-                    self.say(
-                        name,
-                        f"{label} was completed on the other side, but the note "
-                        "changed it since the last sync (edited or removed); the note wins",
-                    )
-                return
-            if current.in_field or current.task is None:
-                self.say(
-                    name,
-                    f"{label} was completed on the other side; it is a `follow_up`"
-                    " field: remove it from the note",
-                )
-                return
-            day = todo.completed or self.rules.today
-            self.edit(
-                name,
-                current.task.path,
-                f"tick {current.task.text!r} (completed on the other side on {day})",
-                partial(complete_task, task=current.task, today=day, stamp=self.rules.stamp),
-            )
-            return
-        if todo.cancelled:
-            self.say(
-                name,
-                f"{label} was cancelled on the other side; not applied: cancel or "
-                "delete it in the note",
-            )
+        if todo.done or todo.cancelled:
+            self._followup_closed(changed, todo, label)
             return
         if todo.due != base.due:
             self._followup_moved(changed, todo, label)
@@ -199,6 +169,48 @@ class _Out:
                 name,
                 f"{label} was renamed {todo.summary!r} on the other side; not"
                 " applied: the note's words are kept",
+            )
+
+    def _followup_closed(self, changed: Changed, todo: Todo, label: str) -> None:
+        """Completed (or cancelled) there: closed in the note as `crm done` (`crm cancel`)
+        closes it, if the note still has that task open on the same day."""
+        base, current, name = changed.base, changed.current, changed.name
+        cancel = todo.cancelled and not todo.done
+        what = "cancelled" if cancel else "completed"
+        if current is None or current.due != base.due:
+            status = self._closed_in_note(base)
+            if status is not None:
+                self.say(
+                    name,
+                    f"{label} was {what} on the other side; it is already {status} in the note",
+                )
+            else:
+                self.say(
+                    name,
+                    f"{label} was {what} on the other side, but the note changed it since the"
+                    " last sync (edited, moved or removed); the note wins",
+                )
+            return
+        if current.in_field or current.task is None:
+            self.say(
+                name,
+                f"{label} was {what} on the other side; it is a `follow_up` field: remove it"
+                " from the note",
+            )
+            return
+        task = current.task
+        day = (todo.completed if not cancel else None) or self.rules.today
+        closing = partial(
+            _close_task, task=task, day=day, stamp=self.rules.stamp, tasks=self.rules.tasks,
+            cancel=cancel,
+        )  # fmt: skip
+        if cancel:
+            self.edit(
+                name, task.path, f"cancel {task.text!r} (cancelled on the other side)", closing
+            )
+        else:
+            self.edit(
+                name, task.path, f"tick {task.text!r} ({what} on the other side on {day})", closing
             )
 
     def _followup_moved(self, changed: Changed, todo: Todo, label: str) -> None:
@@ -240,12 +252,15 @@ class _Out:
                 partial(move_task_due, task=task, due=todo.due),
             )
 
-    def _done_in_note(self, base: Entry) -> bool:
+    def _closed_in_note(self, base: Entry) -> str | None:
+        """`done` or `cancelled` when the note has the task closed on its day (a sync cut
+        short after closing it, or closed in the note too)."""
         contact = self.by_path.get(base.contact)
-        return contact is not None and any(
-            t.status == "done" and t.path == base.note and t.text == base.text
-            for t in contact.tasks
-        )
+        for task in contact.tasks if contact else ():
+            closed = task.status != "open" and task.path == base.note
+            if closed and task.text == base.text and task.due == base.due:
+                return task.status
+        return None
 
     def _reconnect_changed(self, changed: Changed, todo: Todo) -> None:
         base, current, name = changed.base, changed.current, changed.name
@@ -400,6 +415,13 @@ class _Out:
             f"{what!r} was deleted on the other side; the notes still have "
             "it, so it is written again (close or remove it in the note)",
         )
+
+
+def _close_task(
+    data: bytes, *, task: Task, day: date, stamp: bool | None, tasks: TasksSettings, cancel: bool
+) -> bytes:
+    """`edit.finish_task` as bytes in, bytes out: a `🔁` task repeats as `crm done` makes it."""
+    return finish_task(data, task, today=day, stamp=stamp, tasks=tasks, cancel=cancel).data
 
 
 def _add_task_once(data: bytes, *, text: str, due: date | None, style: TaskStyle) -> bytes:

@@ -26,6 +26,7 @@ from plaintextcrm.errors import CrmError
 from plaintextcrm.importers.merge import Plan
 from plaintextcrm.importers.record import ImportRecord
 from plaintextcrm.model import Index
+from plaintextcrm.recurrence import TasksSettings
 from plaintextcrm.sync.apply import Decisions, NoteEdit, Rules, decide
 from plaintextcrm.sync.items import Item, contact_items, event_items, task_items
 from plaintextcrm.sync.plan import VDIR_KINDS, Push, Vdir, plan_push, pull
@@ -117,6 +118,7 @@ class Options:
     dry_run: bool
     import_new: bool
     stamp: bool | None
+    tasks: TasksSettings
     style: TaskStyle
     #: A safe file stem for a new contact's note, and the files already in a folder.
     filename: Callable[[str], str]
@@ -158,8 +160,8 @@ def sync(root: Path, config: Config, today: date, options: Options, state_dir: P
     states, problem = load_state(state_dir)
     reports = [problem] if problem else []
     index = Session(root, config, today).index()
-    rules = Rules(index, today, options.stamp, options.style, config.default_region,
-                  options.import_new)  # fmt: skip
+    rules = Rules(index, today, options.stamp, options.tasks, options.style,
+                  config.default_region, options.import_new)  # fmt: skip
     vdirs: list[_Vdirs] = []
     for vdir in configured_vdirs(root, config):
         listing = read_vdir(vdir.folder, vdir.ext)

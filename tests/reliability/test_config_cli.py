@@ -105,7 +105,7 @@ def test_case_39_wrong_config_types_are_a_clear_error(vault, crm, toml, key):
     "args",
     [
         ("--today", "2026-02-30", "due"),
-        ("--today", "yesterday", "due"),
+        ("--today", "the day after", "due"),
         ("--today", "", "due"),
         ("--today", "9999-12-31", "due"),
         ("--today", "9999-12-31", "list"),

@@ -304,18 +304,18 @@ def test_item2_a_line_inserted_above_after_the_index_was_read_never_shifts_the_t
 ):
     """The index said `beta` is on line 8; an editor inserted a line above it before crm
     wrote. Line 8 is now `alpha`: crm must still tick `beta`."""
-    import plaintextcrm.commands.edit as commands
+    import plaintextcrm.commands.write as commands
 
     root = vault({PATH: TASKS})
     note = root / PATH
-    real = commands._contact
+    real = commands._one
 
-    def contact_then_editor_inserts(app, name):
-        found = real(app, name)
+    def contact_then_editor_inserts(app, words, **kwargs):
+        found = real(app, words, **kwargs)
         note.write_text(note.read_text().replace("## Notes\n", "## Notes\n- she called\n"))
         return found
 
-    monkeypatch.setattr(commands, "_contact", contact_then_editor_inserts)
+    monkeypatch.setattr(commands, "_one", contact_then_editor_inserts)
     result = crm(root, "done", "Anna", "beta")
     assert_clean_exit(result)
     text = note.read_text()

@@ -1,54 +1,41 @@
-"""The writing commands: `crm init`, `new`, `log`, `todo`, `done`, `snooze`.
+"""The writing commands: `crm init`, `new`, `log`, `todo`, `done`, `cancel`, `snooze`, `edit`.
 
-Each one finds the note, builds a pure edit from `plaintextcrm.edit`, and hands it to
-`writefile.write_note` (or `create_note`), so every write is surgical, atomic and
-conflict-checked (docs/editing.md). After writing, the command prints the lines it changed, as
-`path:line: text`, so the user sees exactly what `git diff` will show.
+Each one finds the note (`lookup`), builds a pure edit from `plaintextcrm.edit`, and hands
+it to `writefile.write_note` (or `create_note`), so every write is surgical, atomic and
+conflict-checked (docs/editing.md). After writing, the command prints the lines it changed,
+as `path:line: text`, so the user sees exactly what `git diff` will show.
 """
 
 from __future__ import annotations
 
 import difflib
 from collections.abc import Callable
-from datetime import date, timedelta
+from datetime import date
 from functools import partial
 from pathlib import Path
 
 import click
 
-from plaintextcrm.cli import App, pass_app, say
-from plaintextcrm.errors import Ambiguous, CrmError, NotFound, UsageError
-
-TASKS_PLUGIN = Path(".obsidian") / "plugins" / "obsidian-tasks-plugin"
-
-
-def _when(value: str, today: date, option: str) -> date:
-    """`WHEN`: a date or a duration from today (3d, 2w, 1m, 1y); bad input is exit 2."""
-    from plaintextcrm.dates import DateValueError, parse_when
-
-    try:
-        return parse_when(value, today)
-    except DateValueError as exc:
-        raise UsageError(f"{option}: {exc}") from None
-
-
-def _day(value: str | None, today: date) -> date:
-    """`--date`: an ISO date, `today` or `yesterday` (interactions are usually past)."""
-    from plaintextcrm.dates import DateValueError, parse_iso
-
-    if value is None or value.strip().lower() == "today":
-        return today
-    if value.strip().lower() == "yesterday":
-        return today - timedelta(days=1)
-    try:
-        return parse_iso(value)
-    except DateValueError as exc:
-        raise UsageError(f"--date: {exc}") from None
+from plaintextcrm.cli import (
+    App,
+    When,
+    WhenType,
+    common_options,
+    epilog,
+    name_argument,
+    pass_app,
+    say,
+    warning,
+)
+from plaintextcrm.errors import CrmError, UsageError
+from plaintextcrm.model import Contact
 
 
 def _vault_task_style(root: Path) -> str:
     """`tasks` when the vault has the Obsidian Tasks plugin installed, else `plain`."""
-    return "tasks" if (root / TASKS_PLUGIN).is_dir() else "plain"
+    from plaintextcrm.recurrence import TASKS_PLUGIN_DIR
+
+    return "tasks" if (root / TASKS_PLUGIN_DIR).is_dir() else "plain"
 
 
 def _changes(rel: str, old: bytes, new: bytes) -> list[str]:
@@ -81,10 +68,22 @@ def _apply(app: App, rel: str, edit: Callable[[bytes], bytes]) -> list[str]:
     return _changes(rel, seen["old"], seen["new"])
 
 
-def _contact(app: App, name: str):
-    from plaintextcrm.lookup import find_contact
+def _addressed(app: App, words: tuple[str, ...], *, min_rest: int = 1):
+    """NAME words and the rest (TEXT, MATCH or WHEN), split as `lookup.split_name` reads
+    them; a missing required rest is a usage error."""
+    from plaintextcrm.lookup import split_name
 
-    return find_contact(app.index(), name)
+    addressed = split_name(app.index(quiet=True), words, min_rest=min_rest)
+    if min_rest and not addressed.rest.strip():
+        raise UsageError("missing TEXT after the name")
+    return addressed
+
+
+def _one(app: App, words: tuple[str, ...], *, min_rest: int = 1) -> tuple[Contact, str]:
+    addressed = _addressed(app, words, min_rest=min_rest)
+    if len(addressed.contacts) > 1:
+        raise UsageError("this command takes one person; name them one at a time")
+    return addressed.contacts[0], addressed.rest
 
 
 def _echo(lines: list[str], nothing: str) -> None:
@@ -94,7 +93,7 @@ def _echo(lines: list[str], nothing: str) -> None:
 # --- init ------------------------------------------------------------------------------
 
 
-@click.command()
+@click.command(epilog=epilog("crm init ~/notes", "cd ~/Obsidian/Vault && crm init"))
 @click.argument("directory", required=False, metavar="[DIR]")
 @click.pass_context
 def init(ctx: click.Context, directory: str | None) -> None:
@@ -154,8 +153,13 @@ def init(ctx: click.Context, directory: str | None) -> None:
 # --- new -------------------------------------------------------------------------------
 
 
-@click.command()
-@click.argument("name")
+@click.command(
+    epilog=epilog(
+        "crm new Anna Rossi --circle close --email anna@example.org",
+        "crm new Nicolò Bianchi --birthday 1990-03-14 --tag running",
+    )
+)
+@click.argument("words", nargs=-1, required=True, metavar="NAME...")
 @click.option("--circle", help="Relationship tier (a key of [circles] in crm.toml).")
 @click.option("--cadence", help="Keep-in-touch interval: 2w, 3m, 1y, monthly...")
 @click.option("--company", help="Company (text or a [[link]]).")
@@ -164,10 +168,11 @@ def init(ctx: click.Context, directory: str | None) -> None:
 @click.option("--birthday", help="YYYY-MM-DD, or --MM-DD without the year.")
 @click.option("--tag", "tags", multiple=True, help="Tag (repeatable).")
 @click.option("--alias", "aliases", multiple=True, help="Another name (repeatable).")
+@common_options
 @pass_app
 def new(
     app: App,
-    name: str,
+    words: tuple[str, ...],
     circle: str | None,
     cadence: str | None,
     company: str | None,
@@ -179,13 +184,12 @@ def new(
 ) -> None:
     """Create a contact note from the person.md.j2 template; never overwrites."""
     from plaintextcrm.dates import DateValueError, parse_cadence, parse_yearly
-    from plaintextcrm.index import fold
-    from plaintextcrm.lookup import validate_name
+    from plaintextcrm.lookup import name_clash, validate_name
     from plaintextcrm.render.person import render_person
     from plaintextcrm.templating import vault_template_dirs
     from plaintextcrm.writefile import create_note, safe_filename
 
-    name = " ".join(validate_name(name).split())
+    name = " ".join(validate_name(" ".join(words)).split())
     if "/" in name or "\\" in name or not name.strip("."):
         raise UsageError(f"invalid name {name!r}: a name cannot contain / or \\ or be only dots")
     try:
@@ -199,11 +203,9 @@ def new(
     if circle and not config.has_circle(circle):
         say(f"crm: warning: circle `{circle}` is not in crm.toml [circles]", err=True)
     index = app.index(quiet=True)
-    wanted = {fold(name), *(fold(a) for a in aliases)}
-    for contact in index.contacts:
-        stem = contact.path.rsplit("/", 1)[-1][:-3]
-        if wanted & {fold(k) for k in (contact.name, stem, *contact.fields.aliases)}:
-            raise CrmError(f"{contact.name} already has a note: {contact.path}; not created")
+    clash = name_clash(index, name, aliases)
+    if clash is not None:
+        raise CrmError(f"{clash.name} already has a note: {clash.path}; not created")
     folder = config.contact_folders[0].strip("/") if config.contact_folders else "People"
     rel = f"{folder}/{safe_filename(name)}.md"
     fields: dict[str, str | list[str] | None] = {
@@ -244,6 +246,7 @@ def _log_and_follow_up(
     gave: bool,
     got: bool,
     follow_up: date | None,
+    follow_up_text: str,
     style: str,
 ) -> bytes:
     from plaintextcrm.edit import add_log_line, add_task_line, task_style
@@ -252,37 +255,72 @@ def _log_and_follow_up(
     if follow_up is not None:
         new = add_task_line(
             new,
-            f"follow up: {text}",
+            follow_up_text,
             follow_up,
             style=task_style(data) or style,  # type: ignore[arg-type]
         )
     return new
 
 
-@click.command()
-@click.argument("name")
-@click.argument("text")
-@click.option("--date", "day", metavar="D", help="When it happened (default: today).")
+@click.command(
+    epilog=epilog(
+        "crm log anna coffee in Rome",
+        "crm log anna rossi, bjorn lunch at the meetup --date yesterday",
+        'crm log nicolo lent him my bike --gave --next "next fri" --next-text "ask for it"',
+        when=True,
+        name=True,
+    )
+)
+@name_argument("TEXT...")
+@click.option(
+    "--date",
+    "day",
+    type=WhenType("past"),
+    metavar="WHEN",
+    help="When it happened (default: today).",
+)
 @click.option("--gave", is_flag=True, help="You gave something (adds #gave).")
 @click.option("--got", is_flag=True, help="You received something (adds #got).")
-@click.option("--next", "next_when", metavar="WHEN", help="Also add a follow-up (2w, 2026-12-01).")
+@click.option(
+    "--next",
+    "next_day",
+    type=WhenType(),
+    metavar="WHEN",
+    help="Also add a follow-up task due then.",
+)
+@click.option(
+    "--next-text",
+    metavar="TEXT",
+    help='The follow-up\'s own text (default: "follow up: " and the log text).',
+)
+@common_options
 @pass_app
 def log(
     app: App,
-    name: str,
-    text: str,
-    day: str | None,
+    name: tuple[str, ...],
+    day: When | None,
     gave: bool,
     got: bool,
-    next_when: str | None,
+    next_day: When | None,
+    next_text: str | None,
 ) -> None:
-    """Add an interaction under the note's `## Log` heading."""
+    """Log what you did with someone, under their note's `## Log`.
+
+    Several people: separate their names with commas (`anna, bjorn coffee`); each note
+    gets the same line."""
     if gave and got:
         raise UsageError("--gave and --got cannot be used together")
-    when = _day(day, app.today)
-    follow_up = _when(next_when, app.today, "--next") if next_when else None
-    text = _text(text)
-    contact = _contact(app, name)
+    if next_text is not None and next_day is None:
+        raise UsageError("--next-text needs --next WHEN")
+    addressed = _addressed(app, name)
+    when = day.on(app.today) if day else app.today
+    follow_up = next_day.on(app.today) if next_day else None
+    text = _text(addressed.rest)
+    follow_up_text = _text(next_text) if next_text is not None else f"follow up: {text}"
+    if when > app.today:
+        warning(f"{when.isoformat()} is in the future; logged as planned")
+    if follow_up is not None and follow_up < app.today:
+        warning(f"the follow-up is due {follow_up.isoformat()}, already past")
     edit = partial(
         _log_and_follow_up,
         when=when,
@@ -290,23 +328,43 @@ def log(
         gave=gave,
         got=got,
         follow_up=follow_up,
+        follow_up_text=follow_up_text,
         style=_vault_task_style(app.root),
     )
-    _echo(_apply(app, contact.path, edit), "Nothing to change.")
+    changed: list[str] = []
+    for contact in addressed.contacts:
+        changed += _apply(app, contact.path, edit)
+    _echo(changed, "Nothing to change.")
 
 
-@click.command()
-@click.argument("name")
-@click.argument("text")
-@click.option("--due", "due_when", required=True, metavar="WHEN", help="Due date or duration.")
+@click.command(
+    epilog=epilog(
+        "crm todo anna send the deck --due friday",
+        'crm todo nicolo ask how the marathon went --due "in 2 weeks"',
+        "crm todo bjorn return the book",
+        when=True,
+        name=True,
+    )
+)
+@name_argument("TEXT...")
+@click.option(
+    "--due",
+    "due_when",
+    type=WhenType(),
+    metavar="WHEN",
+    help="When it is due (default: no date; a task without a date is no reminder).",
+)
+@common_options
 @pass_app
-def todo(app: App, name: str, text: str, due_when: str) -> None:
+def todo(app: App, name: tuple[str, ...], due_when: When | None) -> None:
     """Add a follow-up task to a contact's note."""
     from plaintextcrm.edit import add_task_line, task_style
 
-    due = _when(due_when, app.today, "--due")
-    text = _text(text)
-    contact = _contact(app, name)
+    due = due_when.on(app.today) if due_when else None
+    contact, rest = _one(app, name)
+    text = _text(rest)
+    if due is not None and due < app.today:
+        warning(f"{due.isoformat()} is already past; the task is overdue from the start")
     style = _vault_task_style(app.root)
 
     def edit(data: bytes) -> bytes:
@@ -315,62 +373,108 @@ def todo(app: App, name: str, text: str, due_when: str) -> None:
     _echo(_apply(app, contact.path, edit), "Nothing to change.")
 
 
-@click.command()
-@click.argument("name")
-@click.argument("match", required=False)
-@pass_app
-def done(app: App, name: str, match: str | None) -> None:
-    """Mark an open task done: the one matching MATCH, or the only one."""
-    from plaintextcrm.edit import complete_task
-    from plaintextcrm.index import fold
+def _close(app: App, words: tuple[str, ...], *, cancel: bool) -> None:
+    """`crm done` and `crm cancel`: the open task MATCH designates, closed in its note; a
+    done `🔁` task gets its next occurrence, as Obsidian Tasks writes it."""
+    from plaintextcrm.edit import Finished, finish_task
+    from plaintextcrm.lookup import pick_task
+    from plaintextcrm.recurrence import read_tasks_settings
 
-    contact = _contact(app, name)
-    tasks = [t for t in contact.tasks if t.status == "open"]
-    if not tasks:
-        raise NotFound(f"{contact.name} has no open tasks")
-    chosen = tasks
-    if match is not None:
-        wanted = fold(match)
-        chosen = [t for t in tasks if wanted in fold(t.text)]
-        if not chosen:
-            listed = "; ".join(_task_label(t) for t in tasks)
-            raise NotFound(f"no open task of {contact.name} matches {match!r}; open: {listed}")
-    if len(chosen) > 1:
-        candidates = [_task_label(t) for t in chosen]
-        raise Ambiguous(
-            f"{contact.name} has {len(chosen)} open tasks"
-            + (f" matching {match!r}" if match else "")
-            + f"; say which: {'; '.join(candidates)}",
-            candidates,
-        )
-    task = chosen[0]
+    contact, match = _one(app, words, min_rest=0)
+    task = pick_task(contact, match or None)
     stamp = True if _vault_task_style(app.root) == "tasks" else None
+    settings = read_tasks_settings(app.root)
+    seen: list[Finished] = []
 
     def edit(data: bytes) -> bytes:
-        return complete_task(data, task, today=app.today, stamp=stamp)
+        finished = finish_task(
+            data, task, today=app.today, stamp=stamp, tasks=settings, cancel=cancel
+        )
+        seen[:] = [finished]
+        return finished.data
 
     _echo(_apply(app, task.path, edit), "Nothing to change.")
+    if seen and seen[0].warning:
+        warning(f"{task.path}:{seen[0].line}: {seen[0].warning}")
 
 
-def _task_label(task) -> str:
-    due = f"{task.due.isoformat()} " if task.due else ""
-    return f"{due}{task.text} ({task.path}:{task.line})"
-
-
-@click.command()
-@click.argument("name")
-@click.argument("when", metavar="WHEN")
+@click.command(
+    epilog=epilog("crm done anna", "crm done anna rossi deck", "crm done nicolo marathon",
+                  name=True)
+)  # fmt: skip
+@name_argument("[MATCH...]")
+@common_options
 @pass_app
-def snooze(app: App, name: str, when: str) -> None:
-    """No reconnect reminder before WHEN (sets `snooze:` in the front matter)."""
+def done(app: App, name: tuple[str, ...]) -> None:
+    """Tick an open task of a contact.
+
+    The task whose text contains MATCH, or the only open one; several: exit 2, listing
+    them."""
+    _close(app, name, cancel=False)
+
+
+@click.command(epilog=epilog("crm cancel anna deck", name=True))
+@name_argument("[MATCH...]")
+@common_options
+@pass_app
+def cancel(app: App, name: tuple[str, ...]) -> None:
+    """Cancel an open task of a contact.
+
+    The task stays in the note as `- [-]` (with `❌ date` in Obsidian Tasks vaults)."""
+    _close(app, name, cancel=True)
+
+
+@click.command(
+    epilog=epilog("crm snooze anna 2m", 'crm snooze kwame rossi "next monday"', when=True,
+                  name=True)
+)  # fmt: skip
+@name_argument("WHEN")
+@common_options
+@pass_app
+def snooze(app: App, name: tuple[str, ...]) -> None:
+    """No reconnect reminder for a contact before WHEN.
+
+    Sets `snooze:` in the note's front matter."""
     from plaintextcrm.edit import set_snooze
 
-    until = _when(when, app.today, "WHEN")
-    contact = _contact(app, name)
+    contact, rest = _one(app, name)
+    from plaintextcrm.dates import DateValueError
+    from plaintextcrm.when import parse_when
+
+    try:
+        until = parse_when(rest, app.today)
+    except DateValueError as exc:
+        raise UsageError(f"WHEN: {exc}") from None
+    if until <= app.today:
+        warning(f"{until.isoformat()} is not after today; the snooze changes nothing")
+    if contact.cadence is None:
+        warning(f"{contact.name} has no cadence, so there is no reconnect reminder to snooze")
     _echo(
         _apply(app, contact.path, lambda data: set_snooze(data, until)),
         f"{contact.name} is already snoozed until {until.isoformat()}.",
     )
+
+
+@click.command(epilog=epilog("crm edit anna", "EDITOR=nano crm edit nicolo bianchi", name=True))
+@name_argument()
+@common_options
+@pass_app
+def edit(app: App, name: tuple[str, ...]) -> None:
+    """Open the contact's note in $VISUAL or $EDITOR (vi if neither is set)."""
+    from plaintextcrm.lookup import find_contact
+
+    contact = find_contact(app.index(quiet=True), " ".join(name))
+    path = app.root / contact.path
+    try:
+        click.edit(filename=str(path), editor=_editor())
+    except click.ClickException as exc:
+        raise CrmError(f"cannot open {contact.path} in an editor: {exc.message}") from None
+
+
+def _editor() -> str | None:
+    import os
+
+    return os.environ.get("VISUAL") or os.environ.get("EDITOR") or None
 
 
 def _text(text: str) -> str:
