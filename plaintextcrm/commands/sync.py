@@ -12,11 +12,11 @@ import sys
 
 import click
 
-from plaintextcrm.cli import App, pass_app, say
+from plaintextcrm.cli import App, common_options, epilog, pass_app, say
 from plaintextcrm.errors import CrmError
 
 
-@click.command("sync")
+@click.command("sync", epilog=epilog("crm sync", "crm sync --dry-run", "crm sync --import-new"))
 @click.option(
     "--dry-run", "-n", is_flag=True,
     help="Print what would change in the notes and the vdirs; write nothing, run nothing.",
@@ -25,6 +25,7 @@ from plaintextcrm.errors import CrmError
     "--import-new", is_flag=True,
     help="Import items made on the other side (tasks titled `Name: what`, cards).",
 )  # fmt: skip
+@common_options
 @pass_app
 def sync(app: App, dry_run: bool, import_new: bool) -> None:
     """Pull changes made on the phone's side, apply them to the notes, push the notes."""
