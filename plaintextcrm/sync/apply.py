@@ -2,8 +2,9 @@
 
 Each change becomes surgical edits (`NoteEdit`: a function of the note's bytes, run
 through the one writer) or one line saying why it was not applied:
-- a follow-up completed there is ticked in its note (`✅ date` where the note, or the
-  vault's Tasks plugin, writes one), on the day it was completed;
+- a follow-up completed there is ticked in its note as `crm done` ticks it (`✅ date` where
+  the note, or the vault's Tasks plugin, writes one; a `🔁` task gets its next occurrence),
+  on the day it was completed; one cancelled there is cancelled as `crm cancel` does;
 - a reconnect completed there is an interaction "reconnected" logged on that day, unless
   the contact already has one that day;
 - a follow-up's due date moved there moves the date on the task's line; a reconnect's,
