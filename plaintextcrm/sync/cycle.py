@@ -147,6 +147,8 @@ class _Vdirs:
 
     vdir: Vdir
     listing: Listing
+    #: What the notes gave at the start; rendered again only if a sync changed them.
+    rendered: dict[str, Item]
     decisions: Decisions = field(default_factory=Decisions)
     #: Files that are crm's though the state may not list them (it was lost, or a sync
     #: was killed before saving it): the items of the notes as read, and orphans.
@@ -172,14 +174,14 @@ def sync(root: Path, config: Config, today: date, options: Options, state_dir: P
             for n, why in sorted(listing.unreadable.items())
         ]
         ours = frozenset(pulled.orphans) | rendered.keys()  # deleted if the notes drop them
-        one = _Vdirs(vdir, listing, decide(vdir, pulled, rules), ours)
+        one = _Vdirs(vdir, listing, rendered, decide(vdir, pulled, rules), ours)
         reports += one.decisions.reports
         vdirs.append(one)
     edits = [e for one in vdirs for e in one.decisions.edits]
     cards = [c for one in vdirs for c in one.decisions.cards]
     imported = _plan_cards(index, cards, config, today, options) if cards else None
     if options.dry_run:
-        pushes = [_push(one, states, index, today, config, frozenset()) for one in vdirs]
+        pushes = [_push(one, states) for one in vdirs]
         return Outcome(
             planned=tuple(f"{e.path}: {e.says}" for e in edits),
             reports=tuple(reports),
@@ -195,17 +197,20 @@ def sync(root: Path, config: Config, today: date, options: Options, state_dir: P
             replaced |= {("contacts", name) for name, _ in cards}
     if notes or (imported is not None and imported.writes):
         index = Session(root, config, today).index()  # the notes as they are now
+        for one in vdirs:
+            one.rendered = render(one.vdir, index, today, config)
     pushed: list[tuple[str, int, int]] = []
     new_states: dict[str, VdirState] = {}
     for one in vdirs:
         kind = one.vdir.kind
         gone = one.ours | {name for k, name in replaced if k == kind}
         hold = frozenset(name for k, name in held if k == kind)
-        result = run_push(_push(one, states, index, today, config, gone, hold))
+        result = run_push(_push(one, states, gone, hold))
         pushed.append((one.vdir.kind, result.written, result.deleted))
         failures += result.failures
         new_states[one.vdir.kind] = result.state
-    save_state(state_dir, new_states)
+    if new_states != states:  # the same state is the same bytes: not even serialised
+        save_state(state_dir, new_states)
     return Outcome(
         notes=tuple(notes),
         reports=tuple(reports),
@@ -219,15 +224,11 @@ def sync(root: Path, config: Config, today: date, options: Options, state_dir: P
 def _push(
     one: _Vdirs,
     states: dict[str, VdirState],
-    index: Index,
-    today: date,
-    config: Config,
-    remove: frozenset[str],
+    remove: frozenset[str] = frozenset(),
     hold: frozenset[str] = frozenset(),
 ) -> Push:
     entries = entries_for(states, one.vdir.kind, one.vdir.folder)
-    rendered = render(one.vdir, index, today, config)
-    return plan_push(one.vdir, one.listing, entries, rendered, remove, hold)
+    return plan_push(one.vdir, one.listing, entries, one.rendered, remove, hold)
 
 
 def _write_notes(

@@ -14,7 +14,7 @@ one line and treated as empty.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -61,7 +61,8 @@ class Entry:
         )
 
     def to_json(self) -> dict[str, Any]:
-        out = {k: v for k, v in asdict(self).items() if v not in (None, "", False)}
+        """The fields that say something (no `None`, empty or false ones), dates as ISO."""
+        out = {k: getattr(self, k) for k in _FIELDS if getattr(self, k) not in (None, "", False)}
         if self.due is not None:
             out["due"] = self.due.isoformat()
         return out
@@ -70,14 +71,17 @@ class Entry:
     def from_json(cls, value: Any) -> Entry:
         if not isinstance(value, dict) or not isinstance(value.get("sha256"), str):
             raise ValueError("an entry without a digest")
-        fields = {k: value[k] for k in cls.__dataclass_fields__ if k in value}
+        known = {k: value[k] for k in cls.__dataclass_fields__ if k in value}
         for key in ("kind", "contact", "note", "text", "summary", "card"):
-            if key in fields and not isinstance(fields[key], str):
+            if key in known and not isinstance(known[key], str):
                 raise ValueError(f"`{key}` is not text")
-        if "due" in fields:
-            fields["due"] = parse_iso(fields["due"])
-        fields["in_field"] = fields.get("in_field") is True
-        return cls(**fields)
+        if "due" in known:
+            known["due"] = parse_iso(known["due"])
+        known["in_field"] = known.get("in_field") is True
+        return cls(**known)
+
+
+_FIELDS = tuple(f.name for f in fields(Entry))
 
 
 @dataclass(frozen=True)
@@ -137,5 +141,5 @@ def save_state(state_dir: Path, states: dict[str, VdirState]) -> bool:
             for kind, state in sorted(states.items())
         },
     }
-    text = json.dumps(table, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
+    text = json.dumps(table, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
     return write_if_changed(state_dir / STATE_FILE, text.encode("utf-8"))
