@@ -93,10 +93,13 @@ class Merge:
 
 @dataclass(frozen=True)
 class Unchanged:
+    """A contact the import adds nothing to; `kept` as in `Merge` (values it differs on)."""
+
     path: str
     name: str
     origins: tuple[str, ...]
     matched: tuple[tuple[str, str], ...] = ()
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -497,7 +500,8 @@ def plan_import(
             )
         else:
             matched = tuple(dict.fromkeys(target.matched))
-            unchanged.append(Unchanged(target.path, target.name, origins, matched))
+            kept = tuple(target.kept)
+            unchanged.append(Unchanged(target.path, target.name, origins, matched, kept))
     return Plan(
         tuple(new),
         tuple(merged),
