@@ -16,6 +16,7 @@ expected, an unclosed front matter) are refused with a message saying why
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 import unicodedata
@@ -1013,3 +1014,15 @@ def close_task_note(data: bytes, status: str = "done") -> bytes:
     keys = [k.value for k, _ in fm.root.value if isinstance(k, yaml.ScalarNode)]
     key = next((k for k in reversed(keys) if normalise(k) == "status"), "status")
     return set_front_matter_value(data, key, status)
+
+
+def changed_lines(rel: str, old: bytes, new: bytes) -> list[str]:
+    """`path:line: text` for each line added or changed from `old` to `new` (blank ones
+    left out): what the writing commands print, so the user sees what `git diff` will."""
+    before, after = Lines.from_bytes(old).text, Lines.from_bytes(new).text
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if tag in ("insert", "replace"):
+            out.extend(f"{rel}:{j + 1}: {after[j]}" for j in range(j1, j2) if after[j].strip())
+    return out

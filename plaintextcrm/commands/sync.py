@@ -29,9 +29,8 @@ from plaintextcrm.errors import CrmError
 @pass_app
 def sync(app: App, dry_run: bool, import_new: bool) -> None:
     """Pull changes made on the phone's side, apply them to the notes, push the notes."""
-    from plaintextcrm.commands.importexport import _safe_filename, _taken_paths
-    from plaintextcrm.commands.write import _vault_task_style
-    from plaintextcrm.recurrence import read_tasks_settings
+    from plaintextcrm.importers.paths import new_note_filename, taken_paths
+    from plaintextcrm.recurrence import read_tasks_settings, vault_task_style
     from plaintextcrm.sync.cycle import (
         Options,
         command_argv,
@@ -54,15 +53,15 @@ def sync(app: App, dry_run: bool, import_new: bool) -> None:
         raise CrmError(
             f"crm sync keeps its state in .crm/, which cannot be used: {exc.strerror}"
         ) from None
-    style = _vault_task_style(root)
+    style = vault_task_style(root)
     options = Options(
         dry_run=dry_run,
         import_new=import_new,
         stamp=True if style == "tasks" else None,
         tasks=read_tasks_settings(root),
         style="tasks" if style == "tasks" else "plain",
-        filename=_safe_filename(),
-        taken=lambda folder: _taken_paths(root, folder),
+        filename=new_note_filename(),
+        taken=lambda folder: taken_paths(root, folder),
     )
     with sync_lock(state_dir):
         if not dry_run:
@@ -79,12 +78,12 @@ def sync(app: App, dry_run: bool, import_new: bool) -> None:
 
 
 def _print(outcome, dry_run: bool) -> None:
-    from plaintextcrm.commands.write import _changes
+    from plaintextcrm.edit import changed_lines
 
     for planned in outcome.planned:
         say(f"would change {planned}")
     for path, old, new in outcome.notes:
-        for line in _changes(path, old, new):
+        for line in changed_lines(path, old, new):
             say(line)
     if outcome.imported is not None:
         from plaintextcrm.importers.report import plan_lines
