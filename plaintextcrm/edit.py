@@ -33,6 +33,7 @@ from plaintextcrm.errors import CrmError
 from plaintextcrm.fields import normalise
 from plaintextcrm.model import Task
 from plaintextcrm.parse import DUE_KEYS, read_task
+from plaintextcrm.parse import YamlLoader as _Loader  # the index's reading of YAML
 from plaintextcrm.recurrence import (
     NoNextOccurrence,
     Occurrence,
@@ -62,11 +63,6 @@ from plaintextcrm.syntax import (
     tasks_tail,
     unclosed_fence,
 )
-
-try:  # the same parser parse.py uses, so marks and readings agree
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 TaskStyle = Literal["plain", "tasks", "dataview"]
 
