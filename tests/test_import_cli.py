@@ -274,3 +274,23 @@ def test_without_contact_folders_new_notes_say_type_person(vault, crm):
     assert (root / "Anna Rossi.md").read_text(encoding="utf-8").startswith("---\ntype: person\n")
     again = crm(root, "import", "linkedin", str(MADE / "linkedin-Connections.csv"))
     assert again.stdout.splitlines()[-1] == "0 new, 0 merged, 4 unchanged, 1 skipped"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+@pytest.mark.parametrize("kind", ["vcard", "google", "linkedin"])
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path, vault, crm, kind):
+    """A FIFO typed as the export file (a shell's process substitution, a mistake) would
+    block a read forever: the command says it is not a file, and the readers refuse it."""
+    from plaintextcrm.errors import CrmError
+    from plaintextcrm.importers.csvfile import read_text
+    from plaintextcrm.importers.vcard import read_vcards
+
+    root = vault({})
+    pipe = tmp_path / "contacts.vcf"
+    os.mkfifo(pipe)
+    result = crm(root, "import", kind, str(pipe))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"crm: error: {pipe}: not a file"
+    assert read_vcards(pipe).skipped[0].reason.startswith("cannot read the file: ")
+    with pytest.raises(CrmError, match="cannot read"):
+        read_text(pipe)

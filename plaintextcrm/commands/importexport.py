@@ -53,7 +53,8 @@ def _files(files: tuple[str, ...]) -> list[Path]:
     for name in files:
         path = Path(name)
         if not path.is_file():
-            raise UsageError(f"{name}: no such file")
+            what = "not a file" if path.exists() else "no such file"
+            raise UsageError(f"{name}: {what}")
         paths.append(path)
     return paths
 
