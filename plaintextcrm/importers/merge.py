@@ -547,10 +547,19 @@ def _default_filename(name: str) -> str:
 
 
 def _target_key(keys: set[str], key: str) -> str:
+    """The note's own key for field `key`: `email`/`emails` as crm writes them, else any
+    key the reader takes for that field (`Phone Number`, `E-mail`, `TEL[CELL]`), so a
+    value joins the list the note already has instead of starting a second key."""
     choices = KEY_CHOICES.get(key) or (("alias", "aliases") if key == "aliases" else (key,))
     for choice in choices:
         if choice in keys:
             return choice
+    from plaintextcrm.fields import is_typed, normalise, table
+
+    fields = table()
+    for written in sorted(keys):
+        if not is_typed(written) and fields.get(normalise(written)) == key:
+            return written
     return key
 
 
