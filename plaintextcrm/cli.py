@@ -61,6 +61,7 @@ LAZY_COMMANDS: dict[str, str] = {
     "show": "plaintextcrm.commands.read:show",
     "snooze": "plaintextcrm.commands.write:snooze",
     "stats": "plaintextcrm.commands.read:stats",
+    "sync": "plaintextcrm.commands.sync:sync",
     "todo": "plaintextcrm.commands.write:todo",
     "watch": "plaintextcrm.commands.live:watch",
 }

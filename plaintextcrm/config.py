@@ -36,6 +36,18 @@ class SmtpConfig:
     sender: str | None = None
 
 
+@dataclass(frozen=True)
+class SyncConfig:
+    """`[sync]`: the vdirs `crm sync` keeps in step with the notes (each optional, as
+    written: relative to the vault or absolute, `~` allowed), and the command that syncs
+    them with a server, run before and after (docs/sync.md)."""
+
+    tasks: str | None = None
+    events: str | None = None
+    contacts: str | None = None
+    command: str | None = None
+
+
 DEFAULT_CONTACT_FOLDERS = ("People", "Contacts", "Persons")
 
 #: The reminder kinds, in the order a day lists them.
@@ -97,6 +109,7 @@ class Config:
     #: below the day's; None keeps them with the rest.
     long_overdue: Cadence | None = DEFAULT_LONG_OVERDUE
     smtp: SmtpConfig = field(default_factory=SmtpConfig)
+    sync: SyncConfig = field(default_factory=SyncConfig)
     terminal: TerminalConfig = field(default_factory=TerminalConfig)
     problems: tuple[Problem, ...] = ()
     #: From the vault's `.obsidian/` settings, not crm.toml: which names are daily notes.
@@ -143,6 +156,7 @@ _TOP = {
     "digest",
     "import",
     "fields",
+    "sync",
     "terminal",
 }
 _SECTIONS = {
@@ -151,6 +165,7 @@ _SECTIONS = {
     "smtp": {"host", "port", "starttls", "ssl", "user", "password_env", "from"},
     "digest": {"days", "long_overdue"},
     "import": {"default_region"},
+    "sync": {"tasks", "events", "contacts", "command"},
     "terminal": {"pager", "problems"},
 }
 
@@ -321,6 +336,10 @@ def parse_config(table: dict[str, Any]) -> Config:
         or not (0 <= digest_days <= 3660)
     ):
         raise _type_error("digest.days", "a number of days from 0 to 3660")
+    sync_t = sections["sync"]
+    sync = SyncConfig(
+        **{key: _opt_str(sync_t.get(key), f"sync.{key}") for key in _SECTIONS["sync"]}
+    )
     terminal_t = sections["terminal"]
     for flag in ("pager", "problems"):
         if not isinstance(terminal_t.get(flag, True), bool):
@@ -353,6 +372,7 @@ def parse_config(table: dict[str, Any]) -> Config:
         feed_reconnects=_choice(ics.get("reconnects", "collapse"), FEED_LAYOUTS, "ics.reconnects"),
         default_region=_opt_str(sections["import"].get("default_region"), "import.default_region"),
         smtp=smtp,
+        sync=sync,
         digest_days=digest_days,
         terminal=terminal,
         long_overdue=_cadence(
@@ -493,6 +513,12 @@ outer = "1y"
 
 # [import]
 # default_region = "IT"     # phone numbers without +country are read in this region
+
+# [sync]                    # `crm sync`: tasks and contacts on your phone (docs/sync.md)
+# tasks = "~/.local/share/vdirsyncer/crm-tasks"       # a vdir of VTODOs
+# events = "~/.local/share/vdirsyncer/crm-events"     # a vdir of VEVENTs
+# contacts = "~/.local/share/vdirsyncer/crm-contacts" # a vdir of contact cards
+# command = "vdirsyncer sync"   # run before and after
 
 # [terminal]
 # pager = true              # long output through $PAGER (less) on a terminal

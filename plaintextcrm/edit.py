@@ -16,6 +16,7 @@ expected, an unclosed front matter) are refused with a message saying why
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import re
 import unicodedata
@@ -32,6 +33,7 @@ from plaintextcrm.errors import CrmError
 from plaintextcrm.fields import normalise
 from plaintextcrm.model import Task
 from plaintextcrm.parse import DUE_KEYS, read_task
+from plaintextcrm.parse import YamlLoader as _Loader  # the index's reading of YAML
 from plaintextcrm.recurrence import (
     NoNextOccurrence,
     Occurrence,
@@ -61,11 +63,6 @@ from plaintextcrm.syntax import (
     tasks_tail,
     unclosed_fence,
 )
-
-try:  # the same parser parse.py uses, so marks and readings agree
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 TaskStyle = Literal["plain", "tasks", "dataview"]
 
@@ -783,11 +780,7 @@ def _close_task_line(
     """Give the open task `task` the status `mark` (and `emoji today` when stamped); with
     `tasks` (the Tasks plugin's settings), a `🔁` task also gets its next occurrence."""
     lines = Lines.from_bytes(data)
-    wanted = ("open", task.due, task.text)
-    found = [i for i in _visible(lines) if read_task(lines.text[i]) == wanted]
-    if not found:
-        raise EditError(f"the task {task.text!r} is no longer open in the note; not edited")
-    index = min(found, key=lambda i: abs(i + 1 - task.line))
+    index = _open_task(lines, task)
     line = lines.text[index]
     item = list_item(line)
     assert item is not None  # read_task found a task box on it
@@ -889,6 +882,65 @@ def _date_edit(text: str, field: TasksField, day: date | None) -> tuple[int, int
     return len(text[: field.start].rstrip(" \t")), field.end, ""
 
 
+def _open_task(lines: Lines, task: Task) -> int:
+    """The index of the line that says `task` (open, same due date, same words), the one
+    nearest its indexed line when several say it: never the line number alone, which an
+    editor or a sync may have shifted since the index was read."""
+    wanted = ("open", task.due, task.text)
+    found = [i for i in _visible(lines) if read_task(lines.text[i]) == wanted]
+    if not found:
+        raise EditError(f"the task {task.text!r} is no longer open in the note; not edited")
+    return min(found, key=lambda i: abs(i + 1 - task.line))
+
+
+def _due_span(content: str) -> tuple[int, int] | None:
+    """Where, in a task's text after its box, the date the reader takes for its due date
+    is written: the same order as `syntax.due_in_task` (a leading date, then Tasks' `📅`,
+    Dataview's `due::`, Tasks' `⏳`), so the date moved is the date `crm due` reads."""
+    leading = leading_date(content)
+    if leading:
+        return leading.span(2)
+    for pattern in (TASKS_DUE, DATAVIEW_DUE, TASKS_SCHEDULED):
+        m = pattern.search(content)
+        if m:
+            group = next(g for g in range(1, (m.re.groups or 0) + 1) if m[g])
+            return m.span(group)
+    return None
+
+
+def move_task_due(data: bytes, task: Task, due: date) -> bytes:
+    """Move the open task `task` to `due`, changing only the date on its line, in the
+    style the task writes it (`📅 2026-12-01`, a leading `2026-12-01`, `[due:: ...]`).
+
+    A follow-up that is a task note gets its front matter due-date key changed instead.
+    The new line must read back as the same open task on the new day, or nothing is
+    written. A task without a due date is refused: where to write one is a choice the
+    user makes (`crm todo` writes new tasks).
+    """
+    lines = Lines.from_bytes(data)
+    try:
+        index = _open_task(lines, task)
+    except EditError:
+        if task.due is None or not is_task_note(data, task.due):
+            raise
+        key = _due_key(lines, task.due)
+        assert key is not None  # is_task_note found it
+        return set_front_matter_value(data, key, due.isoformat())
+    line = lines.text[index]
+    item = list_item(line)
+    box = task_box(item.content) if item else None
+    assert item is not None and box is not None  # read_task found a task box on it
+    rest = len(line) - len(box[1])  # where the text after the box starts
+    span = _due_span(box[1])
+    if span is None:
+        raise EditError(f"the task {task.text!r} has no due date to move; not edited")
+    new = line[: rest + span[0]] + due.isoformat() + line[rest + span[1] :]
+    if read_task(new) != ("open", due, task.text):
+        raise EditError(f"cannot move {task.text!r} to {due.isoformat()} by its date alone")
+    lines.text[index] = new
+    return lines.to_bytes()
+
+
 # --- task notes ------------------------------------------------------------------------
 
 
@@ -958,3 +1010,15 @@ def close_task_note(data: bytes, status: str = "done") -> bytes:
     keys = [k.value for k, _ in fm.root.value if isinstance(k, yaml.ScalarNode)]
     key = next((k for k in reversed(keys) if normalise(k) == "status"), "status")
     return set_front_matter_value(data, key, status)
+
+
+def changed_lines(rel: str, old: bytes, new: bytes) -> list[str]:
+    """`path:line: text` for each line added or changed from `old` to `new` (blank ones
+    left out): what the writing commands print, so the user sees what `git diff` will."""
+    before, after = Lines.from_bytes(old).text, Lines.from_bytes(new).text
+    out: list[str] = []
+    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
+    for tag, _, _, j1, j2 in matcher.get_opcodes():
+        if tag in ("insert", "replace"):
+            out.extend(f"{rel}:{j + 1}: {after[j]}" for j in range(j1, j2) if after[j].strip())
+    return out

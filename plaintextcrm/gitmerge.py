@@ -41,6 +41,7 @@ import yaml
 
 from plaintextcrm.dates import DateValueError, parse_iso
 from plaintextcrm.parse import MAX_NODES, read_task
+from plaintextcrm.parse import YamlLoader as _Loader  # the index's reading of YAML
 from plaintextcrm.syntax import (
     body_start,
     front_matter_kind,
@@ -52,11 +53,6 @@ from plaintextcrm.syntax import (
     split_lines,
     task_box,
 )
-
-try:  # the parser parse.py uses, so a field reads here as it reads there
-    from yaml import CSafeLoader as _Loader
-except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
 
 Order = Literal["ascending", "descending", "none"]
 Where = Literal["front matter", "body"]

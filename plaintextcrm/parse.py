@@ -72,10 +72,13 @@ from plaintextcrm.syntax import (
 )
 from plaintextcrm.wikilinks import display_text
 
-try:  # libyaml is much faster; the pure-Python parser gives the same nodes.
-    from yaml import CSafeLoader as _Loader
+try:  # libyaml's parser: the same readings, several times faster
+    from yaml import CSafeLoader as YamlLoader
 except ImportError:  # pragma: no cover - depends on how PyYAML was built
-    from yaml import SafeLoader as _Loader  # type: ignore[assignment]
+    from yaml import SafeLoader as YamlLoader  # type: ignore[assignment]
+#: The one YAML loader of the project: what a note's front matter means is decided once,
+#: so the editor (edit.py) and the merge driver (gitmerge.py) read it as the index does.
+_Loader = YamlLoader
 
 #: Front matter larger than this is not metadata; refusing it keeps memory bounded.
 MAX_FRONT_MATTER = 256 * 1024

@@ -520,3 +520,9 @@ def _rrule_after(rule: Rule, day: date) -> date | None:
     )
     found = recurrence.after(datetime.combine(day, time.max))
     return found.date() if found is not None else None
+
+
+def vault_task_style(root: Path) -> str:
+    """`tasks` when the vault has the Obsidian Tasks plugin installed, else `plain`: the
+    style a new task takes in a note that has none yet."""
+    return "tasks" if (root / TASKS_PLUGIN_DIR).is_dir() else "plain"

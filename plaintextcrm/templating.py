@@ -17,7 +17,7 @@ import os
 from collections.abc import Callable, Iterable
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from plaintextcrm.errors import CrmError
 from plaintextcrm.readfile import read_regular
@@ -64,9 +64,12 @@ def environment(overrides: Iterable[Path] = (), *, html: bool = False) -> jinja2
     change data, or run anything; such a template stops with `jinja2.sandbox.SecurityError`.
     The shipped templates need nothing more.
 
-    `html=True` turns on autoescaping for every template (the HTML digest); Markdown and
-    text outputs are rendered unescaped. Undefined variables raise, so a typo in a user's
-    override is a clear error instead of a silently empty section.
+    `html=True` turns on autoescaping for every template (the HTML digest), and shows the
+    bidi and control characters of a note's text as escapes (`\\u202e`), as the terminal
+    does: a browser would obey an override and show `exe.pdf` for `fdp.exe`. Markdown and
+    text outputs are rendered unescaped (their renderers make them visible). Undefined
+    variables raise, so a typo in a user's override is a clear error instead of a silently
+    empty section.
     """
     import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
@@ -74,11 +77,22 @@ def environment(overrides: Iterable[Path] = (), *, html: bool = False) -> jinja2
     return ImmutableSandboxedEnvironment(
         loader=_loader(list(overrides)),
         autoescape=html,
+        finalize=_shown if html else None,
         undefined=jinja2.StrictUndefined,
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+def _shown(value: Any) -> Any:
+    """A plain string as `terminal.visible` shows it; markup the renderer built (the
+    charts, already escaped) and other values as they are."""
+    if type(value) is str:
+        from plaintextcrm.render.terminal import visible
+
+        return visible(value)
+    return value
 
 
 def _loader(overrides: list[Path]) -> jinja2.BaseLoader:

@@ -228,3 +228,9 @@ def test_show_marks_give_and_get_once(vault, crm):
     assert "lent her a book #gave  (People/Ada.md:5)" in out
     assert "Ada brought cake #got  (Journal/Book club.md:1)" in out
     assert "[gave]" not in out and "[got]" not in out
+
+
+def test_show_lists_a_follow_up_kept_in_a_field(vault, crm):
+    root = vault({"People/Ada.md": '---\nfollow_up: "2026-12-01 ask about the move"\n---\n'})
+    shown = crm(root, "show", "ada").stdout.splitlines()
+    assert "follow up: 2026-12-01 ask about the move" in shown

@@ -392,3 +392,12 @@ def test_config_digest_days_must_be_a_number(vault, crm):
     root = vault({"crm.toml": '[digest]\ndays = "often"\n'})
     result = crm(root, "digest")
     assert result.exit_code == 1 and "digest.days" in result.output
+
+
+def test_html_shows_bidi_and_control_characters_instead_of_obeying_them(vault, crm):
+    """A browser obeys U+202E (right-to-left override): `Eve \\u202egnp.exe` would read
+    `Eve exe.png`. The HTML digest shows such characters as escapes, as the terminal does."""
+    root = vault({"People/Eve.md": "---\nname: Eve \u202egnp.exe\nbirthday: 1990-11-25\n---\n"})
+    html = crm(root, "digest", "--format", "html").stdout
+    assert "\u202e" not in html
+    assert "Eve \\u202egnp.exe" in html

@@ -18,6 +18,7 @@ from plaintextcrm.edit import (
     add_log_line,
     add_task_line,
     mark_task_done,
+    move_task_due,
     one_line,
     set_front_matter_value,
     set_snooze,
@@ -232,6 +233,28 @@ def test_done_ticks_exactly_that_task(data, pick, stamp):
     assert done[task.line].status == "done" and done[task.line].text == task.text
     before_status = {t.line: t.status for t in note.tasks if t.line != task.line}
     assert {k: v.status for k, v in done.items() if k != task.line} == before_status
+    same_fields_except(data, after)
+
+
+@SETTINGS
+@given(notes(), st.data(), when_days)
+def test_move_changes_only_that_tasks_date(data, pick, day):
+    note = parsed(data)
+    dated = [t for t in note.tasks if t.status == "open" and t.due is not None]
+    if not dated:
+        return
+    task = pick.draw(st.sampled_from(dated))
+    after = move_task_due(data, task, day)
+    if day == task.due:
+        assert after == data
+        return
+    assert check_only(data, after, inserted=0, replaced=1) == [task.line - 1]
+    moved = {t.line: t for t in parsed(after).tasks}
+    assert (moved[task.line].status, moved[task.line].due, moved[task.line].text) == (
+        "open", day, task.text,
+    )  # fmt: skip
+    others = {t.line: (t.status, t.due, t.text) for t in note.tasks if t.line != task.line}
+    assert {k: (t.status, t.due, t.text) for k, t in moved.items() if k != task.line} == others
     same_fields_except(data, after)
 
 

@@ -274,3 +274,47 @@ def test_without_contact_folders_new_notes_say_type_person(vault, crm):
     assert (root / "Anna Rossi.md").read_text(encoding="utf-8").startswith("---\ntype: person\n")
     again = crm(root, "import", "linkedin", str(MADE / "linkedin-Connections.csv"))
     assert again.stdout.splitlines()[-1] == "0 new, 0 merged, 4 unchanged, 1 skipped"
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="named pipes")
+@pytest.mark.parametrize("kind", ["vcard", "google", "linkedin"])
+def test_a_named_pipe_is_refused_without_waiting_for_a_writer(tmp_path, vault, crm, kind):
+    """A FIFO typed as the export file (a shell's process substitution, a mistake) would
+    block a read forever: the command says it is not a file, and the readers refuse it."""
+    from plaintextcrm.errors import CrmError
+    from plaintextcrm.importers.csvfile import read_text
+    from plaintextcrm.importers.vcard import read_vcards
+
+    root = vault({})
+    pipe = tmp_path / "contacts.vcf"
+    os.mkfifo(pipe)
+    result = crm(root, "import", kind, str(pipe))
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"crm: error: {pipe}: not a file"
+    assert read_vcards(pipe).skipped[0].reason.startswith("cannot read the file: ")
+    with pytest.raises(CrmError, match="cannot read"):
+        read_text(pipe)
+
+
+def test_a_merge_joins_the_list_under_the_key_the_note_already_uses(tmp_path, vault, crm):
+    """`Phone Number:` and `E-mail:` are the note's phone and email keys: a new number or
+    address joins them (as a list), instead of a second `phone:` or `email:` key."""
+    root = vault({
+        "People/Anna Rossi.md": '---\nName: Anna Rossi\nPhone Number: "+39 333 1234567"\n'
+                                "E-mail: a@x.org\n---\n",
+    })  # fmt: skip
+    card = tmp_path / "anna.vcf"
+    card.write_text(
+        "BEGIN:VCARD\nVERSION:3.0\nFN:Anna Rossi\nTEL:+39 333 7654321\n"
+        "EMAIL:anna@example.org\nEND:VCARD\n"
+    )
+    assert crm(root, "import", "vcard", str(card)).exit_code == 0
+    assert (root / "People/Anna Rossi.md").read_text() == (
+        '---\nName: Anna Rossi\nPhone Number:\n  - "+39 333 1234567"\n  - +39 333 7654321\n'
+        "E-mail:\n  - a@x.org\n  - anna@example.org\n---\n"
+    )
+    assert (
+        crm(root, "import", "vcard", str(card))
+        .stdout.splitlines()[-1]
+        .startswith("0 new, 0 merged, 1 unchanged")
+    )

@@ -53,7 +53,8 @@ def _files(files: tuple[str, ...]) -> list[Path]:
     for name in files:
         path = Path(name)
         if not path.is_file():
-            raise UsageError(f"{name}: no such file")
+            what = "not a file" if path.exists() else "no such file"
+            raise UsageError(f"{name}: {what}")
         paths.append(path)
     return paths
 
@@ -122,19 +123,12 @@ def import_google(
     _run(app, read_google(path, path.name), dry_run, as_json, region, on_conflict)
 
 
-def _taken_paths(root: Path, folder: str) -> list[str]:
-    """Files already in the target folder, contact or not, so a new note never lands on
-    one of them (compared case-insensitively: macOS and Windows file systems are)."""
-    base = root / folder
-    if not base.is_dir():
-        return []
-    return [f"{folder}/{p.name}" for p in base.iterdir()]
-
-
 def _run(
     app: App, result, dry_run: bool, as_json: bool, region: str | None, on_conflict: str = "create"
 ) -> None:
+
     from plaintextcrm.importers.merge import apply_plan, plan_import
+    from plaintextcrm.importers.paths import new_note_filename, taken_paths
     from plaintextcrm.importers.record import bounded
 
     result = bounded(result)  # caps per card, so nothing written is too big to read back
@@ -147,8 +141,8 @@ def _run(
         result.records,
         region,
         folder=folder,
-        taken=_taken_paths(app.root, folder),
-        filename=_safe_filename(),
+        taken=taken_paths(app.root, folder),
+        filename=new_note_filename(),
         skipped=result.skipped,
         notices=result.notices,
         created=app.today.isoformat(),
@@ -180,21 +174,6 @@ def _run(
         say(f"crm: error: {path}: {reason}", err=True)
     if failures:
         sys.exit(1)
-
-
-def _safe_filename():
-    """The writer's `safe_filename`, minus the leading `#` and `~` that the vault scanner
-    takes for an editor's temporary file (a note `#0.md` would never be read back)."""
-    from plaintextcrm.vault import is_editor_temp
-    from plaintextcrm.writefile import safe_filename
-
-    def filename(name: str) -> str:
-        stem = safe_filename(name)
-        if is_editor_temp(stem + ".md"):
-            stem = safe_filename(stem.lstrip("#~. ") or "_" + stem)
-        return stem
-
-    return filename
 
 
 def _apply(app: App, plan, apply_plan) -> list[tuple[str, str]]:

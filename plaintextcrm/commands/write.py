@@ -8,7 +8,6 @@ as `path:line: text`, so the user sees exactly what `git diff` will show.
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable
 from datetime import date
 from functools import partial
@@ -31,24 +30,10 @@ from plaintextcrm.errors import CrmError, UsageError
 from plaintextcrm.model import Contact
 
 
-def _vault_task_style(root: Path) -> str:
-    """`tasks` when the vault has the Obsidian Tasks plugin installed, else `plain`."""
-    from plaintextcrm.recurrence import TASKS_PLUGIN_DIR
+def _task_style(root: Path) -> str:
+    from plaintextcrm.recurrence import vault_task_style
 
-    return "tasks" if (root / TASKS_PLUGIN_DIR).is_dir() else "plain"
-
-
-def _changes(rel: str, old: bytes, new: bytes) -> list[str]:
-    """`path:line: text` for each added or changed line (blank ones left out)."""
-    from plaintextcrm.edit import Lines
-
-    before, after = Lines.from_bytes(old).text, Lines.from_bytes(new).text
-    out: list[str] = []
-    matcher = difflib.SequenceMatcher(a=before, b=after, autojunk=False)
-    for tag, _, _, j1, j2 in matcher.get_opcodes():
-        if tag in ("insert", "replace"):
-            out.extend(f"{rel}:{j + 1}: {after[j]}" for j in range(j1, j2) if after[j].strip())
-    return out
+    return vault_task_style(root)
 
 
 def _apply(app: App, rel: str, edit: Callable[[bytes], bytes]) -> list[str]:
@@ -65,7 +50,9 @@ def _apply(app: App, rel: str, edit: Callable[[bytes], bytes]) -> list[str]:
     result = write_note(app.root / rel, recording, vault=app.root)
     if not result.changed:
         return []
-    return _changes(rel, seen["old"], seen["new"])
+    from plaintextcrm.edit import changed_lines
+
+    return changed_lines(rel, seen["old"], seen["new"])
 
 
 def _addressed(app: App, words: tuple[str, ...], *, min_rest: int = 1):
@@ -329,7 +316,7 @@ def log(
         got=got,
         follow_up=follow_up,
         follow_up_text=follow_up_text,
-        style=_vault_task_style(app.root),
+        style=_task_style(app.root),
     )
     changed: list[str] = []
     for contact in addressed.contacts:
@@ -365,7 +352,7 @@ def todo(app: App, name: tuple[str, ...], due_when: When | None) -> None:
     text = _text(rest)
     if due is not None and due < app.today:
         warning(f"{due.isoformat()} is already past; the task is overdue from the start")
-    style = _vault_task_style(app.root)
+    style = _task_style(app.root)
 
     def edit(data: bytes) -> bytes:
         return add_task_line(data, text, due, style=task_style(data) or style)  # type: ignore[arg-type]
@@ -382,7 +369,7 @@ def _close(app: App, words: tuple[str, ...], *, cancel: bool) -> None:
 
     contact, match = _one(app, words, min_rest=0)
     task = pick_task(contact, match or None)
-    stamp = True if _vault_task_style(app.root) == "tasks" else None
+    stamp = True if _task_style(app.root) == "tasks" else None
     settings = read_tasks_settings(app.root)
     seen: list[Finished] = []
 

@@ -19,8 +19,10 @@ FORMULA_START = ("=",)
 
 def read_text(path: Path) -> str:
     """The file as text: UTF-8 with or without BOM, else Windows-1252 (Excel's "CSV")."""
+    from plaintextcrm.readfile import read_regular
+
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # a FIFO typed by mistake must not hang the import
     except OSError as exc:
         raise CrmError(f"cannot read {path}: {exc.strerror}") from None
     if b"\x00" in data[:4096]:

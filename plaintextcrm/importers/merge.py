@@ -93,10 +93,13 @@ class Merge:
 
 @dataclass(frozen=True)
 class Unchanged:
+    """A contact the import adds nothing to; `kept` as in `Merge` (values it differs on)."""
+
     path: str
     name: str
     origins: tuple[str, ...]
     matched: tuple[tuple[str, str], ...] = ()
+    kept: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -497,7 +500,8 @@ def plan_import(
             )
         else:
             matched = tuple(dict.fromkeys(target.matched))
-            unchanged.append(Unchanged(target.path, target.name, origins, matched))
+            kept = tuple(target.kept)
+            unchanged.append(Unchanged(target.path, target.name, origins, matched, kept))
     return Plan(
         tuple(new),
         tuple(merged),
@@ -543,10 +547,19 @@ def _default_filename(name: str) -> str:
 
 
 def _target_key(keys: set[str], key: str) -> str:
+    """The note's own key for field `key`: `email`/`emails` as crm writes them, else any
+    key the reader takes for that field (`Phone Number`, `E-mail`, `TEL[CELL]`), so a
+    value joins the list the note already has instead of starting a second key."""
     choices = KEY_CHOICES.get(key) or (("alias", "aliases") if key == "aliases" else (key,))
     for choice in choices:
         if choice in keys:
             return choice
+    from plaintextcrm.fields import is_typed, normalise, table
+
+    fields = table()
+    for written in sorted(keys):
+        if not is_typed(written) and fields.get(normalise(written)) == key:
+            return written
     return key
 
 

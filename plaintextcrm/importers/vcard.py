@@ -57,8 +57,13 @@ _PER_NAME_EXEMPT = {"X-ABLABEL", "VERSION", "BEGIN", "END"}
 def read_vcards(path: Path, display: str | None = None) -> ImportResult:
     """Every card in one `.vcf` file; cards that cannot be read are skipped with a reason."""
     display = display or path.name
+    import os
+
+    from plaintextcrm.readfile import open_regular
+
     try:
-        with path.open("rb") as handle:  # card by card: a file of any size, bounded memory
+        # card by card: a file of any size, bounded memory; a FIFO or device is refused
+        with os.fdopen(open_regular(path), "rb") as handle:
             return _parse(handle, display)
     except OSError as exc:
         return ImportResult(skipped=(Skipped(display, f"cannot read the file: {exc.strerror}"),))

@@ -143,6 +143,8 @@ def show_lines(contact: Contact, today: date, nxt: Reminder | None) -> list[str]
     field("linkedin", f.linkedin)
     field("tags", ", ".join(f.tags))
     field("snooze", f.snooze.isoformat() if f.snooze else None)
+    if f.follow_up:
+        field("follow up", f"{f.follow_up.isoformat()} {f.follow_up_text}".rstrip())
     last = contact.last_contact_on(today)
     lines.append(f"last contact: {last.isoformat() if last else 'never'}")
     if nxt:
