@@ -117,7 +117,7 @@ class Session:
                 if (
                     previous is not None
                     and (previous.config, previous.facts, previous.day)
-                    == (self._config_key(), self._snap.facts(), self.today)
+                    == (self._config_key(), self._snap.trusted_facts(), self.today)
                     and self._snap.key is not None
                 ):
                     self.how = "cache"
@@ -180,7 +180,7 @@ class Session:
         self._worth_storing = changes > UNSTORED_CHANGES or previous.day != self.today
         if len(gone) + len(fresh) > max(50, INCREMENTAL_SHARE * len(self._snap.files)):
             return None
-        parsed = self._parse(fresh)
+        parsed = self._parse(fresh, keep=True)
         if not all(isinstance(r, tuple) for r in parsed):
             return None  # vanished or unreadable since the walk: the full build says so
         notes = [note for _, note in parsed]
@@ -192,7 +192,7 @@ class Session:
             return None
         self.how = "updated"
         return Built(
-            self._config_key(), self._snap.facts(), self.today, result.index,
+            self._config_key(), self._snap.trusted_facts(), self.today, result.index,
             result.note_problems, result.names,
         )  # fmt: skip
 
@@ -204,7 +204,7 @@ class Session:
         own = note_problems(parsed)
         del parsed  # before encoding the index: the peak memory of a large vault is here
         self.how = "built"
-        return Built(self._config_key(), self._snap.facts(), self.today, index, own)
+        return Built(self._config_key(), self._snap.trusted_facts(), self.today, index, own)
 
     def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:
         state = self.state()
@@ -242,14 +242,17 @@ class Session:
             write_parsed(state, self._stamp, entries)
         return [n for n in slots if n is not None], problems
 
-    def _parse(self, files: list[NoteFile]) -> list[Any]:
-        """`pool.parse_files`, once per note per session (an update that gives up hands
-        what it read to the full build)."""
-        todo = [f for f in files if f.rel not in self._read]
-        for f, result in zip(todo, parse_files(todo, self.config) if todo else [], strict=True):
-            self._read[f.rel] = result
+    def _parse(self, files: list[NoteFile], keep: bool = False) -> list[Any]:
+        """`pool.parse_files`, once per note per session: an update that gives up (`keep`)
+        hands what it read to the full build, which takes it and lets it go."""
+        known = self._read
+        todo = [f for f in files if f.rel not in known]
+        fresh = iter(parse_files(todo, self.config) if todo else [])
         self.parsed_count += len(todo)
-        return [self._read[f.rel] for f in files]
+        out = [known.pop(f.rel) if f.rel in known else next(fresh) for f in files]
+        if keep:
+            known.update((f.rel, r) for f, r in zip(files, out, strict=True))
+        return out
 
     # -- finished results ------------------------------------------------------------
 

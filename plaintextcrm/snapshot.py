@@ -115,6 +115,13 @@ class Snapshot:
         """Every note's (path, size, mtime_ns), in path order."""
         return tuple((f.rel, f.size, f.mtime_ns) for f in self.files)
 
+    def trusted_facts(self) -> tuple[tuple[str, int, int], ...]:
+        """`facts` with the mtime of each too-fresh note replaced by -1: whatever was read
+        from such a note counts as changed next time (a second save in the same mtime
+        tick would otherwise go unseen by a process that keeps what it read)."""
+        return tuple((f.rel, f.size, -1 if self.fresh(f.mtime_ns) else f.mtime_ns)
+                     for f in self.files)  # fmt: skip
+
     def by_rel(self) -> dict[str, NoteFile]:
         """The notes by vault path."""
         if not self._by_rel and self.files:

@@ -207,3 +207,26 @@ def test_a_new_alias_builds_the_index_again(tmp_path):
     assert session.how == "built"
     assert index == Session(root, config, TODAY, use_cache=False).index()
     assert [t.text for t in index.contacts[1].tasks] == ["ask [[Nicolo]]"]
+
+
+def test_a_second_save_in_the_same_mtime_tick_is_seen_by_a_kept_index(tmp_path):
+    root = write_vault(tmp_path, {"crm.toml": "", **START})
+    for i, path in enumerate(sorted(root.rglob("*.md"))):
+        os.utime(path, (BASE - i, BASE - i))
+    config = load_config(root)
+    kept = Session(root, config, TODAY, use_cache=False)
+    kept.index()
+    misc = root / "Notes/misc.md"
+    misc.write_text("- 2026-11-02 tea with [[Bo Chen]]\n", encoding="utf-8")
+    tick = misc.stat().st_mtime_ns  # just now: too fresh to trust
+    first = Session(root, config, TODAY, use_cache=False, previous=kept.built)
+    assert [
+        i.text for i in first.index().contacts[1].interactions if i.path == "Notes/misc.md"
+    ] == ["tea with [[Bo Chen]]"]
+    misc.write_text("- 2026-11-02 tee with [[Bo Chen]]\n", encoding="utf-8")  # same size
+    os.utime(misc, ns=(tick, tick))  # and the same mtime: only its bytes tell
+    second = Session(root, config, TODAY, use_cache=False, previous=first.built)
+    assert second.index() == Session(root, config, TODAY, use_cache=False).index()
+    assert [
+        i.text for i in second.index().contacts[1].interactions if i.path == "Notes/misc.md"
+    ] == ["tee with [[Bo Chen]]"]
