@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import hashlib
 import marshal
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from plaintextcrm import cache
 from plaintextcrm.config import Config
-from plaintextcrm.model import Index
+from plaintextcrm.model import Contact, Index
 
 #: Bump when what these files hold changes shape.
 FORMAT = 2
@@ -55,17 +56,61 @@ def contact_keys(index: Index) -> list[bytes]:
     return keys
 
 
-def ics_feed(index: Index, today: date, config: Config, state: Path | None) -> bytes:
+@dataclass
+class KeptParts:
+    """Each contact's share of one feed, kept in memory by `crm watch` and `crm serve`.
+
+    Their index is updated, not rebuilt: every contact an edit did not touch is the very
+    same `Contact` object as before, so identity tells "unchanged" without encoding and
+    hashing every contact or reading the events file. Each part is kept with its contact
+    (so the object, and its id, stay alive) and for one context (day, vault, config).
+    """
+
+    context: tuple[Any, ...] | None = None
+    parts: dict[int, tuple[Contact, Any]] = field(default_factory=dict)
+
+
+def ics_feed(
+    index: Index, today: date, config: Config, state: Path | None, kept: KeptParts | None = None
+) -> bytes:
     """`render_ics(index, today, config)`, byte for byte, re-rendering only the contacts
-    whose share of the feed is not in `state/ics-events*.cache` (every one when `state` is
-    None). Each feed (all kinds, or one kind's) keeps its own file, so a server answering
-    both never throws one away for the other."""
+    whose share of the feed is not in `kept` (same object) or in `state/ics-events*.cache`
+    (same hash); every one when both are missing. Each feed (all kinds, or one kind's)
+    keeps its own file, so a server answering both never throws one away for the other."""
     from plaintextcrm.render.ics import assemble, contact_part, render_ics
 
-    if state is None:
-        return render_ics(index, today, config)
-    stamp_ = stamp(config)
     context = (today.toordinal(), index.root, repr(config))
+    if kept is not None and kept.context == context and kept.parts:
+        parts = []
+        now: dict[int, tuple[Contact, Any]] = {}
+        for contact in index.contacts:
+            hit = kept.parts.get(id(contact))
+            if hit is not None and hit[0] is contact:
+                part = hit[1]
+            else:
+                part = contact_part(contact, today, config, index.root)
+            now[id(contact)] = (contact, part)
+            parts.append(part)
+        kept.parts = now
+        return assemble(parts, today, config)
+    stored = None if state is None else _stored_parts(index, today, config, state, context)
+    if stored is None and kept is None:
+        return render_ics(index, today, config)
+    parts = stored or [contact_part(c, today, config, index.root) for c in index.contacts]
+    if kept is not None:
+        kept.context = context
+        kept.parts = {id(c): (c, p) for c, p in zip(index.contacts, parts, strict=True)}
+    return assemble(parts, today, config)
+
+
+def _stored_parts(
+    index: Index, today: date, config: Config, state: Path, context: tuple[Any, ...]
+) -> list[Any] | None:
+    """Each contact's part, from `state`'s events file where its hash is there (the file
+    is rewritten when any was missing); None when the codec cannot encode the model."""
+    from plaintextcrm.render.ics import contact_part
+
+    stamp_ = stamp(config)
     file = events_file(config.feed_kinds)
     old: dict[bytes, Any] = {}
     payload = cache.read_one(state, file, stamp_)
@@ -79,7 +124,7 @@ def ics_feed(index: Index, today: date, config: Config, state: Path | None) -> b
     try:
         keys = contact_keys(index)
     except _CACHE_ERRORS:  # a model the codec cannot encode: no per-contact cache
-        return render_ics(index, today, config)
+        return None
     new: dict[bytes, Any] = {}
     parts = []
     missed = 0
@@ -92,7 +137,7 @@ def ics_feed(index: Index, today: date, config: Config, state: Path | None) -> b
         parts.append(part)
     if missed or len(new) != len(old):
         cache.write(state, file, stamp_, [(context, new)])
-    return assemble(parts, today, config)
+    return parts
 
 
 def events_file(kinds: tuple[str, ...]) -> str:

@@ -2,8 +2,9 @@
 
 After any sequence of edits (add, change, rename, delete notes; change a contact's name
 or aliases), the index updated from `.crm/index.cache`, the index a long-running process
-keeps in memory and updates, and the outputs of `due`, `list`, `ics` and `digest` equal
-what a cold read of the same files gives.
+keeps in memory and updates (and the feed it renders from it, reusing the parts of the
+contacts that did not change), and the outputs of `due`, `list`, `ics`, `digest` and
+`check` equal what a cold read of the same files gives.
 """
 
 from __future__ import annotations
@@ -22,7 +23,9 @@ from hypothesis import strategies as st
 from plaintextcrm import load
 from plaintextcrm.cli import cli
 from plaintextcrm.config import load_config
+from plaintextcrm.live.outputs import render_output
 from plaintextcrm.load import Session
+from plaintextcrm.render.ics import render_ics
 
 NAMES = ("Anna Rossi", "Bo Chen", "Cy Twombly", "Nicolò Rossi", "Dee")
 ALIASES = ("Annie", "Bobo", "Nico", "Ro", "Сy")  # the last with a Cyrillic С: a look-alike
@@ -171,6 +174,9 @@ def check_edits(edits: list[tuple[str, object, str | None]]) -> None:
             assert in_memory.index() == cold
             event(f"from disk: {from_disk.how}; in memory: {in_memory.how}")
             kept = in_memory.built
+            # the feed `crm watch` and `crm serve` render from the index they keep
+            feed = render_output("ics", in_memory.index(), root, TODAY, config)
+            assert feed == render_ics(cold, TODAY, config)
             assert outputs(root) == cold_outputs(root)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from plaintextcrm.config import REMINDER_KINDS, Config
 from plaintextcrm.errors import UsageError
@@ -32,19 +33,25 @@ KINDS: dict[str, str] = {
 Renderer = Callable[[Index, Path, date, Config, int], bytes]
 
 
+#: Each feed's contact parts, kept between rebuilds of this process (`outcache.KeptParts`):
+#: watch and serve update their index in place, so an unchanged contact is the same object.
+_KEPT: dict[tuple[Path, tuple[str, ...]], Any] = {}
+
+
 def _ics_renderer(*kinds: str) -> Renderer:
     """The feed of `kinds` (none: the one `[ics] kinds` describes)."""
 
     def render(index: Index, root: Path, today: date, config: Config, days: int) -> bytes:
-        from plaintextcrm.outcache import ics_feed
+        from plaintextcrm.outcache import KeptParts, ics_feed
         from plaintextcrm.render.ics import feed_config
         from plaintextcrm.vault import STATE_DIR
 
-        # Each rebuild re-renders only the contacts that changed (outcache), when the
-        # vault has its `.crm/` (load_index made it if it could).
+        # Each rebuild re-renders only the contacts that changed: those the updated index
+        # holds as new objects, or (the first time) whose hash is not in `.crm/`.
         state = root / STATE_DIR
         feed = feed_config(config, kinds)
-        return ics_feed(index, today, feed, state if state.is_dir() else None)
+        kept = _KEPT.setdefault((root, kinds), KeptParts())
+        return ics_feed(index, today, feed, state if state.is_dir() else None, kept)
 
     return render
 
