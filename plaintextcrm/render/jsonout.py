@@ -122,4 +122,22 @@ def dumps(value: Any) -> str:
     (`terminal.json_safe`)."""
     from plaintextcrm.render.terminal import json_safe
 
-    return json_safe(json.dumps(value, ensure_ascii=False, indent=2))
+    return json_safe(indented(value))
+
+
+def indented(value: Any) -> str:
+    """`json.dumps(value, ensure_ascii=False, indent=2)`, through orjson's C encoder.
+
+    The standard library's C encoder does not indent, so `indent=2` ran every value
+    through the pure-Python encoder: 0.7 s of a 1.6 s `crm list --json` at 10k contacts.
+    orjson writes the same text for what these outputs hold (strings, integers, booleans,
+    None, lists, string-keyed objects; no floats); whatever it refuses (a lone surrogate,
+    an integer past 64 bits, a key that is not a string) goes to `json.dumps`.
+    tests/test_jsonout_fast.py checks the two agree.
+    """
+    try:
+        import orjson
+
+        return orjson.dumps(value, option=orjson.OPT_INDENT_2).decode("utf-8")
+    except (ImportError, TypeError):
+        return json.dumps(value, ensure_ascii=False, indent=2)
