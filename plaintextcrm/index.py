@@ -388,6 +388,8 @@ class Update:
     note_problems: dict[str, tuple[Problem, ...]]
     #: `name_problems` of its contacts (unchanged by an update, so computed once).
     names: tuple[Problem, ...]
+    #: Link resolution for its contacts' names (unchanged too: kept by watch and serve).
+    resolver: _Resolver
 
 
 def update_index(
@@ -399,9 +401,11 @@ def update_index(
     config: Config,
     today: date,
     extra_problems: Iterable[Problem] = (),
+    resolver: _Resolver | None = None,
 ) -> Update | None:
     """`old` (built by `build_index` with `old_problems` as its notes' own problems and
-    `old_names` its `name_problems`, None if not known yet) after the notes at `gone`
+    `old_names` its `name_problems`, None if not known yet; `resolver` the one an earlier
+    update returned, if kept) after the notes at `gone`
     were deleted or changed and the notes `fresh` (their new versions, and new notes)
     were read; None when the edit changes what a contact is called (a new, deleted or
     renamed contact, a changed name or alias): then links may resolve differently
@@ -418,7 +422,8 @@ def update_index(
         was = contacts.get(path)
         if (was and contact_defines(was)) != new_defs.get(path):
             return None
-    resolver = _Resolver(list(map(contact_defines, old.contacts)))
+    if resolver is None:
+        resolver = _Resolver(list(map(contact_defines, old.contacts)))
     added: defaultdict[str, tuple[list[Interaction], list[Task]]] = defaultdict(lambda: ([], []))
     for note in fresh:
         note_seen, note_todo = contributions(note, resolver)
@@ -459,4 +464,4 @@ def update_index(
         notes=old.notes - len(removed) + len(new_paths - gone),
         skipped_notes=tuple(sorted(skipped)),
     )
-    return Update(index, problems, names)
+    return Update(index, problems, names, resolver)

@@ -47,6 +47,8 @@ class Built:
     note_problems: dict[str, tuple[Problem, ...]]
     #: The index's `index.name_problems`, once an update needed them.
     names: tuple[Problem, ...] | None = None
+    #: Its link resolver, once an update built it (in memory only: watch and serve).
+    resolver: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -186,14 +188,14 @@ class Session:
         notes = [note for _, note in parsed]
         result = update_index(
             previous.index, previous.note_problems, previous.names, set(gone), notes,
-            self.config, self.today, self._snap.problems,
+            self.config, self.today, self._snap.problems, previous.resolver,
         )  # fmt: skip
         if result is None:
             return None
         self.how = "updated"
         return Built(
             self._config_key(), self._snap.trusted_facts(), self.today, result.index,
-            result.note_problems, result.names,
+            result.note_problems, result.names, result.resolver,
         )  # fmt: skip
 
     def _build(self) -> Built:
