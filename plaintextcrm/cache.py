@@ -67,7 +67,9 @@ FORMAT = 15
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"
-RESULTS_FILE = "output-results.cache"
+#: `crm due`'s finished output (`Session.cached`: each command keeps its own file, so a
+#: warm `crm due` never reads `crm list --json`'s 40 MB at 50k contacts).
+RESULTS_FILE = "output-due.cache"
 #: Finished outputs of one name (`output-<name>.cache`) kept side by side for one vault
 #: state: digest formats, `--days` values, `due` with and without `--json`...
 MEMO_ENTRIES = 8

@@ -261,7 +261,8 @@ class Session:
     def cached(
         self, key: Iterable[Any], compute: Callable[[], Any]
     ) -> tuple[Any, tuple[int, int, int] | None]:
-        """`compute()`'s value, reused while the vault, config and today are unchanged.
+        """`compute()`'s value, reused while the vault, config and today are unchanged
+        (in `output-<key[0]>.cache`, the command's name).
 
         Returns (value, health): None when `compute` ran (it read the index itself), else
         the `Index.health()` the index had when the value was stored. The value
@@ -276,7 +277,9 @@ class Session:
             value = compute()
             return self.index().health(), value
 
-        health, value = self.memo().get_or_compute("results", tuple(key), run)
+        key = tuple(key)
+        name = key[0] if key and isinstance(key[0], str) and key[0].isalpha() else "results"
+        health, value = self.memo().get_or_compute(name, key, run)
         return value, None if ran else health
 
 

@@ -15,7 +15,8 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -84,7 +85,6 @@ class Snapshot:
     config_facts: tuple[tuple[str, int, int], ...]
     #: The racy window this snapshot was judged by (taken once, at the walk).
     window: tuple[int, int]
-    _by_rel: dict[str, NoteFile] = field(default_factory=dict, repr=False, compare=False)
 
     def fresh(self, mtime_ns: int) -> bool:
         """Whether a file with this mtime is too fresh to be trusted by its mtime."""
@@ -99,7 +99,7 @@ class Snapshot:
         otherwise not cache at all.)"""
         return any(self.fresh(f.mtime_ns) for f in self.files)
 
-    @property
+    @cached_property
     def key(self) -> tuple[Any, ...] | None:
         """The exact state of the vault (the only vault-state key), or None while racy."""
         if self.racy:
@@ -113,6 +113,10 @@ class Snapshot:
 
     def facts(self) -> tuple[tuple[str, int, int], ...]:
         """Every note's (path, size, mtime_ns), in path order."""
+        return self._facts
+
+    @cached_property
+    def _facts(self) -> tuple[tuple[str, int, int], ...]:
         return tuple((f.rel, f.size, f.mtime_ns) for f in self.files)
 
     def trusted_facts(self) -> tuple[tuple[str, int, int], ...]:
@@ -121,12 +125,6 @@ class Snapshot:
         tick would otherwise go unseen by a process that keeps what it read)."""
         return tuple((f.rel, f.size, -1 if self.fresh(f.mtime_ns) else f.mtime_ns)
                      for f in self.files)  # fmt: skip
-
-    def by_rel(self) -> dict[str, NoteFile]:
-        """The notes by vault path."""
-        if not self._by_rel and self.files:
-            self._by_rel.update((f.rel, f) for f in self.files)
-        return self._by_rel
 
 
 def take(root: Path, config: Config) -> Snapshot:

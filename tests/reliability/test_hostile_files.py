@@ -286,9 +286,9 @@ def test_item_07_a_fifo_named_crm_toml_is_a_one_line_error_for_every_command(vau
 @pytest.mark.parametrize(
     ("name", "args", "layers_above"),
     [
-        ("parsed.cache", ("due", "--json"), ("output-results.cache", "index.cache")),
-        ("index.cache", ("due", "--json"), ("output-results.cache",)),
-        ("output-results.cache", ("due", "--json"), ()),
+        ("parsed.cache", ("due", "--json"), ("output-due.cache", "index.cache")),
+        ("index.cache", ("due", "--json"), ("output-due.cache",)),
+        ("output-due.cache", ("due", "--json"), ()),
         ("output-digest.cache", ("digest",), ()),
         ("output-ics.cache", ("ics",), ()),
         ("ics-events.cache", ("ics",), ("output-ics.cache",)),
