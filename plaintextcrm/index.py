@@ -343,6 +343,19 @@ def note_problems(parsed: Iterable[ParsedNote]) -> dict[str, tuple[Problem, ...]
     return {n.path: n.problems for n in parsed if n.problems}
 
 
+@dataclass(frozen=True)
+class Update:
+    """An index after `update_index`, with what the next update needs."""
+
+    index: Index
+    #: Each note's own problems, by path.
+    note_problems: dict[str, tuple[Problem, ...]]
+    #: `name_problems` of its contacts (unchanged by an update, so computed once).
+    names: tuple[Problem, ...]
+    #: Link resolution for its contacts' names (unchanged too: kept by watch and serve).
+    resolver: _Resolver
+
+
 def build_index(
     root: str,
     parsed: list[ParsedNote],
@@ -351,6 +364,17 @@ def build_index(
     extra_problems: Iterable[Problem] = (),
 ) -> Index:
     """Resolve links and gather interactions and follow-ups for every contact."""
+    return build(root, parsed, config, today, extra_problems).index
+
+
+def build(
+    root: str,
+    parsed: list[ParsedNote],
+    config: Config,
+    today: date,
+    extra_problems: Iterable[Problem] = (),
+) -> Update:
+    """`build_index`, with what `update_index` needs next (an `Update`)."""
     contact_notes = [n for n in parsed if defines(n) is not None]
     resolver = _Resolver([d for n in contact_notes if (d := defines(n)) is not None])
     interactions: dict[str, list[Interaction]] = defaultdict(list)
@@ -369,27 +393,17 @@ def build_index(
         )
     result.sort(key=lambda c: (fold(c.name), c.path))
     near = _near_misses(parsed) if not contact_notes else ()
-    own = [p for n in parsed for p in n.problems]
-    return Index(
+    own = note_problems(parsed)
+    names = name_problems(result)
+    every = [p for ps in own.values() for p in ps]
+    index = Index(
         root=root,
         contacts=tuple(result),
-        problems=_problems(extra_problems, config, result, name_problems(result), own, today, near),
+        problems=_problems(extra_problems, config, result, names, every, today, near),
         notes=len(parsed),
         skipped_notes=tuple(n.path for n in parsed if n.skipped),
     )
-
-
-@dataclass(frozen=True)
-class Update:
-    """An index after `update_index`, with what the next update needs."""
-
-    index: Index
-    #: Each note's own problems, by path.
-    note_problems: dict[str, tuple[Problem, ...]]
-    #: `name_problems` of its contacts (unchanged by an update, so computed once).
-    names: tuple[Problem, ...]
-    #: Link resolution for its contacts' names (unchanged too: kept by watch and serve).
-    resolver: _Resolver
+    return Update(index, own, names, resolver)
 
 
 def update_index(

@@ -199,14 +199,16 @@ class Session:
         )  # fmt: skip
 
     def _build(self) -> Built:
-        from plaintextcrm.index import build_index, note_problems  # unicodedata: not warm
+        from plaintextcrm import index as indexing  # unicodedata: not on the warm path
 
         parsed, problems = self._parsed_notes()
-        index = build_index(str(self.root), parsed, self.config, self.today, problems)
-        own = note_problems(parsed)
+        result = indexing.build(str(self.root), parsed, self.config, self.today, problems)
         del parsed  # before encoding the index: the peak memory of a large vault is here
         self.how = "built"
-        return Built(self._config_key(), self._snap.trusted_facts(), self.today, index, own)
+        return Built(
+            self._config_key(), self._snap.trusted_facts(), self.today, result.index,
+            result.note_problems, result.names, result.resolver,
+        )  # fmt: skip
 
     def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:
         state = self.state()
