@@ -417,6 +417,37 @@ class TodayType(click.ParamType):
         return day
 
 
+class CadenceType(click.ParamType):
+    """A keep-in-touch interval as a note writes it (`2w`, `3m`, `monthly`, `90`),
+    checked by the cadence grammar and kept as typed, since it is written into the note."""
+
+    name = "cadence"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from plaintextcrm.dates import DateValueError, parse_cadence
+
+        try:
+            parse_cadence(str(value))
+        except DateValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return str(value)
+
+
+class YearlyType(click.ParamType):
+    """A yearly date as a note writes it (`1990-03-14`, `--03-14`), kept as typed."""
+
+    name = "yearly"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from plaintextcrm.dates import DateValueError, parse_yearly
+
+        try:
+            parse_yearly(str(value))
+        except DateValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return str(value)
+
+
 #: Reminder kinds as `crm due` prints them and as people type them, singular or plural.
 KIND_WORDS = {
     "followup": "followup", "follow-up": "followup", "follow_up": "followup",
