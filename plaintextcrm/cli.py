@@ -169,6 +169,9 @@ class App:
     vault_option: str | None
     today: date
     color: str = "auto"
+    #: Whether today was given (--today, $CRM_TODAY): a long-running `watch` or `serve`
+    #: then keeps that day instead of moving on at midnight.
+    today_given: bool = False
     as_json: bool = False
     _index: Index | None = field(default=None, repr=False)
     _root: Path | None = field(default=None, repr=False)
@@ -390,15 +393,17 @@ class WhenType(click.ParamType):
 
 class TodayType(click.ParamType):
     """`--today`: a WHEN relative to the real date, no later than `LATEST_TODAY`; empty
-    (`CRM_TODAY=`) is the local date."""
+    (`CRM_TODAY=`) is not given."""
 
     name = "today"
 
-    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+    def convert(
+        self, value: Any, param: click.Parameter | None, ctx: click.Context | None
+    ) -> date | None:
         if isinstance(value, date):
             return value
         if not str(value).strip():
-            return date.today()
+            return None  # not given: the local date, moving on at midnight
         from plaintextcrm.dates import DateValueError
         from plaintextcrm.when import parse_when
 
@@ -410,6 +415,37 @@ class TodayType(click.ParamType):
             # Next year's birthday and the --days window must still be representable.
             self.fail(f"{value} is too far ahead (the latest is {LATEST_TODAY})", param, ctx)
         return day
+
+
+class CadenceType(click.ParamType):
+    """A keep-in-touch interval as a note writes it (`2w`, `3m`, `monthly`, `90`),
+    checked by the cadence grammar and kept as typed, since it is written into the note."""
+
+    name = "cadence"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from plaintextcrm.dates import DateValueError, parse_cadence
+
+        try:
+            parse_cadence(str(value))
+        except DateValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return str(value)
+
+
+class YearlyType(click.ParamType):
+    """A yearly date as a note writes it (`1990-03-14`, `--03-14`), kept as typed."""
+
+    name = "yearly"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from plaintextcrm.dates import DateValueError, parse_yearly
+
+        try:
+            parse_yearly(str(value))
+        except DateValueError as exc:
+            self.fail(str(exc), param, ctx)
+        return str(value)
 
 
 #: Reminder kinds as `crm due` prints them and as people type them, singular or plural.
@@ -472,6 +508,8 @@ def _set(attribute: str) -> Callable[[click.Context, click.Parameter, Any], None
         app = ctx.find_object(App)
         if value is not None and app is not None and value is not False:
             setattr(app, attribute, value)
+            if attribute == "today":
+                app.today_given = True
 
     return callback
 
@@ -544,7 +582,7 @@ def name_argument(rest: str = "") -> Callable[[Callable[..., Any]], Callable[...
 @click.pass_context
 def cli(ctx: click.Context, vault: str | None, today: date | None, color: str) -> None:
     """plaintextcrm: a personal CRM whose database is a folder of Markdown notes."""
-    ctx.obj = App(vault, today or date.today(), color)
+    ctx.obj = App(vault, today or date.today(), color, today_given=today is not None)
 
 
 pass_app = click.make_pass_decorator(App)

@@ -15,6 +15,7 @@ import struct
 import subprocess
 import sys
 import termios
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -350,3 +351,29 @@ def test_shell_completion_scripts_and_contact_names(people):
     kinds = run(None, env={"_CRM_COMPLETE": "bash_complete", "COMP_WORDS": "crm due --kind bi",
                            "COMP_CWORD": "3"})  # fmt: skip
     assert "birthday" in kinds.stdout
+
+
+@pytest.mark.parametrize(
+    "argv", [["--today", "2026-12-24", "watch"], ["watch", "--today", "2026-12-24"]]
+)
+def test_today_before_or_after_the_command_fixes_the_day_of_watch(people, monkeypatch, argv):
+    """`crm watch --today D` keeps D all night long, as `crm --today D watch` does; without
+    it the watcher moves on to the new day at midnight."""
+    from click.testing import CliRunner
+
+    from plaintextcrm.cli import cli
+    from plaintextcrm.commands import live
+
+    sources = []
+
+    def record_then_stop(app):
+        sources.append(real(app))
+        raise SystemExit(0)
+
+    real = live._today_source
+    monkeypatch.setattr(live, "_today_source", record_then_stop)
+    ics = str(people / "crm.ics")
+    CliRunner().invoke(cli, ["--vault", str(people), *argv, "--ics", ics], env={"CRM_TODAY": ""})
+    CliRunner().invoke(cli, ["--vault", str(people), "watch", "--ics", ics], env={"CRM_TODAY": ""})
+    assert sources[0]().isoformat() == "2026-12-24"
+    assert sources[1] == date.today  # not given (an empty CRM_TODAY is not a day)

@@ -23,8 +23,7 @@ live_days_option = click.option(
 def _today_source(app: App) -> Callable[[], date]:
     """A fixed day when --today/CRM_TODAY was given, else the local date at each call, so
     a server or watcher running past midnight moves on to the new day."""
-    root_ctx = click.get_current_context().find_root()
-    if root_ctx.params.get("today"):
+    if app.today_given:
         fixed = app.today
         return lambda: fixed
     return date.today

@@ -17,8 +17,10 @@ import click
 
 from plaintextcrm.cli import (
     App,
+    CadenceType,
     When,
     WhenType,
+    YearlyType,
     common_options,
     epilog,
     name_argument,
@@ -148,11 +150,13 @@ def init(ctx: click.Context, directory: str | None) -> None:
 )
 @click.argument("words", nargs=-1, required=True, metavar="NAME...")
 @click.option("--circle", help="Relationship tier (a key of [circles] in crm.toml).")
-@click.option("--cadence", help="Keep-in-touch interval: 2w, 3m, 1y, monthly...")
+@click.option(
+    "--cadence", type=CadenceType(), help="Keep-in-touch interval: 2w, 3m, 1y, monthly..."
+)
 @click.option("--company", help="Company (text or a [[link]]).")
 @click.option("--email", "emails", multiple=True, help="Email address (repeatable).")
 @click.option("--phone", "phones", multiple=True, help="Phone number (repeatable).")
-@click.option("--birthday", help="YYYY-MM-DD, or --MM-DD without the year.")
+@click.option("--birthday", type=YearlyType(), help="YYYY-MM-DD, or --MM-DD without the year.")
 @click.option("--tag", "tags", multiple=True, help="Tag (repeatable).")
 @click.option("--alias", "aliases", multiple=True, help="Another name (repeatable).")
 @common_options
@@ -170,7 +174,6 @@ def new(
     aliases: tuple[str, ...],
 ) -> None:
     """Create a contact note from the person.md.j2 template; never overwrites."""
-    from plaintextcrm.dates import DateValueError, parse_cadence, parse_yearly
     from plaintextcrm.lookup import name_clash, validate_name
     from plaintextcrm.render.person import render_person
     from plaintextcrm.templating import vault_template_dirs
@@ -179,13 +182,6 @@ def new(
     name = " ".join(validate_name(" ".join(words)).split())
     if "/" in name or "\\" in name or not name.strip("."):
         raise UsageError(f"invalid name {name!r}: a name cannot contain / or \\ or be only dots")
-    try:
-        if cadence is not None:
-            parse_cadence(cadence)
-        if birthday is not None:
-            parse_yearly(birthday)
-    except DateValueError as exc:
-        raise UsageError(str(exc)) from None
     config = app.config
     if circle and not config.has_circle(circle):
         say(f"crm: warning: circle `{circle}` is not in crm.toml [circles]", err=True)
