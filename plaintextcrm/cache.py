@@ -338,6 +338,20 @@ def read_one(state: Path, name: str, expect: bytes) -> Any | None:
         return None
 
 
+def read_table(state: Path, name: str, expect: bytes, head: Any) -> dict[Any, Any]:
+    """The dict stored in `state/name` as `(head, table)` when its head is `head` (the vault
+    state and day it was made for), else an empty dict: the layout of every memo file."""
+    payload = read_one(state, name, expect)
+    if (
+        isinstance(payload, tuple)
+        and len(payload) == 2
+        and payload[0] == head
+        and isinstance(payload[1], dict)
+    ):
+        return payload[1]
+    return {}
+
+
 def write(state: Path, name: str, stamp_: bytes, objects: Iterable[Any]) -> bool:
     """Atomically replace `state/name` with `objects`, one after another.
 
@@ -429,15 +443,7 @@ class Memo:
             return compute()
         file = f"output-{name}.cache"
         head = (self.vault, self.today.toordinal())
-        memo: dict[str, Any] = {}
-        payload = read_one(self.state, file, self.stamp)
-        if (
-            isinstance(payload, tuple)
-            and len(payload) == 2
-            and payload[0] == head
-            and isinstance(payload[1], dict)
-        ):
-            memo = payload[1]
+        memo: dict[str, Any] = read_table(self.state, file, self.stamp, head)
         k = repr(key)
         if k in memo:
             return memo[k]

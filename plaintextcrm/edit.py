@@ -758,15 +758,6 @@ def tick_task(
     return _close_task_line(data, task, "x", "✅", today=today, stamp=stamp, tasks=tasks)
 
 
-def mark_task_cancelled(
-    data: bytes, task: Task, *, today: date, stamp: bool | None = None
-) -> bytes:
-    """Cancel the open task `task`: `[ ]` → `[-]`, Obsidian Tasks' cancelled status, with
-    its `❌ today` when the note uses that style; found as `tick_task` finds it. A
-    cancelled `🔁` task does not repeat (the plugin repeats only on done)."""
-    return _close_task_line(data, task, "-", "❌", today=today, stamp=stamp, tasks=None).data
-
-
 def _close_task_line(
     data: bytes,
     task: Task,
@@ -944,11 +935,6 @@ def move_task_due(data: bytes, task: Task, due: date) -> bytes:
 # --- task notes ------------------------------------------------------------------------
 
 
-def complete_task(data: bytes, task: Task, *, today: date, stamp: bool | None = None) -> bytes:
-    """Mark `task` done; the new bytes of `finish_task`, which says more."""
-    return finish_task(data, task, today=today, stamp=stamp).data
-
-
 def finish_task(
     data: bytes,
     task: Task,
@@ -963,7 +949,8 @@ def finish_task(
     has a due date), that note's `status: done` (or `cancelled`)."""
     try:
         if cancel:
-            return Finished(mark_task_cancelled(data, task, today=today, stamp=stamp))
+            # `[-]` and `❌ today`: Obsidian Tasks' cancelled status; it never repeats
+            return _close_task_line(data, task, "-", "❌", today=today, stamp=stamp, tasks=None)
         return tick_task(data, task, today=today, stamp=stamp, tasks=tasks)
     except EditError:
         if task.due is None or not is_task_note(data, task.due):

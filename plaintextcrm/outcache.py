@@ -112,15 +112,7 @@ def _stored_parts(
 
     stamp_ = stamp(config)
     file = events_file(config.feed_kinds)
-    old: dict[bytes, Any] = {}
-    payload = cache.read_one(state, file, stamp_)
-    if (
-        isinstance(payload, tuple)
-        and len(payload) == 2
-        and payload[0] == context
-        and isinstance(payload[1], dict)
-    ):
-        old = payload[1]
+    old: dict[bytes, Any] = cache.read_table(state, file, stamp_, context)
     try:
         keys = contact_keys(index)
     except _CACHE_ERRORS:  # a model the codec cannot encode: no per-contact cache
