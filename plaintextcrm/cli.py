@@ -108,6 +108,7 @@ class CrmGroup(click.Group):
     def main(self, args: Any = None, prog_name: str | None = None, **extra: Any) -> Any:  # type: ignore[override]
         extra.pop("standalone_mode", None)
         code = 0
+        args = join_when_words(list(sys.argv[1:] if args is None else args))
         try:
             result = super().main(args, prog_name or "crm", standalone_mode=False, **extra)
             code = result if isinstance(result, int) else 0
@@ -136,6 +137,52 @@ class CrmGroup(click.Group):
         if isinstance(app, App):
             app.say_notice()
         sys.exit(code)
+
+
+#: The options whose value is a WHEN, which people type in several words.
+WHEN_OPTIONS = frozenset({"--due", "--date", "--next", "--today"})
+#: The most words a WHEN has (`two weeks from now`).
+MAX_WHEN_WORDS = 4
+
+
+def join_when_words(args: list[str]) -> list[str]:
+    """`--due next friday` typed without quotes: the shell gives `--due`, `next`, `friday`,
+    and click would take `next` as the date and `friday` as text. After a date option,
+    the longest run of following words (up to four, none an option) that reads as one
+    WHEN becomes its value; a value that reads alone (`--due 2w call`) is left as it is.
+    Nothing after `--` is touched."""
+    out: list[str] = []
+    i = 0
+    while i < len(args):
+        arg = args[i]
+        out.append(arg)
+        i += 1
+        if arg == "--":
+            out.extend(args[i:])
+            break
+        if arg not in WHEN_OPTIONS or i >= len(args):
+            continue
+        words = 1
+        for n in range(2, MAX_WHEN_WORDS + 1):
+            run = args[i : i + n]
+            if len(run) < n or any(w.startswith("--") for w in run):
+                break
+            if _reads_as_when(" ".join(run)):
+                words = n
+        out.append(" ".join(args[i : i + words]))
+        i += words
+    return out
+
+
+def _reads_as_when(text: str) -> bool:
+    from plaintextcrm.dates import DateValueError
+    from plaintextcrm.when import parse_when
+
+    try:
+        parse_when(text, date.today())
+    except DateValueError:
+        return False
+    return True
 
 
 def _fail(message: str, code: int) -> int:

@@ -377,3 +377,32 @@ def test_today_before_or_after_the_command_fixes_the_day_of_watch(people, monkey
     CliRunner().invoke(cli, ["--vault", str(people), "watch", "--ics", ics], env={"CRM_TODAY": ""})
     assert sources[0]().isoformat() == "2026-12-24"
     assert sources[1] == date.today  # not given (an empty CRM_TODAY is not a day)
+
+
+def test_dates_of_several_words_need_no_quotes(people):
+    """The shell splits `--due next friday` into three words; crm reads the longest run
+    after a date option that is one WHEN, and leaves the rest to the text."""
+    assert (
+        run(people, "todo", "anna", "send", "the", "deck", "--due", "next", "friday").returncode
+        == 0
+    )
+    assert run(people, "todo", "anna", "call", "--due", "in", "2", "weeks").returncode == 0
+    assert run(people, "todo", "anna", "book", "--due", "2w", "flights").returncode == 0
+    assert run(people, "log", "anna", "dinner", "--date", "nov", "20", "at", "hers").returncode == 0
+    text = note(people, "Anna Rossi")
+    assert "- [ ] 2026-11-27 send the deck\n" in text
+    assert "- [ ] 2026-12-07 call\n" in text
+    assert "- [ ] 2026-12-07 book flights\n" in text  # `2w flights` is no date: text
+    assert "- 2026-11-20 dinner at hers\n" in text
+
+
+def test_join_when_words_stops_at_options_and_at_double_dash():
+    from plaintextcrm.cli import join_when_words
+
+    assert join_when_words(["todo", "a", "--due", "next", "friday", "--json"]) == [
+        "todo", "a", "--due", "next friday", "--json",
+    ]  # fmt: skip
+    assert join_when_words(["log", "a", "--", "--due", "next", "friday"]) == [
+        "log", "a", "--", "--due", "next", "friday",
+    ]  # fmt: skip
+    assert join_when_words(["--today", "2026-11-23", "due"]) == ["--today", "2026-11-23", "due"]
