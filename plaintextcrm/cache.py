@@ -57,13 +57,14 @@ from plaintextcrm.model import (
     Mention,
     ParsedNote,
     Problem,
+    Reminder,
     Task,
     YearlyDate,
 )
 from plaintextcrm.readfile import read_regular
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
-FORMAT = 15
+FORMAT = 16
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"
@@ -81,7 +82,7 @@ CHUNK = 1000
 def _model_shape() -> str:
     """The field names of every cached dataclass, so a model change invalidates the cache."""
     classes = (ParsedNote, ContactFields, YearlyDate, Cadence, DatedItem, Task, Problem,
-               Mention, Interaction, Contact, Index)  # fmt: skip
+               Mention, Interaction, Contact, Index, Reminder)  # fmt: skip
     return repr([(c.__name__, [f.name for f in dataclasses.fields(c)]) for c in classes])
 
 
@@ -224,6 +225,49 @@ def _decode_task(t: tuple[Any, ...]) -> Task:
     return Task(a, b, c, _undo_day(d), e, f)
 
 
+def encode_contact(c: Contact) -> tuple[Any, ...]:
+    """A built Contact as nested tuples (`decode_contact` is the inverse)."""
+    seen = tuple((i.date.toordinal(), i.text, i.path, i.line, i.gave, i.got)
+                 for i in c.interactions)  # fmt: skip
+    return (c.path, _fields(c.fields), _cadence(c.cadence), tuple(map(_task, c.tasks)), seen)
+
+
+def decode_contact(t: tuple[Any, ...]) -> Contact:
+    """The inverse of `encode_contact`."""
+    path, fields, cadence, tasks, interactions = t
+    fromordinal = _DAYS.__getitem__
+    return Contact(
+        path,
+        _decode_fields(fields),  # type: ignore[arg-type]
+        Cadence(*cadence) if cadence else None,
+        tuple(_decode_task(x) for x in tasks),
+        tuple(Interaction(fromordinal(i[0]), *i[1:]) for i in interactions),
+    )
+
+
+def load_contact(frame: Any) -> Contact:
+    """A contact from its marshalled frame (`frames`)."""
+    return decode_contact(marshal.loads(frame))
+
+
+def encode_reminder(r: Reminder) -> tuple[Any, ...]:
+    """A Reminder as a flat tuple: its date's ordinal first, its kind second, so a window
+    can be applied before anything is decoded."""
+    return (
+        r.date.toordinal(), r.kind, r.contact, r.note, r.title, r.overdue_days, r.text,
+        r.line, r.age, r.label, r.years, _day(r.last_contact), r.cadence, r.key,
+    )  # fmt: skip
+
+
+def decode_reminder(t: tuple[Any, ...]) -> Reminder:
+    """The inverse of `encode_reminder`."""
+    day, kind, contact, note, title, overdue, text, line, age, label, years, last, *rest = t
+    return Reminder(
+        _DAYS[day], kind, contact, note, title, overdue, text, line, age, label, years,
+        _undo_day(last), *rest,
+    )  # fmt: skip
+
+
 def encode_index(index: Index) -> Iterator[Any]:
     """A built Index as a stream: a header, then lists of up to CHUNK contacts, so that
     writing it never holds a second copy of the whole index in memory."""
@@ -236,11 +280,7 @@ def encode_index(index: Index) -> Iterator[Any]:
     )
     chunk = []
     for c in index.contacts:
-        seen = tuple((i.date.toordinal(), i.text, i.path, i.line, i.gave, i.got)
-                     for i in c.interactions)  # fmt: skip
-        chunk.append(
-            (c.path, _fields(c.fields), _cadence(c.cadence), tuple(map(_task, c.tasks)), seen)
-        )
+        chunk.append(encode_contact(c))
         if len(chunk) == CHUNK:
             yield chunk
             chunk = []
@@ -252,18 +292,7 @@ def decode_index(stream: Iterable[Any]) -> Index:
     """The inverse of `encode_index`; ValueError when the stream is short or long."""
     objects = iter(stream)
     root, problems, notes, skipped, count = next(objects)
-    fromordinal = _DAYS.__getitem__
-    contacts = []
-    for path, fields, cadence, tasks, interactions in itertools.chain.from_iterable(objects):
-        contacts.append(
-            Contact(
-                path,
-                _decode_fields(fields),  # type: ignore[arg-type]
-                Cadence(*cadence) if cadence else None,
-                tuple(_decode_task(x) for x in tasks),
-                tuple(Interaction(fromordinal(i[0]), *i[1:]) for i in interactions),
-            )
-        )
+    contacts = [decode_contact(t) for t in itertools.chain.from_iterable(objects)]
     if len(contacts) != count:
         raise ValueError("index cache: wrong number of contacts")
     return Index(root, tuple(contacts), tuple(Problem(*p) for p in problems), notes, skipped)
@@ -295,10 +324,9 @@ def _head(stamp_: bytes) -> bytes:
     return MAGIC + len(stamp_).to_bytes(4, "big") + stamp_
 
 
-def read(state: Path, name: str, expect: bytes) -> Iterator[Any] | None:
-    """The objects stored in `state/name`, lazily, if its stamp is `expect` and its CRC
-    checks; else None. A consumer must still treat ValueError, EOFError and TypeError
-    while iterating as "no cache" (a payload of the wrong shape)."""
+def _checked(state: Path, name: str, expect: bytes) -> tuple[bytes, int] | None:
+    """`state/name`'s bytes and where its payload starts, if its stamp is `expect` and
+    its CRC checks; else None."""
     try:
         data = read_regular(state / name)  # a FIFO or a device: no cache, never a hang
     except OSError:
@@ -309,7 +337,39 @@ def read(state: Path, name: str, expect: bytes) -> Iterator[Any] | None:
     crc = int.from_bytes(data[-4:], "big")
     if zlib.crc32(memoryview(data)[len(head) : -4]) != crc:
         return None
-    return _objects(data, len(head), len(data) - 4)
+    return data, len(head)
+
+
+def read(state: Path, name: str, expect: bytes) -> Iterator[Any] | None:
+    """The objects stored in `state/name`, lazily, if its stamp is `expect` and its CRC
+    checks; else None. A consumer must still treat ValueError, EOFError and TypeError
+    while iterating as "no cache" (a payload of the wrong shape)."""
+    checked = _checked(state, name, expect)
+    if checked is None:
+        return None
+    data, start = checked
+    return _objects(data, start, len(data) - 4)
+
+
+def frames(state: Path, name: str, expect: bytes) -> list[memoryview] | None:
+    """The frames of `state/name` (see `read`) as undecoded slices, for a reader that
+    decodes only the few it needs (`marshal.loads` of one is its object); None when the
+    file is unusable."""
+    checked = _checked(state, name, expect)
+    if checked is None:
+        return None
+    data, pos = checked
+    end = len(data) - 4
+    view = memoryview(data)
+    out = []
+    while pos < end:
+        size = int.from_bytes(view[pos : pos + 8], "big")
+        pos += 8
+        if pos + size > end:
+            return None
+        out.append(view[pos : pos + size])
+        pos += size
+    return out
 
 
 def _objects(data: bytes, start: int, end: int) -> Iterator[Any]:
@@ -352,6 +412,11 @@ def read_table(state: Path, name: str, expect: bytes, head: Any) -> dict[Any, An
     return {}
 
 
+class Frame(bytes):
+    """An object already marshalled (a frame read back with `frames`): `write` copies it
+    as it is, so rewriting a file need not decode what did not change."""
+
+
 def write(state: Path, name: str, stamp_: bytes, objects: Iterable[Any]) -> bool:
     """Atomically replace `state/name` with `objects`, one after another.
 
@@ -367,7 +432,7 @@ def write(state: Path, name: str, stamp_: bytes, objects: Iterable[Any]) -> bool
             f.write(_head(stamp_))
             crc = 0
             for obj in objects:
-                chunk = marshal.dumps(obj)
+                chunk = obj if isinstance(obj, Frame) else marshal.dumps(obj)
                 size = len(chunk).to_bytes(8, "big")
                 crc = zlib.crc32(chunk, zlib.crc32(size, crc))
                 f.write(size)

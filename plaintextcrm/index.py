@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from plaintextcrm import lookalike
 from plaintextcrm.config import Config
@@ -22,6 +23,7 @@ from plaintextcrm.model import (
     Interaction,
     ParsedNote,
     Problem,
+    StoredContacts,
     Task,
 )
 
@@ -71,28 +73,54 @@ def contact_defines(contact: Contact) -> Definition:
     return (contact.path, note_stem(contact.path), (contact.fields.name, *contact.fields.aliases))
 
 
-class _Resolver:
+class Resolver:
     """Link target → contact paths, trying the most specific reading first."""
 
-    def __init__(self, defs: Iterable[Definition]) -> None:
+    def __init__(self, defs: Iterable[Definition], stored: Callable[[], Any] | None = None) -> None:
         self.by_path: dict[str, str] = {}
-        self.by_stem: dict[str, set[str]] = defaultdict(set)
-        self.by_name: dict[str, set[str]] = defaultdict(set)
-        self.by_folded: dict[str, set[str]] = defaultdict(set)
+        self.by_stem: Mapping[str, Collection[str]] = {}
+        self.by_name: Mapping[str, Collection[str]] = {}
+        self.by_folded: Mapping[str, Collection[str]] = {}
         self._resolved: dict[str, str | None] = {}  # each distinct target resolved once
         self._defs: Iterable[Definition] | None = defs
+        self._stored = stored
+
+    @classmethod
+    def from_tables(cls, load: Callable[[], Any]) -> Resolver:
+        """A resolver whose tables `load()` gives as `tables()` returned them (read from
+        the index cache only when the first link is resolved)."""
+        return cls((), load)
 
     def _tables(self) -> None:
         """Fill the tables on the first link resolved: an update whose notes link no one
         never folds every contact's names."""
         defs, self._defs = self._defs, None
+        if self._stored is not None:
+            # as stored: tuples where a built resolver has sets (only read, never added to)
+            self.by_path, self.by_stem, self.by_name, self.by_folded = self._stored()
+            self._stored = None
+            return
+        by_stem: dict[str, set[str]] = defaultdict(set)
+        by_name: dict[str, set[str]] = defaultdict(set)
+        by_folded: dict[str, set[str]] = defaultdict(set)
         for path, stem, names in defs or ():
             self.by_path[link_key(path[:-3])] = path
-            self.by_stem[link_key(stem)].add(path)
+            by_stem[link_key(stem)].add(path)
             for name in names:
-                self.by_name[link_key(name)].add(path)
+                by_name[link_key(name)].add(path)
             for name in (stem, *names):
-                self.by_folded[fold(name)].add(path)
+                by_folded[fold(name)].add(path)
+        self.by_stem, self.by_name, self.by_folded = by_stem, by_name, by_folded
+
+    def tables(self) -> tuple[dict[str, Any], ...]:
+        """The tables as plain dicts of str and tuples (marshal-able), for the cache."""
+        if self._defs is not None or self._stored is not None:
+            self._tables()
+        return (
+            self.by_path,
+            *({k: tuple(sorted(v)) for k, v in table.items()}
+              for table in (self.by_stem, self.by_name, self.by_folded)),
+        )  # fmt: skip
 
     def resolve(self, target: str) -> str | None:
         try:
@@ -102,7 +130,7 @@ class _Resolver:
             return found
 
     def _resolve(self, target: str) -> str | None:
-        if self._defs is not None:
+        if self._defs is not None or self._stored is not None:
             self._tables()
         key = link_key(target)
         if key in self.by_path:
@@ -120,7 +148,7 @@ class _Resolver:
         return list(dict.fromkeys(p for p in map(self.resolve, targets) if p))
 
 
-def _mentioned(resolver: _Resolver, note: ParsedNote) -> list[tuple[str, str]]:
+def _mentioned(resolver: Resolver, note: ParsedNote) -> list[tuple[str, str]]:
     """Each contact a dated note is with, once, with the text of its first mention."""
     found: dict[str, str] = {}
     for mention in note.mentions:
@@ -239,7 +267,7 @@ def _near_misses(parsed: list[ParsedNote]) -> list[Problem]:
 Contributions = tuple[tuple[tuple[str, Interaction], ...], tuple[tuple[str, Task], ...]]
 
 
-def contributions(note: ParsedNote, resolver: _Resolver) -> Contributions:
+def contributions(note: ParsedNote, resolver: Resolver) -> Contributions:
     """What one note adds to the contacts it is about: (contact path, interaction) and
     (contact path, task) pairs. A pure function of the note and the names contacts
     define, which is what lets an edit recompute only the contacts it touches."""
@@ -314,10 +342,19 @@ def name_problems(contacts: Iterable[Contact]) -> tuple[Problem, ...]:
     return (*_duplicate_names(by_path), *_lookalike_names(by_path))
 
 
+def _future_last_contact(contacts: Sequence[Contact], today: date) -> list[str]:
+    """The contacts whose `last_contact` is after today (read without decoding them all
+    when they come from the cache)."""
+    if isinstance(contacts, StoredContacts):
+        found = ((p, contacts.last_contact(i)) for i, p in enumerate(contacts.paths))
+        return [p for p, last in found if last and last > today]
+    return [c.path for c in contacts if c.fields.last_contact and c.fields.last_contact > today]
+
+
 def _problems(
     extra: Iterable[Problem],
     config: Config,
-    contacts: list[Contact],
+    contacts: Sequence[Contact],
     names: Iterable[Problem],
     note_problems: Iterable[Problem],
     today: date,
@@ -330,11 +367,10 @@ def _problems(
     problems.extend(names)
     problems.extend(near_misses)
     problems.extend(note_problems)
-    for contact in contacts:
-        last = contact.fields.last_contact
-        if last and last > today:
-            future = "`last_contact` is in the future"
-            problems.append(Problem(contact.path, None, "warning", future))
+    future = "`last_contact` is in the future"
+    problems.extend(
+        Problem(p, None, "warning", future) for p in _future_last_contact(contacts, today)
+    )
     return tuple(sorted(set(problems), key=Problem.sort_key))
 
 
@@ -353,7 +389,28 @@ class Update:
     #: `name_problems` of its contacts (unchanged by an update, so computed once).
     names: tuple[Problem, ...]
     #: Link resolution for its contacts' names (unchanged too: kept by watch and serve).
-    resolver: _Resolver
+    resolver: Resolver
+    #: Each note's path → the contacts it adds interactions or tasks to (`Touches`).
+    touches: Touches
+
+
+#: Note path → the paths of the contacts whose interactions or tasks it gives: what an
+#: edit of that note must rebuild besides the contacts its new version names.
+Touches = dict[str, tuple[str, ...]]
+
+
+def note_touches(contacts: Iterable[Contact]) -> Touches:
+    """`Touches` read off built contacts (an index from before they were kept)."""
+    found: defaultdict[str, dict[str, None]] = defaultdict(dict)
+    for contact in contacts:
+        for note in (*(i.path for i in contact.interactions), *(t.path for t in contact.tasks)):
+            found[note][contact.path] = None
+    return {note: tuple(paths) for note, paths in found.items()}
+
+
+def _touched_by(contribution: Contributions) -> tuple[str, ...]:
+    seen, todo = contribution
+    return tuple(dict.fromkeys([*(p for p, _ in seen), *(p for p, _ in todo)]))
 
 
 def build_index(
@@ -376,11 +433,14 @@ def build(
 ) -> Update:
     """`build_index`, with what `update_index` needs next (an `Update`)."""
     contact_notes = [n for n in parsed if defines(n) is not None]
-    resolver = _Resolver([d for n in contact_notes if (d := defines(n)) is not None])
+    resolver = Resolver([d for n in contact_notes if (d := defines(n)) is not None])
     interactions: dict[str, list[Interaction]] = defaultdict(list)
     tasks: dict[str, list[Task]] = defaultdict(list)
+    touches: Touches = {}
     for note in parsed:
-        seen, todo = contributions(note, resolver)
+        seen, todo = given = contributions(note, resolver)
+        if seen or todo:
+            touches[note.path] = _touched_by(given)
         for path, interaction in seen:
             interactions[path].append(interaction)
         for path, task in todo:
@@ -403,7 +463,7 @@ def build(
         notes=len(parsed),
         skipped_notes=tuple(n.path for n in parsed if n.skipped),
     )
-    return Update(index, own, names, resolver)
+    return Update(index, own, names, resolver, touches)
 
 
 def update_index(
@@ -415,7 +475,8 @@ def update_index(
     config: Config,
     today: date,
     extra_problems: Iterable[Problem] = (),
-    resolver: _Resolver | None = None,
+    resolver: Resolver | None = None,
+    touches: Touches | None = None,
 ) -> Update | None:
     """`old` (built by `build_index` with `old_problems` as its notes' own problems and
     `old_names` its `name_problems`, None if not known yet; `resolver` the one an earlier
@@ -430,40 +491,50 @@ def update_index(
     """
     if not old.contacts:
         return None  # near misses depend on every note
-    contacts = {c.path: c for c in old.contacts}
+    stored = old.contacts if isinstance(old.contacts, StoredContacts) else None
+    paths = stored.paths if stored is not None else tuple(c.path for c in old.contacts)
+    position = {path: i for i, path in enumerate(paths)}
     new_defs = {d[0]: d for n in fresh if (d := defines(n)) is not None}
     for path in gone | new_defs.keys():
-        was = contacts.get(path)
+        i = position.get(path)
+        was = old.contacts[i] if i is not None else None
         if (was and contact_defines(was)) != new_defs.get(path):
             return None
     if resolver is None:
-        resolver = _Resolver(list(map(contact_defines, old.contacts)))
+        resolver = Resolver(list(map(contact_defines, old.contacts)))
+    old_touches = note_touches(old.contacts) if touches is None else touches
+    touches = {note: paths for note, paths in old_touches.items() if note not in gone}
     added: defaultdict[str, tuple[list[Interaction], list[Task]]] = defaultdict(lambda: ([], []))
+    touched: set[str] = set()
+    for path in gone:  # the contacts an old version of these notes touched
+        touched.update(old_touches.get(path, ()))
     for note in fresh:
-        note_seen, note_todo = contributions(note, resolver)
+        note_seen, note_todo = given = contributions(note, resolver)
+        if note_seen or note_todo:
+            touches[note.path] = _touched_by(given)
         for path, interaction in note_seen:
             added[path][0].append(interaction)
         for path, task in note_todo:
             added[path][1].append(task)
     fields = {n.path: n.fields for n in fresh if n.path in new_defs}
-    touched = set(added) | set(fields)
-    for contact in old.contacts:  # and those an old version of these notes touched
-        if contact.path not in touched and (
-            any(i.path in gone for i in contact.interactions)
-            or any(t.path in gone for t in contact.tasks)
-        ):
-            touched.add(contact.path)
+    touched |= set(added) | set(fields)
+    rebuilt: dict[int, Contact] = {}
     for path in touched:
         seen, todo = added.get(path, ([], []))
-        was = contacts[path]
-        contacts[path] = _contact(
+        at = position[path]
+        was = old.contacts[at]
+        rebuilt[at] = _contact(
             path,
             fields.get(path) or was.fields,
             config,
             [*(i for i in was.interactions if i.path not in gone), *seen],
             [*(t for t in was.tasks if t.path not in gone), *todo],
         )
-    result = [contacts[c.path] for c in old.contacts]  # names unchanged: order unchanged
+    result: Sequence[Contact]  # names unchanged: order unchanged
+    if stored is not None:
+        result = stored.replaced(rebuilt)
+    else:
+        result = tuple(rebuilt.get(i, c) for i, c in enumerate(old.contacts))
     problems = {p: v for p, v in old_problems.items() if p not in gone}
     problems.update(note_problems(fresh))
     new_paths = {n.path for n in fresh}
@@ -473,9 +544,9 @@ def update_index(
     names = name_problems(old.contacts) if old_names is None else old_names
     index = Index(
         root=old.root,
-        contacts=tuple(result),
+        contacts=result,
         problems=_problems(extra_problems, config, result, names, own, today),
         notes=old.notes - len(removed) + len(new_paths - gone),
         skipped_notes=tuple(sorted(skipped)),
     )
-    return Update(index, problems, names, resolver)
+    return Update(index, problems, names, resolver, touches)

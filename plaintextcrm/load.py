@@ -12,15 +12,15 @@ command's finished output is reused from the cache and the index is never built.
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
-from plaintextcrm import cache
+from plaintextcrm import cache, indexfile
 from plaintextcrm.config import Config, load_config
+from plaintextcrm.indexfile import Built
 from plaintextcrm.model import Index, ParsedNote, Problem
 from plaintextcrm.pool import parse_files
 from plaintextcrm.snapshot import Snapshot, changed, take
@@ -33,22 +33,6 @@ INCREMENTAL_SHARE = 0.1
 #: written back: the next run reads those few notes again (a millisecond each) rather
 #: than this one rewriting the whole `index.cache` for them; past it, it is stored.
 UNSTORED_CHANGES = 32
-
-
-@dataclass(frozen=True)
-class Built:
-    """A built index with what updating it needs: the vault state it was built from (its
-    config and every note's facts) and each note's own problems."""
-
-    config: tuple[Any, ...]
-    facts: tuple[tuple[str, int, int], ...]
-    day: date
-    index: Index
-    note_problems: dict[str, tuple[Problem, ...]]
-    #: The index's `index.name_problems`, once an update needed them.
-    names: tuple[Problem, ...] | None = None
-    #: Its link resolver, once an update built it (in memory only: watch and serve).
-    resolver: Any = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -137,35 +121,13 @@ class Session:
     def _stored(self) -> Built | None:
         """The index `.crm/index.cache` holds (any day, any vault state), or None."""
         state = self.state()
-        if state is None:
-            return None
-        objects = cache.read(state, cache.INDEX_FILE, self._stamp)
-        if objects is None:
-            return None
-        try:
-            head = next(objects)
-            config, facts, day = head
-            problems = {path: tuple(Problem(*p) for p in ps) for path, ps in next(objects)}
-            stored = next(objects)
-            names = None if stored is None else tuple(Problem(*p) for p in stored)
-            index = cache.decode_index(objects)
-            return Built(config, facts, date.fromordinal(day), index, problems, names)
-        except (TypeError, ValueError, IndexError, OverflowError, EOFError, StopIteration):
-            return None
+        return None if state is None else indexfile.read(state, self._stamp)
 
     def _store(self) -> None:
         """Write the built index, when the vault is not racy and there is a `.crm/`."""
         state = self.state()
-        built = self.built
-        if state is None or built is None or self._snap.key is None:
-            return
-        head = (built.config, built.facts, built.day.toordinal())
-        problems = tuple(
-            (path, tuple(map(cache.encode_problem, ps))) for path, ps in built.note_problems.items()
-        )
-        names = None if built.names is None else tuple(map(cache.encode_problem, built.names))
-        objects = itertools.chain([head, problems, names], cache.encode_index(built.index))
-        cache.write(state, cache.INDEX_FILE, self._stamp, objects)
+        if state is not None and self.built is not None and self._snap.key is not None:
+            indexfile.write(state, self._stamp, self.built)
 
     def _updated(self, previous: Built | None) -> Built | None:
         """`previous` updated for the notes that changed since (index.update_index), or
@@ -188,14 +150,14 @@ class Session:
         notes = [note for _, note in parsed]
         result = update_index(
             previous.index, previous.note_problems, previous.names, set(gone), notes,
-            self.config, self.today, self._snap.problems, previous.resolver,
+            self.config, self.today, self._snap.problems, previous.resolver, previous.touches,
         )  # fmt: skip
         if result is None:
             return None
         self.how = "updated"
         return Built(
             self._config_key(), self._snap.trusted_facts(), self.today, result.index,
-            result.note_problems, result.names, result.resolver,
+            result.note_problems, result.names, result.resolver, result.touches,
         )  # fmt: skip
 
     def _build(self) -> Built:
@@ -207,7 +169,7 @@ class Session:
         self.how = "built"
         return Built(
             self._config_key(), self._snap.trusted_facts(), self.today, result.index,
-            result.note_problems, result.names, result.resolver,
+            result.note_problems, result.names, result.resolver, result.touches,
         )  # fmt: skip
 
     def _parsed_notes(self) -> tuple[list[ParsedNote], list[Problem]]:

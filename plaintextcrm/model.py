@@ -9,9 +9,10 @@ threads without anyone mutating it behind another's back.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Literal
+from typing import Any, Literal, overload
 
 Level = Literal["error", "warning"]
 TaskStatus = Literal["open", "done", "cancelled"]
@@ -209,12 +210,121 @@ class Contact:
         return tuple(t for t in self.tasks if t.status == "open")
 
 
+class StoredContacts(Sequence[Contact]):
+    """An index's contacts as `.crm/index.cache` holds them (indexfile.py): one frame of
+    bytes per contact, decoded on first use.
+
+    It compares equal to the tuple of the same contacts. What it keeps beside the frames
+    is what an everyday command needs of *every* contact without decoding them all:
+    their paths, their `last_contact` (the index's future-date warning) and each one's
+    reminders for the day it was stored. A `replaced` copy swaps in the contacts an edit
+    rebuilt; their stored reminders are not used again.
+    """
+
+    __slots__ = ("_decode", "_decoded", "_frames", "_fresh", "_last", "_reminders", "paths")
+
+    def __init__(
+        self,
+        paths: tuple[str, ...],
+        frames: Sequence[Any],
+        decode: Callable[[Any], Contact],
+        last_contact: tuple[int | None, ...],
+        reminders: tuple[date, Sequence[Any], Callable[[Any], Reminder]] | None = None,
+    ) -> None:
+        if not len(paths) == len(frames) == len(last_contact):
+            raise ValueError("stored contacts: columns of different lengths")
+        self.paths = paths
+        self._frames = frames
+        self._decode = decode
+        self._decoded: list[Contact | None] = [None] * len(paths)
+        self._last = last_contact
+        self._reminders = reminders
+        self._fresh: frozenset[int] = frozenset()
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    @overload
+    def __getitem__(self, i: int) -> Contact: ...
+    @overload
+    def __getitem__(self, i: slice) -> tuple[Contact, ...]: ...
+    def __getitem__(self, i: int | slice) -> Contact | tuple[Contact, ...]:
+        if isinstance(i, slice):
+            return tuple(self[j] for j in range(*i.indices(len(self))))
+        found = self._decoded[i]
+        if found is None:
+            found = self._decoded[i] = self._decode(self._frames[i])
+        return found
+
+    def __iter__(self) -> Iterator[Contact]:
+        return (self[i] for i in range(len(self)))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Sequence) or isinstance(other, str):
+            return NotImplemented
+        return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
+
+    def __hash__(self) -> int:
+        return hash(tuple(self))
+
+    def __repr__(self) -> str:
+        return f"StoredContacts({len(self)} contacts)"
+
+    def frame(self, i: int) -> Any | None:
+        """Contact `i`'s stored frame, or None when an edit replaced it (encode it anew)."""
+        return None if i in self._fresh else self._frames[i]
+
+    def last_contact(self, i: int) -> date | None:
+        """Contact `i`'s `last_contact` field, without decoding it."""
+        if i in self._fresh:
+            return self[i].fields.last_contact
+        day = self._last[i]
+        return None if day is None else date.fromordinal(day)
+
+    def kept_reminders(
+        self, i: int, today: date, until: date | None = None, kinds: Container[str] | None = None
+    ) -> list[Reminder] | None:
+        """Contact `i`'s reminders on `today` as stored, or None (another day, or a contact
+        an edit rebuilt): then they are computed from the contact. With `until` and
+        `kinds`, only those on or before `until` of these kinds (the others are not even
+        decoded)."""
+        if self._reminders is None or i in self._fresh:
+            return None
+        day, table, decode = self._reminders
+        if day != today:
+            return None
+        last = until.toordinal() if until is not None else None
+        return [
+            decode(r)
+            for r in table[i]
+            if (last is None or r[0] <= last) and (kinds is None or r[1] in kinds)
+        ]
+
+    def stored_reminders(self, i: int, today: date) -> Any | None:
+        """Contact `i`'s reminders on `today` in their stored form, or None (as above)."""
+        if self._reminders is None or i in self._fresh or self._reminders[0] != today:
+            return None
+        return self._reminders[1][i]
+
+    def replaced(self, new: dict[int, Contact]) -> StoredContacts:
+        """A copy with the contacts at these positions replaced (an update's result)."""
+        out = StoredContacts(self.paths, self._frames, self._decode, self._last, self._reminders)
+        out._decoded = list(self._decoded)
+        for i, contact in new.items():
+            if contact.path != self.paths[i]:
+                raise ValueError("stored contacts: a replacement at another path")
+            out._decoded[i] = contact
+        out._fresh = self._fresh | new.keys()
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class Index:
     """The whole vault, read: contacts sorted by name, and every problem found."""
 
     root: str
-    contacts: tuple[Contact, ...]
+    #: A tuple, or `StoredContacts` when read from the cache (decoded as used).
+    contacts: Sequence[Contact]
     problems: tuple[Problem, ...]
     notes: int = 0
     skipped_notes: tuple[str, ...] = field(default=())

@@ -18,7 +18,6 @@ stale, truncated, corrupt or not ours is ignored and replaced, never an error; w
 from __future__ import annotations
 
 import hashlib
-import marshal
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -45,15 +44,11 @@ def stamp(config: Config) -> bytes:
 
 def contact_keys(index: Index) -> list[bytes]:
     """One 16-byte hash per contact (in index order) of all the data the contact's events
-    are rendered from: the same tuples the index cache stores for it."""
-    objects = cache.encode_index(index)
-    next(objects)  # the header: root, problems, counts
-    blake2b, dumps = hashlib.blake2b, marshal.dumps
-    keys = []
-    for obj in objects:  # one tuple per contact, or lists of them (chunks)
-        for one in obj if isinstance(obj, list) else (obj,):
-            keys.append(blake2b(dumps(one), digest_size=16).digest())
-    return keys
+    are rendered from: the same tuples the index cache stores for it, hashed as their
+    `repr` (marshal's bytes for equal tuples differ with the strings' sharing and
+    interning, which depend on where the contact was decoded or parsed)."""
+    blake2b, encode = hashlib.blake2b, cache.encode_contact
+    return [blake2b(repr(encode(c)).encode(), digest_size=16).digest() for c in index.contacts]
 
 
 @dataclass

@@ -6,11 +6,11 @@ feed and `crm due` can never disagree about a date.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Container, Iterable, Iterator
 from datetime import date, timedelta
 
 from plaintextcrm.dates import DateValueError, add_cadence, as_date, next_occurrence
-from plaintextcrm.model import Contact, Index, Reminder, Task, YearlyDate
+from plaintextcrm.model import Contact, Index, Reminder, StoredContacts, Task, YearlyDate
 from plaintextcrm.wikilinks import display_text
 
 KINDS = ("followup", "birthday", "date", "reconnect")
@@ -135,10 +135,33 @@ def _contact_reminders(contact: Contact, today: date) -> Iterator[Reminder]:
         yield reconnect
 
 
+def contact_reminders(contact: Contact, today: date) -> list[Reminder]:
+    """One contact's reminders, each at its next date: what the index cache keeps per
+    contact for the day it was written (indexfile.py)."""
+    return list(_contact_reminders(contact, today))
+
+
+def _by_contact(
+    index: Index, today: date, until: date | None = None, kinds: Container[str] | None = None
+) -> Iterator[tuple[str, Iterable[Reminder]]]:
+    """(contact path, its reminders) for every contact; from the cache where it kept
+    them for today, so an unchanged contact is not even decoded. `until` and `kinds` may
+    leave out others (what the cache gives is already filtered; the caller filters the
+    rest)."""
+    contacts = index.contacts
+    if isinstance(contacts, StoredContacts):
+        for i, path in enumerate(contacts.paths):
+            kept = contacts.kept_reminders(i, today, until, kinds)
+            yield path, kept if kept is not None else _contact_reminders(contacts[i], today)
+    else:
+        for contact in contacts:
+            yield contact.path, _contact_reminders(contact, today)
+
+
 def all_reminders(index: Index, today: date) -> Iterator[Reminder]:
     """Every reminder of every contact, each at its next date, with no window."""
-    for contact in index.contacts:
-        yield from _contact_reminders(contact, today)
+    for _, reminders in _by_contact(index, today):
+        yield from reminders
 
 
 def due(
@@ -147,7 +170,12 @@ def due(
     """The reminders in the window [.., today + days], overdue ones included, sorted."""
     wanted = set(kinds) if kinds else set(KINDS)
     horizon = today + timedelta(days=days)
-    found = [r for r in all_reminders(index, today) if r.kind in wanted and r.date <= horizon]
+    found = [
+        r
+        for _, reminders in _by_contact(index, today, horizon, wanted)
+        for r in reminders
+        if r.kind in wanted and r.date <= horizon
+    ]
     return sorted(found, key=Reminder.sort_key)
 
 
@@ -159,8 +187,8 @@ def feed_reminders(index: Index, today: date) -> list[Reminder]:
 def next_reminder_by_contact(index: Index, today: date) -> dict[str, Reminder]:
     """Each contact's first upcoming (or overdue) reminder, keyed by the contact's note."""
     first: dict[str, Reminder] = {}
-    for contact in index.contacts:
-        mine = list(_contact_reminders(contact, today))
+    for path, reminders in _by_contact(index, today):
+        mine = list(reminders)
         if mine:
-            first[contact.path] = min(mine, key=Reminder.sort_key)
+            first[path] = min(mine, key=Reminder.sort_key)
     return first

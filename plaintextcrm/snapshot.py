@@ -119,12 +119,16 @@ class Snapshot:
     def _facts(self) -> tuple[tuple[str, int, int], ...]:
         return tuple((f.rel, f.size, f.mtime_ns) for f in self.files)
 
+    @cached_property
+    def _trusted(self) -> tuple[tuple[str, int, int], ...]:
+        return tuple((f.rel, f.size, -1 if self.fresh(f.mtime_ns) else f.mtime_ns)
+                     for f in self.files)  # fmt: skip
+
     def trusted_facts(self) -> tuple[tuple[str, int, int], ...]:
         """`facts` with the mtime of each too-fresh note replaced by -1: whatever was read
         from such a note counts as changed next time (a second save in the same mtime
         tick would otherwise go unseen by a process that keeps what it read)."""
-        return tuple((f.rel, f.size, -1 if self.fresh(f.mtime_ns) else f.mtime_ns)
-                     for f in self.files)  # fmt: skip
+        return self._trusted
 
 
 def take(root: Path, config: Config) -> Snapshot:
