@@ -7,6 +7,7 @@ feed and `crm due` can never disagree about a date.
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from plaintextcrm.dates import DateValueError, add_cadence, as_date, next_occurrence
@@ -141,18 +142,51 @@ def contact_reminders(contact: Contact, today: date) -> list[Reminder]:
     return list(_contact_reminders(contact, today))
 
 
+@dataclass
+class Kept:
+    """Each contact's reminders for one day, kept in memory across rebuilds by `crm
+    watch`: its updated index shares every contact an edit did not touch (the very same
+    object), so identity tells "unchanged" and only the rebuilt contacts are computed."""
+
+    day: date | None = None
+    by_contact: dict[int, tuple[Contact, list[Reminder]]] = field(default_factory=dict)
+
+    def reminders(
+        self, contacts: Iterable[Contact], today: date
+    ) -> Iterator[tuple[str, list[Reminder]]]:
+        """`_by_contact` for `contacts`, keeping what it computed for the next call."""
+        old = self.by_contact if self.day == today else {}
+        now: dict[int, tuple[Contact, list[Reminder]]] = {}
+        for contact in contacts:
+            hit = old.get(id(contact))
+            mine = (
+                hit[1]
+                if hit is not None and hit[0] is contact
+                else contact_reminders(contact, today)
+            )
+            now[id(contact)] = (contact, mine)
+            yield contact.path, mine
+        self.day, self.by_contact = today, now
+
+
 def _by_contact(
-    index: Index, today: date, until: date | None = None, kinds: Container[str] | None = None
+    index: Index,
+    today: date,
+    until: date | None = None,
+    kinds: Container[str] | None = None,
+    kept: Kept | None = None,
 ) -> Iterator[tuple[str, Iterable[Reminder]]]:
     """(contact path, its reminders) for every contact; from the cache where it kept
-    them for today, so an unchanged contact is not even decoded. `until` and `kinds` may
-    leave out others (what the cache gives is already filtered; the caller filters the
-    rest)."""
+    them for today, so an unchanged contact is not even decoded, or from `kept`. `until`
+    and `kinds` may leave out others (what the cache gives is already filtered; the caller
+    filters the rest)."""
     contacts = index.contacts
-    if isinstance(contacts, StoredContacts):
+    if kept is not None:
+        yield from kept.reminders(contacts, today)
+    elif isinstance(contacts, StoredContacts):
         for i, path in enumerate(contacts.paths):
-            kept = contacts.kept_reminders(i, today, until, kinds)
-            yield path, kept if kept is not None else _contact_reminders(contacts[i], today)
+            stored = contacts.kept_reminders(i, today, until, kinds)
+            yield path, stored if stored is not None else _contact_reminders(contacts[i], today)
     else:
         for contact in contacts:
             yield contact.path, _contact_reminders(contact, today)
@@ -165,14 +199,19 @@ def all_reminders(index: Index, today: date) -> Iterator[Reminder]:
 
 
 def due(
-    index: Index, today: date, days: int = 14, kinds: Iterable[str] | None = None
+    index: Index,
+    today: date,
+    days: int = 14,
+    kinds: Iterable[str] | None = None,
+    kept: Kept | None = None,
 ) -> list[Reminder]:
-    """The reminders in the window [.., today + days], overdue ones included, sorted."""
+    """The reminders in the window [.., today + days], overdue ones included, sorted
+    (`kept`: see `Kept`)."""
     wanted = set(kinds) if kinds else set(KINDS)
     horizon = today + timedelta(days=days)
     found = [
         r
-        for _, reminders in _by_contact(index, today, horizon, wanted)
+        for _, reminders in _by_contact(index, today, horizon, wanted, kept)
         for r in reminders
         if r.kind in wanted and r.date <= horizon
     ]

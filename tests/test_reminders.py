@@ -143,3 +143,23 @@ def test_engine_invariants(today, birthday, cadence, last, days):
         if r.kind == "birthday":
             assert today <= r.date <= date.fromordinal(today.toordinal() + days)
             assert (r.date.month, r.date.day) in {(birthday.month, birthday.day), (2, 28)}
+
+
+def test_kept_reminders_compute_only_contacts_that_are_new_objects(monkeypatch):
+    from plaintextcrm import reminders
+
+    anna = person("Anna", birthday="1990-11-30", cadence="2w", last=date(2026, 11, 1))
+    bo = person("Bo", tasks=[(3, "open", date(2026, 11, 25), "send the book")])
+    kept = reminders.Kept()
+    assert due(index(anna, bo), T, kept=kept) == due(index(anna, bo), T)
+    computed = []
+    real = reminders.contact_reminders
+    monkeypatch.setattr(
+        reminders, "contact_reminders", lambda c, t: computed.append(c.name) or real(c, t)
+    )
+    bo2 = person("Bo", tasks=[(3, "open", date(2026, 11, 24), "send the book")])
+    assert due(index(anna, bo2), T, kept=kept) == due(index(anna, bo2), T)
+    assert computed == ["Bo"]  # Anna is the same object: her reminders were kept
+    later = date(2026, 11, 30)  # another day: everyone again
+    assert due(index(anna, bo2), later, kept=kept) == due(index(anna, bo2), later)
+    assert computed == ["Bo", "Anna", "Bo"]

@@ -24,7 +24,10 @@ from plaintextcrm.errors import CrmError
 from plaintextcrm.live.outputs import render_output, write_if_changed
 from plaintextcrm.vault import STATE_DIR, is_editor_temp
 
-QUIET_SECONDS = 0.3
+#: Editors save in a few steps within milliseconds (a temporary file and a rename, a
+#: backup first); a tenth of a second of quiet covers them and a `git pull` of many files
+#: (its events keep coming), without making an edit wait to show in the feed.
+QUIET_SECONDS = 0.1
 MAX_WAIT_SECONDS = 3.0
 # Events that can mean a file's content or presence changed; "opened" and
 # "closed_no_write" are what our own reading of the vault produces, and must not count.
@@ -154,9 +157,11 @@ def rebuild(
     days: int | None,
     render: Callable[..., bytes] = render_output,
     previous: Any = None,
+    kept: Any = None,
 ) -> Rebuild:
     """Read the vault once and rewrite each target whose bytes changed; `previous` (a
-    `load.Built` from the last rebuild) is updated for the notes that changed."""
+    `load.Built` from the last rebuild) is updated for the notes that changed, and `kept`
+    (a `reminders.Kept`) spares the log line's count recomputing unchanged contacts."""
     from plaintextcrm.config import load_config
     from plaintextcrm.load import Session
     from plaintextcrm.reminders import due
@@ -176,7 +181,9 @@ def rebuild(
             failed.append(f"{target.shown}: {_describe(exc)}")
     return Rebuild(
         notes=index.notes,
-        reminders=len(due(index, today, days if days is not None else config.digest_days)),
+        reminders=len(
+            due(index, today, days if days is not None else config.digest_days, None, kept)
+        ),
         problem_notes=index.problem_notes(),
         written=tuple(written),
         failed=tuple(failed),
@@ -220,6 +227,7 @@ class Watcher:
         self.debouncer = Debouncer(quiet, max_wait)
         self.rebuilds = 0
         self._built: Any = None
+        self._kept: Any = None
 
     def stop(self) -> None:
         """Ask the loop to finish; safe from a signal handler."""
@@ -242,8 +250,14 @@ class Watcher:
         self.log.flush()
 
     def rebuild_once(self, today: date) -> None:
+        from plaintextcrm.reminders import Kept
+
+        if self._kept is None:
+            self._kept = Kept()
         try:
-            result = rebuild(self.root, today, self.targets, self.days, self.render, self._built)
+            result = rebuild(
+                self.root, today, self.targets, self.days, self.render, self._built, self._kept
+            )
         except (CrmError, OSError) as exc:
             message = exc.message if isinstance(exc, CrmError) else f"cannot read the vault: {exc}"
             self._say(f"crm: error: {message} (outputs kept; waiting for the next change)")
