@@ -920,6 +920,9 @@ def _scan_body(
     Kept to a few cheap tests per line: it runs on every line of every note of the vault.
     """
     body = _Body(start)
+    if _nothing_to_find(lines, start):
+        body.heading = _first_heading(lines, start)
+        return body
     items, tasks, links = body.items, body.tasks, body.links
     mentioned = body.mentioned_at if dated else None
     waiting: _DatedHeading | None = None
@@ -980,6 +983,35 @@ def _scan_body(
     if waiting is not None:
         items.append(_dated_item(waiting.line, waiting.date, "", waiting.links))
     return body
+
+
+#: What every ISO date holds (every dated item, dated heading and impossible-date warning
+#: has one): a search that starts at a literal `-` is several times faster than one for
+#: the whole date.
+_ISO_DATE = re.compile(r"-\d\d-\d\d")
+
+
+def _nothing_to_find(lines: list[str], start: int) -> bool:
+    """Whether a body holds no `[` (no link, task or `[[date]]`) and no ISO date: then
+    no line of it can be an item, a task or a link, only a heading (two scans in C
+    instead of a few tests per line: most notes of a large vault are such prose)."""
+    body = "\n".join(lines[start:])
+    return "[" not in body and _ISO_DATE.search(body) is None
+
+
+def _first_heading(lines: list[str], start: int) -> str | None:
+    """`_Body.heading` of a body with nothing else to find: the first heading outside
+    fenced code, as `_scan_body` reads it."""
+    fence: str | None = None
+    for line in lines[start:]:
+        if "`" in line or "~" in line:
+            fence_match = FENCE.match(line)
+            if fence_match:
+                fence = fence_after(fence, fence_match[1])
+                continue
+        if fence is None and "#" in line[:4] and HEADING.match(line):
+            return heading_text(line) if line.lstrip(" ")[1:2] != "#" else ""
+    return None
 
 
 def _leading_date(content: str, number: int, notes: _Notes) -> tuple[date, str] | None:

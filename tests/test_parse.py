@@ -430,3 +430,30 @@ def test_an_unreadable_due_date_is_a_warning():
     note = parse("---\ndue: next week\n---\n", "Tasks/x.md")
     assert note.tasks == ()
     assert messages(note) == [(2, "warning", "`due`: 'next week' is not a date; no follow-up")]
+
+
+#: Lines of prose as notes hold them: headings, fences, lists, digits that are not dates.
+_PROSE_LINE = st.one_of(
+    st.sampled_from(["# Title", "## Section", "#tag only", "    # indented code", "```",
+                     "~~~python", "- item", "1. step", "> quote # not a heading",
+                     "Meeting at 10:00 on 2026/11/02", "phone 555-1234", "", "   "]),
+    st.text(alphabet="ab #`~-12:\t", max_size=12),
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_PROSE_LINE, max_size=8), st.booleans(), st.booleans())
+def test_a_body_with_nothing_to_find_reads_as_the_full_scan_reads_it(lines, contact, dated):
+    # The skip for bodies without `[` or an ISO date (parse._nothing_to_find) must give
+    # what the line-by-line scan gives: here the same heading, and nothing else.
+    from unittest import mock
+
+    from plaintextcrm import parse
+
+    def scan(skip: bool) -> object:
+        with mock.patch.object(parse, "_nothing_to_find", lambda *a: skip and real(*a)):
+            return parse._scan_body(lines, 0, "n.md", parse._Notes("n.md"), contact, dated)
+
+    real = parse._nothing_to_find
+    assert real(lines, 0)
+    assert scan(True) == scan(False)
