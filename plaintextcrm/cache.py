@@ -9,11 +9,13 @@ processes run at once (last writer wins; both wrote a correct cache):
   `mtime_ns`. A note whose size or mtime changed, or that is new, is parsed again; a
   deleted note simply is not carried over.
 - `index.cache` — the built index, with the vault state it was built from (every note's
-  path, size and mtime, the config), the day, and each note's own problems: reused whole
-  when nothing changed, and updated for the notes that changed otherwise (load.py).
+  path, size and mtime, the config), the day, and each note's own problems, one frame
+  per contact (indexfile.py): reused when nothing changed, and updated for the notes that
+  changed otherwise (load.py), decoding only the contacts used.
 - `output-<name>.cache` — finished command output (`crm due --json`, the feed, the
   digest) for one exact vault state (the `Snapshot` key) and day (`Memo`). When nothing
-  changed, such a command prints this and never builds the index at all.
+  changed, such a command prints this and never builds the index at all. Large outputs
+  are stored and printed back in pieces (`Memo.stream`, `read_stream`).
 - `ics-events.cache` — each contact's share of the feed (outcache.py).
 
 Each starts with a magic line and a stamp (cache format, package version, Python version,
@@ -40,7 +42,7 @@ import os
 import sys
 import tempfile
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -61,7 +63,7 @@ from plaintextcrm.model import (
     Task,
     YearlyDate,
 )
-from plaintextcrm.readfile import read_regular
+from plaintextcrm.readfile import open_regular, read_regular
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
 FORMAT = 16
@@ -387,6 +389,52 @@ def _objects(data: bytes, start: int, end: int) -> Iterator[Any]:
         pos += size
 
 
+#: Block size of a streamed read.
+_BLOCK = 1 << 20
+
+
+def read_stream(state: Path, name: str, expect: bytes) -> Generator[Any, None, None] | None:
+    """`read`, holding one object at a time: the CRC is checked over the file in blocks
+    first (so nothing is given out of a damaged file), then the objects are read one by
+    one from the same open file (an atomic replace since does not change what it
+    reads). For outputs of tens of megabytes written out as they are read."""
+    try:
+        fd = open_regular(state / name)
+    except OSError:
+        return None
+    f = os.fdopen(fd, "rb")
+    try:
+        size = os.fstat(fd).st_size
+        head = _head(expect)
+        if size < len(head) + 4 or f.read(len(head)) != head:
+            f.close()
+            return None
+        crc, left = 0, size - len(head) - 4
+        while left > 0:
+            block = f.read(min(_BLOCK, left))
+            if not block:
+                f.close()
+                return None
+            crc, left = zlib.crc32(block, crc), left - len(block)
+        if f.read(4) != crc.to_bytes(4, "big"):
+            f.close()
+            return None
+        f.seek(len(head))
+    except OSError:
+        f.close()
+        return None
+    return _stream(f, size - 4)
+
+
+def _stream(f: Any, end: int) -> Generator[Any, None, None]:
+    with f:
+        while f.tell() < end:
+            size = int.from_bytes(f.read(8), "big")
+            if f.tell() + size > end:
+                raise ValueError("cache: a frame runs past the end")
+            yield marshal.loads(f.read(size))
+
+
 def read_one(state: Path, name: str, expect: bytes) -> Any | None:
     """The first object of `state/name` (see `read`), or None."""
     objects = read(state, name, expect)
@@ -445,6 +493,11 @@ def write(state: Path, name: str, stamp_: bytes, objects: Iterable[Any]) -> bool
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
         return False
+    except BaseException:  # an interrupt, or the objects' producer failing: no file
+        if tmp is not None:
+            with contextlib.suppress(OSError):
+                os.unlink(tmp)
+        raise
 
 
 # ---------------------------------------------------------------- finished outputs
@@ -518,3 +571,75 @@ class Memo:
         memo[k] = value
         write(self.state, file, self.stamp, [(head, memo)])
         return value
+
+    def stream(
+        self,
+        name: str,
+        key: tuple[Any, ...],
+        produce: Callable[[], tuple[Any, Iterable[Any]]],
+        emit: Callable[[Any], object],
+    ) -> Any:
+        """`get_or_compute` for an output too large to hold: `produce()` gives (a small
+        value to keep beside it, the output's pieces), each piece is passed to `emit` as
+        it is made and stored as it goes; on a later call with vault, day and `key`
+        unchanged, the stored pieces are passed to `emit` one at a time. Returns the
+        small value. `output-<name>.cache` holds the output of the last key asked."""
+        if self.state is None or self.vault is None:
+            small, pieces = produce()
+            for piece in pieces:
+                emit(piece)
+            return small
+        file = f"output-{name}.cache"
+        head = (self.vault, self.today.toordinal(), repr(key))
+        stored = read_stream(self.state, file, self.stamp)
+        if stored is not None:
+            try:
+                if next(stored, None) == head:
+                    small = next(stored)
+                    for piece in stored:
+                        emit(piece)
+                    return small
+            except (TypeError, ValueError, EOFError, StopIteration):
+                pass  # damaged after its CRC checked (it cannot be) or of another shape
+            finally:
+                stored.close()
+        return self._stream_new(file, head, produce, emit)
+
+    def _stream_new(
+        self,
+        file: str,
+        head: tuple[Any, ...],
+        produce: Callable[[], tuple[Any, Iterable[Any]]],
+        emit: Callable[[Any], object],
+    ) -> Any:
+        """Make, emit and store an output (`stream`). The file is written only when
+        every piece was made and emitted: a failure of either is raised after the
+        temporary file is gone, and a failure of the write alone emits the rest."""
+        assert self.state is not None
+        small, pieces = produce()
+        pieces = iter(pieces)
+        failure: BaseException | None = None
+
+        def tee() -> Iterator[Any]:
+            nonlocal failure
+            yield head
+            yield small
+            try:
+                for piece in pieces:
+                    emit(piece)
+                    yield piece
+            except Exception as exc:  # not GeneratorExit: `write` gave up on its own
+                failure = exc
+                raise _Abandon from exc
+
+        with contextlib.suppress(_Abandon):
+            write(self.state, file, self.stamp, tee())
+        if failure is not None:
+            raise failure
+        for piece in pieces:  # the write failed on its own: the output goes on
+            emit(piece)
+        return small
+
+
+class _Abandon(Exception):
+    """Raised into `write` to drop a file whose pieces could not all be made."""

@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -289,6 +289,13 @@ class App:
         if health is not None:
             self.warn(health)
         return value
+
+    def stream(self, key: tuple[Any, ...], pieces: Callable[[], Iterable[str | bytes]]) -> None:
+        """Print an output too large to hold (`crm list --json`, `crm ics`) piece by
+        piece: `pieces()` as `cached`'s `compute`, reused from the cache the same way."""
+        health = self.session().streamed(key, pieces, lambda piece: click.echo(piece, nl=False))
+        if health is not None:
+            self.warn(health)
 
     def warn(self, health: tuple[int, int, int]) -> None:
         """Keep the one stderr line of a reading command (`Index.health()`) for the end:

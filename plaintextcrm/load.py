@@ -246,6 +246,27 @@ class Session:
         health, value = self.memo().get_or_compute(name, key, run)
         return value, None if ran else health
 
+    def streamed(
+        self,
+        key: tuple[Any, ...],
+        pieces: Callable[[], Iterable[Any]],
+        emit: Callable[[Any], object],
+    ) -> tuple[int, int, int] | None:
+        """`cached` for an output written out in pieces (`cache.Memo.stream`): each piece
+        of `pieces()` (a pure function of the index, today and `key`) goes to `emit` as
+        it is made, or, while nothing changed, as it is read back. Returns the health as
+        `cached` does."""
+        ran = False
+
+        def produce() -> tuple[tuple[int, int, int], Iterable[Any]]:
+            nonlocal ran
+            ran = True
+            made = pieces()
+            return self.index().health(), made
+
+        health = self.memo().stream(key[0], key, produce, emit)
+        return None if ran else health
+
 
 def read_parsed(state: Path, stamp: bytes) -> dict[str, tuple[int, int, bytes, bool]]:
     """`parsed.cache` as {path: (size, mtime_ns, entry, too fresh)}; {} when unusable."""

@@ -18,6 +18,7 @@ stale, truncated, corrupt or not ours is ignored and replaced, never an error; w
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -72,7 +73,24 @@ def ics_feed(
     whose share of the feed is not in `kept` (same object) or in `state/ics-events*.cache`
     (same hash); every one when both are missing. Each feed (all kinds, or one kind's)
     keeps its own file, so a server answering both never throws one away for the other."""
-    from plaintextcrm.render.ics import assemble, contact_part, render_ics
+    return b"".join(ics_chunks(index, today, config, state, kept))
+
+
+def ics_chunks(
+    index: Index, today: date, config: Config, state: Path | None, kept: KeptParts | None = None
+) -> Iterator[bytes]:
+    """`ics_feed` in pieces (`render.ics.assemble_chunks`), for writing it out as it is
+    made."""
+    from plaintextcrm.render.ics import assemble_chunks
+
+    return assemble_chunks(_parts(index, today, config, state, kept), today, config)
+
+
+def _parts(
+    index: Index, today: date, config: Config, state: Path | None, kept: KeptParts | None
+) -> list[Any]:
+    """Every contact's part of the feed, from `kept` or `state` where they have it."""
+    from plaintextcrm.render.ics import contact_part
 
     context = (today.toordinal(), index.root, repr(config))
     if kept is not None and kept.context == context and kept.parts:
@@ -87,15 +105,13 @@ def ics_feed(
             now[id(contact)] = (contact, part)
             parts.append(part)
         kept.parts = now
-        return assemble(parts, today, config)
+        return parts
     stored = None if state is None else _stored_parts(index, today, config, state, context)
-    if stored is None and kept is None:
-        return render_ics(index, today, config)
     parts = stored or [contact_part(c, today, config, index.root) for c in index.contacts]
     if kept is not None:
         kept.context = context
         kept.parts = {id(c): (c, p) for c, p in zip(index.contacts, parts, strict=True)}
-    return assemble(parts, today, config)
+    return parts
 
 
 def _stored_parts(

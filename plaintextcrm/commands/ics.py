@@ -9,7 +9,9 @@ the vault is unchanged, and otherwise re-rendered only for the contacts that cha
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -18,21 +20,29 @@ from plaintextcrm.cli import App, KindType, common_options, epilog, pass_app
 
 def feed_bytes(app: App, kinds: tuple[str, ...] = ()) -> bytes:
     """The feed of `kinds` (default: `[ics] kinds`) for `app`'s vault and day, from the
-    output cache when it is valid."""
-    from plaintextcrm.outcache import ics_feed
+    output cache when it is valid (the same cache as the streamed feed's)."""
+    pieces: list[bytes] = []
+    key, make = feed_pieces(app, kinds)
+    health = app.session().streamed(key, make, pieces.append)
+    if health is not None:
+        app.warn(health)  # else `app.index()` said it
+    return b"".join(pieces)
+
+
+def feed_pieces(
+    app: App, kinds: tuple[str, ...] = ()
+) -> tuple[tuple[Any, ...], Callable[[], Iterator[bytes]]]:
+    """The memo key and the pieces of `feed_bytes`, for `App.stream`."""
+    from plaintextcrm.outcache import ics_chunks
     from plaintextcrm.render.ics import feed_config
 
-    session = app.session()
     config = feed_config(app.config, kinds)
 
-    def compute() -> tuple[tuple[int, int, int], bytes]:
-        index = app.index(quiet=True)
-        return index.health(), ics_feed(index, app.today, config, session.state())
+    def pieces() -> Iterator[bytes]:
+        index = app.index()  # says the problems line: `App.stream` does when it is kept
+        return ics_chunks(index, app.today, config, app.session().state())
 
-    key = ("ics", config.feed_kinds, config.calendar_name)
-    health, data = session.memo().get_or_compute("ics", key, compute)
-    app.warn(health)  # the one line `app.index()` would have printed
-    return data
+    return ("ics", config.feed_kinds, config.calendar_name), pieces
 
 
 @click.command(
@@ -52,10 +62,9 @@ def feed_bytes(app: App, kinds: tuple[str, ...] = ()) -> bytes:
 @pass_app
 def ics(app: App, kinds: tuple[str, ...], output: str | None) -> None:
     """The iCalendar feed: birthdays, dates, follow-ups and reconnects."""
-    data = feed_bytes(app, kinds)
     if output is None or output == "-":
-        click.echo(data, nl=False)
+        app.stream(*feed_pieces(app, kinds))  # tens of megabytes at 50k: never held whole
         return
     from plaintextcrm.writefile import write_if_changed
 
-    write_if_changed(Path(output), data)
+    write_if_changed(Path(output), feed_bytes(app, kinds))

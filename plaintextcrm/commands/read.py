@@ -7,6 +7,8 @@ text, coloured on a terminal, or JSON). None of them writes a note.
 
 from __future__ import annotations
 
+from typing import Any
+
 import click
 
 from plaintextcrm.cli import (
@@ -65,19 +67,25 @@ def list_contacts(
     """Contacts, with circle, last contact, next reminder, first email and phone."""
     paint = app.palette.enabled
 
-    def render() -> str:  # only on a cache miss, as for `due`
+    def rows() -> list[tuple[Any, Any]]:  # only on a cache miss, as for `due`
         from plaintextcrm.queries import filter_contacts, sort_rows
         from plaintextcrm.reminders import next_reminder_by_contact
 
         index = app.index()
         contacts = filter_contacts(index.contacts, tag=tag, circle=circle, company=company)
         upcoming = next_reminder_by_contact(index, app.today)
-        rows = [(c, upcoming.get(c.path)) for c in contacts]
+        found = [(c, upcoming.get(c.path)) for c in contacts]
         tiers = [name for name, _ in app.config.circles]
-        return app.out.contacts(sort_rows(rows, sort_key, app.today, tiers), app.today)
+        return sort_rows(found, sort_key, app.today, tiers)
 
     key = ("list", tag, circle, company, sort_key, app.as_json, paint)
-    app.show(app.cached(key, render))
+    if app.as_json:  # tens of megabytes at 50k contacts: written out as it is made
+        from plaintextcrm.render.jsonout import contacts_array
+
+        app.stream(("listjson", *key[1:]), lambda: contacts_array(rows(), app.today))
+        click.echo("")
+        return
+    app.show(app.cached(key, lambda: app.out.contacts(rows(), app.today)))
 
 
 @click.command(epilog=epilog("crm show anna rossi", "crm show bianchi --json", name=True))

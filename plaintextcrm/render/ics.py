@@ -221,14 +221,27 @@ def render_ics(index: Index, today: date, config: Config) -> bytes:
 def assemble(parts: Iterable[ContactPart], today: date, config: Config) -> bytes:
     """The head, every contact's own events (in the index's order), the shared events
     (by day, then kind), the tail."""
+    return b"".join(assemble_chunks(parts, today, config))
+
+
+#: Contacts' parts per chunk of a streamed feed: a few hundred kilobytes.
+CHUNK_CONTACTS = 500
+
+
+def assemble_chunks(parts: Iterable[ContactPart], today: date, config: Config) -> Iterator[bytes]:
+    """`assemble` in pieces, for a feed written out as it is made (a 50k-note feed is
+    tens of megabytes: never held whole, nor twice as text and bytes)."""
     texts = [calendar_head(config, today)]
     folded: list[Folded] = []
     for text, items in parts:
         texts.append(text)
         folded.extend(items)
+        if len(texts) >= CHUNK_CONTACTS:
+            yield "".join(texts).encode("utf-8")
+            texts = []
     texts.extend(shared_events(folded, today, config))
     texts.append(CALENDAR_TAIL)
-    return "".join(texts).encode("utf-8")
+    yield "".join(texts).encode("utf-8")
 
 
 def contact_part(contact: Contact, today: date, config: Config, root: str) -> ContactPart:
