@@ -49,6 +49,7 @@ from pathlib import Path
 from typing import Any
 
 from plaintextcrm import __version__
+from plaintextcrm.lazyseq import LazySequence
 from plaintextcrm.model import (
     Cadence,
     Contact,
@@ -247,11 +248,6 @@ def decode_contact(t: tuple[Any, ...]) -> Contact:
     )
 
 
-def load_contact(frame: Any) -> Contact:
-    """A contact from its marshalled frame (`frames`)."""
-    return decode_contact(marshal.loads(frame))
-
-
 def encode_reminder(r: Reminder) -> tuple[Any, ...]:
     """A Reminder as a flat tuple: its date's ordinal first, its kind second, so a window
     can be applied before anything is decoded."""
@@ -353,27 +349,6 @@ def read(state: Path, name: str, expect: bytes) -> Iterator[Any] | None:
     return _objects(data, start, len(data) - 4)
 
 
-def frames(state: Path, name: str, expect: bytes) -> list[memoryview] | None:
-    """The frames of `state/name` (see `read`) as undecoded slices, for a reader that
-    decodes only the few it needs (`marshal.loads` of one is its object); None when the
-    file is unusable."""
-    checked = _checked(state, name, expect)
-    if checked is None:
-        return None
-    data, pos = checked
-    end = len(data) - 4
-    view = memoryview(data)
-    out = []
-    while pos < end:
-        size = int.from_bytes(view[pos : pos + 8], "big")
-        pos += 8
-        if pos + size > end:
-            return None
-        out.append(view[pos : pos + size])
-        pos += size
-    return out
-
-
 def _objects(data: bytes, start: int, end: int) -> Iterator[Any]:
     """The framed objects of `data[start:end]`: each is an 8-byte length and that many
     bytes of marshal, read with `marshal.loads` on a slice of the one buffer (a stream
@@ -426,6 +401,76 @@ def read_stream(state: Path, name: str, expect: bytes) -> Generator[Any, None, N
     return _stream(f, size - 4)
 
 
+class DiskFrames(LazySequence[Any]):
+    """The objects of a checked cache file, left on disk: object `i` is read (`os.pread`
+    on the file as it was opened, whatever replaced it since) and unmarshalled when
+    asked. A reader of a 100 MB index that needs a few contacts holds a few pages."""
+
+    def __init__(self, fd: int, spans: list[tuple[int, int]]) -> None:
+        self._fd = fd
+        self._spans = spans
+
+    def __len__(self) -> int:
+        return len(self._spans)
+
+    def item(self, i: int) -> Any:
+        offset, size = self._spans[i]
+        data = os.pread(self._fd, size, offset)
+        if len(data) != size:  # cut short in place by another program since it was checked
+            raise ValueError("cache: the file changed while it was read")
+        return marshal.loads(data)
+
+    def __del__(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self._fd)
+
+
+def open_frames(state: Path, name: str, expect: bytes) -> DiskFrames | None:
+    """`read` without holding the file: its CRC is checked frame by frame as it is read
+    through once, then each object is read again only when asked (`DiskFrames`)."""
+    try:
+        fd = open_regular(state / name)
+    except OSError:
+        return None
+    try:
+        spans = _spans(fd, expect)
+    except (OSError, ValueError):
+        spans = None
+    if spans is None:
+        os.close(fd)
+        return None
+    return DiskFrames(fd, spans)
+
+
+def _spans(fd: int, expect: bytes) -> list[tuple[int, int]] | None:
+    """Where each object of the open cache file `fd` lies, if its stamp and CRC check."""
+    size = os.fstat(fd).st_size
+    head = _head(expect)
+    f = os.fdopen(fd, "rb", closefd=False)
+    with f:
+        if size < len(head) + 4 or f.read(len(head)) != head:
+            return None
+        end, pos, crc = size - 4, len(head), 0
+        spans = []
+        while pos < end:
+            frame = f.read(8)
+            length = int.from_bytes(frame, "big")
+            if len(frame) != 8 or pos + 8 + length > end:
+                return None
+            crc = zlib.crc32(frame, crc)
+            left = length
+            while left > 0:
+                block = f.read(min(_BLOCK, left))
+                if not block:
+                    return None
+                crc, left = zlib.crc32(block, crc), left - len(block)
+            spans.append((pos + 8, length))
+            pos += 8 + length
+        if f.read(4) != crc.to_bytes(4, "big"):
+            return None
+    return spans
+
+
 def _stream(f: Any, end: int) -> Generator[Any, None, None]:
     with f:
         while f.tell() < end:
@@ -460,11 +505,6 @@ def read_table(state: Path, name: str, expect: bytes, head: Any) -> dict[Any, An
     return {}
 
 
-class Frame(bytes):
-    """An object already marshalled (a frame read back with `frames`): `write` copies it
-    as it is, so rewriting a file need not decode what did not change."""
-
-
 def write(state: Path, name: str, stamp_: bytes, objects: Iterable[Any]) -> bool:
     """Atomically replace `state/name` with `objects`, one after another.
 
@@ -480,7 +520,7 @@ def write(state: Path, name: str, stamp_: bytes, objects: Iterable[Any]) -> bool
             f.write(_head(stamp_))
             crc = 0
             for obj in objects:
-                chunk = obj if isinstance(obj, Frame) else marshal.dumps(obj)
+                chunk = marshal.dumps(obj)
                 size = len(chunk).to_bytes(8, "big")
                 crc = zlib.crc32(chunk, zlib.crc32(size, crc))
                 f.write(size)

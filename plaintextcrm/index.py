@@ -8,11 +8,18 @@ reports names that two contacts claim (a link or lookup must never silently pick
 from __future__ import annotations
 
 import unicodedata
-from collections import defaultdict
-from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from collections import ChainMap, defaultdict
+from collections.abc import (
+    Callable,
+    Collection,
+    Iterable,
+    Mapping,
+    MutableMapping,
+    Sequence,
+)
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, cast
 
 from plaintextcrm import lookalike
 from plaintextcrm.config import Config
@@ -250,13 +257,10 @@ def _lookalike_names(contacts: list[Contact]) -> list[Problem]:
 NEAR_MISSES = 20
 
 
-def _near_misses(parsed: list[ParsedNote]) -> list[Problem]:
-    """In a vault with no contacts, the notes that came closest and why they are not
-    contacts: those in a contact folder first, then the rest by path."""
-    close = sorted(
-        ((n.path, n.near_miss) for n in parsed if n.near_miss and not n.skipped),
-        key=lambda pair: ("in contact folder" not in pair[1], pair[0]),
-    )
+def _near_misses(found: Iterable[tuple[str, str]]) -> list[Problem]:
+    """In a vault with no contacts, the notes that came closest (path, why not) and why
+    they are not contacts: those in a contact folder first, then the rest by path."""
+    close = sorted(found, key=lambda pair: ("in contact folder" not in pair[1], pair[0]))
     out = [Problem(path, None, "warning", why) for path, why in close[:NEAR_MISSES]]
     if len(close) > NEAR_MISSES:
         more = f"and {len(close) - NEAR_MISSES} more notes like these"
@@ -395,11 +399,14 @@ class Update:
 
 
 #: Note path → the paths of the contacts whose interactions or tasks it gives: what an
-#: edit of that note must rebuild besides the contacts its new version names.
-Touches = dict[str, tuple[str, ...]]
+#: edit of that note must rebuild besides the contacts its new version names. A note
+#: that gives none may be missing or map to ().
+Touches = Mapping[str, tuple[str, ...]]
+#: Updates layered over one table before it is flattened (`crm watch` updates forever).
+_LAYERS = 16
 
 
-def note_touches(contacts: Iterable[Contact]) -> Touches:
+def note_touches(contacts: Iterable[Contact]) -> dict[str, tuple[str, ...]]:
     """`Touches` read off built contacts (an index from before they were kept)."""
     found: defaultdict[str, dict[str, None]] = defaultdict(dict)
     for contact in contacts:
@@ -430,14 +437,31 @@ def build(
     config: Config,
     today: date,
     extra_problems: Iterable[Problem] = (),
+    consume: bool = False,
 ) -> Update:
-    """`build_index`, with what `update_index` needs next (an `Update`)."""
-    contact_notes = [n for n in parsed if defines(n) is not None]
-    resolver = Resolver([d for n in contact_notes if (d := defines(n)) is not None])
+    """`build_index`, with what `update_index` needs next (an `Update`). With `consume`,
+    each note is let go of (its slot in `parsed` set to None) once what it gives is
+    taken: a large vault's parsed notes and its index are then never in memory whole
+    at once."""
+    defs = {d[0]: d for n in parsed if (d := defines(n)) is not None}
+    resolver = Resolver(list(defs.values()))
     interactions: dict[str, list[Interaction]] = defaultdict(list)
     tasks: dict[str, list[Task]] = defaultdict(list)
-    touches: Touches = {}
-    for note in parsed:
+    touches: dict[str, tuple[str, ...]] = {}
+    fields: dict[str, ContactFields] = {}
+    own: dict[str, tuple[Problem, ...]] = {}
+    near: list[tuple[str, str]] = []
+    skipped: list[str] = []
+    count = len(parsed)
+    for slot, note in enumerate(parsed):
+        if note.path in defs and note.fields is not None:
+            fields[note.path] = note.fields
+        if note.problems:
+            own[note.path] = note.problems
+        if note.skipped:
+            skipped.append(note.path)
+        elif note.near_miss:
+            near.append((note.path, note.near_miss))
         seen, todo = given = contributions(note, resolver)
         if seen or todo:
             touches[note.path] = _touched_by(given)
@@ -445,23 +469,29 @@ def build(
             interactions[path].append(interaction)
         for path, task in todo:
             tasks[path].append(task)
-    result = []
-    for note in contact_notes:
-        assert note.fields is not None
-        result.append(
-            _contact(note.path, note.fields, config, interactions[note.path], tasks[note.path])
-        )
+        if consume:
+            cast(list[ParsedNote | None], parsed)[slot] = None
+    result = [
+        _contact(path, f, config, interactions.pop(path, ()), tasks.pop(path, ()))
+        for path, f in fields.items()
+    ]
     result.sort(key=lambda c: (fold(c.name), c.path))
-    near = _near_misses(parsed) if not contact_notes else ()
-    own = note_problems(parsed)
     names = name_problems(result)
     every = [p for ps in own.values() for p in ps]
     index = Index(
         root=root,
         contacts=tuple(result),
-        problems=_problems(extra_problems, config, result, names, every, today, near),
-        notes=len(parsed),
-        skipped_notes=tuple(n.path for n in parsed if n.skipped),
+        problems=_problems(
+            extra_problems,
+            config,
+            result,
+            names,
+            every,
+            today,
+            _near_misses(near) if not fields else (),
+        ),
+        notes=count,
+        skipped_notes=tuple(skipped),
     )
     return Update(index, own, names, resolver, touches)
 
@@ -503,15 +533,16 @@ def update_index(
     if resolver is None:
         resolver = Resolver(list(map(contact_defines, old.contacts)))
     old_touches = note_touches(old.contacts) if touches is None else touches
-    touches = {note: paths for note, paths in old_touches.items() if note not in gone}
+    if isinstance(old_touches, ChainMap) and len(old_touches.maps) > _LAYERS:
+        old_touches = dict(old_touches)
+    changed_touches: dict[str, tuple[str, ...]] = dict.fromkeys(gone, ())
     added: defaultdict[str, tuple[list[Interaction], list[Task]]] = defaultdict(lambda: ([], []))
     touched: set[str] = set()
     for path in gone:  # the contacts an old version of these notes touched
         touched.update(old_touches.get(path, ()))
     for note in fresh:
         note_seen, note_todo = given = contributions(note, resolver)
-        if note_seen or note_todo:
-            touches[note.path] = _touched_by(given)
+        changed_touches[note.path] = _touched_by(given)
         for path, interaction in note_seen:
             added[path][0].append(interaction)
         for path, task in note_todo:
@@ -549,4 +580,7 @@ def update_index(
         notes=old.notes - len(removed) + len(new_paths - gone),
         skipped_notes=tuple(sorted(skipped)),
     )
-    return Update(index, problems, names, resolver, touches)
+    # only read through: the stored table (`indexfile._Buckets`) is a read-only mapping
+    under = old_touches.maps if isinstance(old_touches, ChainMap) else [old_touches]
+    layered = ChainMap(changed_touches, *cast(list[MutableMapping[str, tuple[str, ...]]], under))
+    return Update(index, problems, names, resolver, layered)

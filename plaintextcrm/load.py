@@ -164,8 +164,9 @@ class Session:
         from plaintextcrm import index as indexing  # unicodedata: not on the warm path
 
         parsed, problems = self._parsed_notes()
-        result = indexing.build(str(self.root), parsed, self.config, self.today, problems)
-        del parsed  # before encoding the index: the peak memory of a large vault is here
+        # `consume`: each parsed note is let go of as the index takes what it gives
+        result = indexing.build(str(self.root), parsed, self.config, self.today, problems, True)
+        del parsed
         self.how = "built"
         return Built(
             self._config_key(), self._snap.trusted_facts(), self.today, result.index,

@@ -12,7 +12,9 @@ import datetime
 from collections.abc import Callable, Container, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Literal, overload
+from typing import Any, Literal
+
+from plaintextcrm.lazyseq import LazySequence
 
 Level = Literal["error", "warning"]
 TaskStatus = Literal["open", "done", "cancelled"]
@@ -210,15 +212,16 @@ class Contact:
         return tuple(t for t in self.tasks if t.status == "open")
 
 
-class StoredContacts(Sequence[Contact]):
-    """An index's contacts as `.crm/index.cache` holds them (indexfile.py): one frame of
-    bytes per contact, decoded on first use.
+class StoredContacts(LazySequence[Contact]):
+    """An index's contacts as `.crm/index.cache` holds them (indexfile.py): each one's
+    stored form (`frames[i]`, read from disk when asked), decoded on first use.
 
     It compares equal to the tuple of the same contacts. What it keeps beside the frames
     is what an everyday command needs of *every* contact without decoding them all:
     their paths, their `last_contact` (the index's future-date warning) and each one's
-    reminders for the day it was stored. A `replaced` copy swaps in the contacts an edit
-    rebuilt; their stored reminders are not used again.
+    reminders for the day it was stored (`reminders[1](until)` gives a table that holds at
+    least those up to `until`, or all of them for None). A `replaced` copy swaps in the
+    contacts an edit rebuilt; their stored reminders are not used again.
     """
 
     __slots__ = ("_decode", "_decoded", "_frames", "_fresh", "_last", "_reminders", "paths")
@@ -229,7 +232,8 @@ class StoredContacts(Sequence[Contact]):
         frames: Sequence[Any],
         decode: Callable[[Any], Contact],
         last_contact: tuple[int | None, ...],
-        reminders: tuple[date, Sequence[Any], Callable[[Any], Reminder]] | None = None,
+        reminders: tuple[date, Callable[[date | None], Sequence[Any]], Callable[[Any], Reminder]]
+        | None = None,
     ) -> None:
         if not len(paths) == len(frames) == len(last_contact):
             raise ValueError("stored contacts: columns of different lengths")
@@ -244,20 +248,14 @@ class StoredContacts(Sequence[Contact]):
     def __len__(self) -> int:
         return len(self.paths)
 
-    @overload
-    def __getitem__(self, i: int) -> Contact: ...
-    @overload
-    def __getitem__(self, i: slice) -> tuple[Contact, ...]: ...
-    def __getitem__(self, i: int | slice) -> Contact | tuple[Contact, ...]:
-        if isinstance(i, slice):
-            return tuple(self[j] for j in range(*i.indices(len(self))))
+    def item(self, i: int) -> Contact:
         found = self._decoded[i]
         if found is None:
             found = self._decoded[i] = self._decode(self._frames[i])
         return found
 
     def __iter__(self) -> Iterator[Contact]:
-        return (self[i] for i in range(len(self)))
+        return (self.item(i) for i in range(len(self)))
 
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):
@@ -271,7 +269,7 @@ class StoredContacts(Sequence[Contact]):
         return f"StoredContacts({len(self)} contacts)"
 
     def frame(self, i: int) -> Any | None:
-        """Contact `i`'s stored frame, or None when an edit replaced it (encode it anew)."""
+        """Contact `i`'s stored form, or None when an edit replaced it (encode it anew)."""
         return None if i in self._fresh else self._frames[i]
 
     def last_contact(self, i: int) -> date | None:
@@ -296,15 +294,35 @@ class StoredContacts(Sequence[Contact]):
         last = until.toordinal() if until is not None else None
         return [
             decode(r)
-            for r in table[i]
+            for r in table(until)[i]
             if (last is None or r[0] <= last) and (kinds is None or r[1] in kinds)
         ]
+
+    def window(
+        self, today: date, until: date, kinds: Container[str]
+    ) -> tuple[list[Reminder], list[int]] | None:
+        """`kept_reminders` of every contact at once: the stored reminders up to `until`
+        of these kinds of all contacts no edit rebuilt, and the positions of those it
+        did (to compute); None when the stored day is not `today`."""
+        if self._reminders is None or self._reminders[0] != today:
+            return None
+        _, table, decode = self._reminders
+        last, fresh = until.toordinal(), self._fresh
+        rows = table(until)
+        found = [
+            decode(r)
+            for i, row in enumerate(rows)
+            if i not in fresh
+            for r in row
+            if r[0] <= last and r[1] in kinds
+        ]
+        return found, sorted(fresh)
 
     def stored_reminders(self, i: int, today: date) -> Any | None:
         """Contact `i`'s reminders on `today` in their stored form, or None (as above)."""
         if self._reminders is None or i in self._fresh or self._reminders[0] != today:
             return None
-        return self._reminders[1][i]
+        return self._reminders[1](None)[i]
 
     def replaced(self, new: dict[int, Contact]) -> StoredContacts:
         """A copy with the contacts at these positions replaced (an update's result)."""

@@ -209,6 +209,15 @@ def due(
     (`kept`: see `Kept`)."""
     wanted = set(kinds) if kinds else set(KINDS)
     horizon = today + timedelta(days=days)
+    contacts = index.contacts
+    stored = (
+        contacts.window(today, horizon, wanted) if isinstance(contacts, StoredContacts) else None
+    )
+    if kept is None and stored is not None:  # the cache's reminders, and the rebuilt ones
+        found, todo = stored
+        found.extend(r for i in todo for r in _contact_reminders(contacts[i], today)
+                     if r.kind in wanted and r.date <= horizon)  # fmt: skip
+        return sorted(found, key=Reminder.sort_key)
     found = [
         r
         for _, reminders in _by_contact(index, today, horizon, wanted, kept)

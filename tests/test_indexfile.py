@@ -64,6 +64,9 @@ def test_the_stored_index_equals_the_built_one_and_decodes_nothing_until_asked(v
     assert isinstance(back.contacts, StoredContacts)
     assert back.contacts._decoded == [None, None, None]  # nothing decoded by reading
     assert back == built and back.contacts == built.contacts
+    assert back.contacts[-1] == built.contacts[-1] and back.contacts[:2] == built.contacts[:2]
+    with pytest.raises(IndexError):
+        back.contacts[3]
     assert back.health() == built.health()
     touches = stored(vault).touches
     assert touches is not None
@@ -92,14 +95,14 @@ def test_one_edited_note_decodes_only_the_contacts_it_touches(vault, monkeypatch
     args = ["--vault", str(vault), "--today", TODAY.isoformat(), "due", "--json"]
     assert runner.invoke(cli, args).exit_code == 0
     decoded: list[str] = []
-    real = cache.load_contact
+    real = cache.decode_contact
 
     def counting(frame):
         contact = real(frame)
         decoded.append(contact.path)
         return contact
 
-    monkeypatch.setattr(cache, "load_contact", counting)
+    monkeypatch.setattr(cache, "decode_contact", counting)
     note = vault / "Notes/misc.md"
     note.write_text("- 2026-11-22 tea with [[Bo Chen]]\n", encoding="utf-8")
     os.utime(note, (BASE + 5, BASE + 5))
@@ -138,12 +141,36 @@ def test_a_damaged_index_file_is_no_cache(vault, damage):
         path.write_bytes(data[: len(data) // 2])
     elif damage == "flip":
         path.write_bytes(data[:-40] + bytes([data[-40] ^ 0xFF]) + data[-39:])
-    else:  # a well-formed file with one contact frame fewer than it says
-        frames = cache.frames(vault / ".crm", cache.INDEX_FILE, cache.stamp(config.fingerprint()))
-        assert frames is not None
-        kept = [cache.Frame(f) for f in frames[:-1]]
-        cache.write(vault / ".crm", cache.INDEX_FILE, cache.stamp(config.fingerprint()), kept)
+    else:  # a well-formed file with its page of contacts left out
+        stamp = cache.stamp(config.fingerprint())
+        frames = cache.open_frames(vault / ".crm", cache.INDEX_FILE, stamp)
+        assert frames is not None and len(frames) == indexfile._HEAD + 1
+        cache.write(vault / ".crm", cache.INDEX_FILE, stamp, frames[:-1])
     stamp = cache.stamp(config.fingerprint())
     assert indexfile.read(vault / ".crm", stamp) is None
     session = Session(vault, config, TODAY)
     assert session.index() == built and session.how == "built"
+
+
+def test_a_long_watch_layers_and_flattens_its_touches(vault, monkeypatch):
+    # `crm watch` updates the index it keeps forever: each update layers its changes over
+    # the table; past _LAYERS the layers are flattened, and answers never change.
+    from plaintextcrm import index as indexing
+
+    monkeypatch.setattr(indexing, "_LAYERS", 2)
+    config = load_config(vault)
+    session = Session(vault, config, TODAY)
+    session.index()
+    kept = session.built
+    note = vault / "Notes/misc.md"
+    for step, who in enumerate(["Bo Chen", "Cy Twombly", "Annie"] * 3):
+        note.write_text(f"- 2026-11-{step + 1:02d} tea with [[{who}]]\n", encoding="utf-8")
+        os.utime(note, (BASE + step + 10, BASE + step + 10))
+        live = Session(vault, config, TODAY, use_cache=False, previous=kept)
+        assert live.index() == Session(vault, config, TODAY, use_cache=False).index()
+        assert live.how == "updated"
+        kept = live.built
+        assert kept is not None and kept.touches is not None
+        assert 2 <= len(getattr(kept.touches, "maps", ())) <= 3  # layered, then flattened
+        named = "People/Anna Rossi.md" if who == "Annie" else f"People/{who}.md"
+        assert set(kept.touches["Notes/misc.md"]) == {named}
