@@ -36,6 +36,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
+import hashlib
 import itertools
 import marshal
 import os
@@ -67,7 +68,7 @@ from plaintextcrm.model import (
 from plaintextcrm.readfile import open_regular, read_regular
 
 #: Bump when the payload layout changes in a way the model's shape does not show.
-FORMAT = 16
+FORMAT = 18
 MAGIC = b"plaintextcrm-cache\n"
 PARSED_FILE = "parsed.cache"
 INDEX_FILE = "index.cache"
@@ -246,6 +247,14 @@ def decode_contact(t: tuple[Any, ...]) -> Contact:
         tuple(_decode_task(x) for x in tasks),
         tuple(Interaction(fromordinal(i[0]), *i[1:]) for i in interactions),
     )
+
+
+def contact_key(encoded: tuple[Any, ...]) -> bytes:
+    """A 16-byte key of a contact's data (`encode_contact`'s tuple): BLAKE2 of its
+    marshal version 2 bytes, which unlike later versions depend on the values only (not
+    on which strings are shared or interned), so the same contact has the same key
+    whether it was parsed, decoded or rebuilt."""
+    return hashlib.blake2b(marshal.dumps(encoded, 2), digest_size=16).digest()
 
 
 def encode_reminder(r: Reminder) -> tuple[Any, ...]:

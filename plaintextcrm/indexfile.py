@@ -15,6 +15,7 @@ and decodes only the contacts it uses (`model.StoredContacts`):
 7. … `index.Touches` (which contacts each note adds to), in BUCKETS frames by note path
 7 + BUCKETS. … the link resolver's tables, in BUCKETS frames by key
 7 + 2 BUCKETS. … the contacts, PAGE to a frame, each as `cache.encode_contact` gives it
+last. every contact's `cache.contact_key`, 16 bytes each (the feed's events are kept by it)
 
 After one note changed, `crm due` reads frames 0–5, one bucket of touches and one of
 each resolver table per link, and the page of each contact the note touches; it merges
@@ -82,12 +83,16 @@ def read(state: Path, stamp: bytes) -> Built | None:
         names = None if stored is None else tuple(Problem(*p) for p in stored)
         root, index_problems, notes, skipped, count = frames[3]
         paths, last = frames[4]
-        if not (len(frames) - _HEAD == -(-count // PAGE) and count == len(paths)):
+        if not (len(frames) - _HEAD - 1 == -(-count // PAGE) and count == len(paths)):
             return None
         when = date.fromordinal(day)
+        keys = frames[-1]
+        if not (isinstance(keys, bytes) and len(keys) == 16 * count):
+            return None
         contacts = StoredContacts(
             paths, _Pages(frames, count), cache.decode_contact, last,
             (when, _reminder_tables(frames, when, count), cache.decode_reminder),
+            lambda i: keys[16 * i : 16 * i + 16],
         )  # fmt: skip
         index = Index(root, contacts, tuple(Problem(*p) for p in index_problems), notes, skipped)
         touches = _Buckets(frames, _TOUCHES, None)
@@ -227,9 +232,14 @@ def _frames(built: Built) -> Iterator[Any]:
     yield from _bucketed([{note: paths for note, paths in touches.items() if paths}])
     resolver = built.resolver or Resolver(list(map(contact_defines, contacts)))
     yield from _bucketed(resolver.tables())
+    keys = []
     for start in range(0, len(contacts), PAGE):
         page = []
         for i in range(start, min(start + PAGE, len(contacts))):
             kept = stored.frame(i) if stored is not None else None
-            page.append(kept if kept is not None else cache.encode_contact(contacts[i]))
+            encoded = kept if kept is not None else cache.encode_contact(contacts[i])
+            key = stored.stored_key(i) if stored is not None else None
+            keys.append(key or cache.contact_key(encoded))
+            page.append(encoded)
         yield tuple(page)
+    yield b"".join(keys)

@@ -224,7 +224,9 @@ class StoredContacts(LazySequence[Contact]):
     contacts an edit rebuilt; their stored reminders are not used again.
     """
 
-    __slots__ = ("_decode", "_decoded", "_frames", "_fresh", "_last", "_reminders", "paths")
+    __slots__ = (
+        "_decode", "_decoded", "_frames", "_fresh", "_keys", "_last", "_reminders", "paths"
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -234,6 +236,7 @@ class StoredContacts(LazySequence[Contact]):
         last_contact: tuple[int | None, ...],
         reminders: tuple[date, Callable[[date | None], Sequence[Any]], Callable[[Any], Reminder]]
         | None = None,
+        keys: Callable[[int], bytes] | None = None,
     ) -> None:
         if not len(paths) == len(frames) == len(last_contact):
             raise ValueError("stored contacts: columns of different lengths")
@@ -243,6 +246,7 @@ class StoredContacts(LazySequence[Contact]):
         self._decoded: list[Contact | None] = [None] * len(paths)
         self._last = last_contact
         self._reminders = reminders
+        self._keys = keys
         self._fresh: frozenset[int] = frozenset()
 
     def __len__(self) -> int:
@@ -271,6 +275,20 @@ class StoredContacts(LazySequence[Contact]):
     def frame(self, i: int) -> Any | None:
         """Contact `i`'s stored form, or None when an edit replaced it (encode it anew)."""
         return None if i in self._fresh else self._frames[i]
+
+    def stored_key(self, i: int) -> bytes | None:
+        """A key that only contact `i`'s stored data has (outcache.py keys its feed events
+        by it), without decoding it; None for a contact an edit rebuilt."""
+        return None if self._keys is None or i in self._fresh else self._keys(i)
+
+    def token(self, i: int) -> tuple[Any, Any]:
+        """(what identifies contact `i` for as long as `anchor` lives, anchor): the
+        stored frames and the position while no edit rebuilt it (no decoding), else the
+        contact object itself. `crm watch` keeps each contact's feed events by it."""
+        if i in self._fresh:
+            contact = self[i]
+            return id(contact), contact
+        return ("stored", id(self._frames), i), self._frames
 
     def last_contact(self, i: int) -> date | None:
         """Contact `i`'s `last_contact` field, without decoding it."""
@@ -326,7 +344,9 @@ class StoredContacts(LazySequence[Contact]):
 
     def replaced(self, new: dict[int, Contact]) -> StoredContacts:
         """A copy with the contacts at these positions replaced (an update's result)."""
-        out = StoredContacts(self.paths, self._frames, self._decode, self._last, self._reminders)
+        out = StoredContacts(
+            self.paths, self._frames, self._decode, self._last, self._reminders, self._keys
+        )
         out._decoded = list(self._decoded)
         for i, contact in new.items():
             if contact.path != self.paths[i]:

@@ -17,8 +17,8 @@ stale, truncated, corrupt or not ours is ignored and replaced, never an error; w
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,10 +26,10 @@ from typing import Any
 
 from plaintextcrm import cache
 from plaintextcrm.config import Config
-from plaintextcrm.model import Contact, Index
+from plaintextcrm.model import Contact, Index, StoredContacts
 
 #: Bump when what these files hold changes shape.
-FORMAT = 2
+FORMAT = 3
 EVENTS_FILE = "ics-events.cache"
 _CACHE_ERRORS = (TypeError, ValueError, IndexError, KeyError, OverflowError, EOFError)
 
@@ -45,11 +45,28 @@ def stamp(config: Config) -> bytes:
 
 def contact_keys(index: Index) -> list[bytes]:
     """One 16-byte hash per contact (in index order) of all the data the contact's events
-    are rendered from: the same tuples the index cache stores for it, hashed as their
-    `repr` (marshal's bytes for equal tuples differ with the strings' sharing and
-    interning, which depend on where the contact was decoded or parsed)."""
-    blake2b, encode = hashlib.blake2b, cache.encode_contact
-    return [blake2b(repr(encode(c)).encode(), digest_size=16).digest() for c in index.contacts]
+    are rendered from: `cache.contact_key` of the tuple the index cache stores for it. A
+    contact still as `index.cache` stored it has it stored (`StoredContacts.stored_key`)
+    and is not decoded."""
+    key_of, encode = cache.contact_key, cache.encode_contact
+    contacts = index.contacts
+    stored = contacts if isinstance(contacts, StoredContacts) else None
+    keys = []
+    for i in range(len(contacts)):
+        key = stored.stored_key(i) if stored is not None else None
+        if key is None:
+            key = key_of(encode(contacts[i]))
+        keys.append(key)
+    return keys
+
+
+def _token(contacts: Sequence[Contact], i: int) -> tuple[Any, Any]:
+    """What identifies contact `i` across `crm watch` rebuilds (`StoredContacts.token`;
+    for a built index, the contact object)."""
+    if isinstance(contacts, StoredContacts):
+        return contacts.token(i)
+    contact = contacts[i]
+    return id(contact), contact
 
 
 @dataclass
@@ -57,13 +74,15 @@ class KeptParts:
     """Each contact's share of one feed, kept in memory by `crm watch` and `crm serve`.
 
     Their index is updated, not rebuilt: every contact an edit did not touch is the very
-    same `Contact` object as before, so identity tells "unchanged" without encoding and
-    hashing every contact or reading the events file. Each part is kept with its contact
-    (so the object, and its id, stay alive) and for one context (day, vault, config).
+    same `Contact` object as before, or still the same stored contact of the same
+    `index.cache` (`StoredContacts.token`), so identity tells "unchanged" without
+    decoding, encoding and hashing every contact or reading the events file. Each part
+    is kept with what its identity is made of (so the object, and its id, stay alive)
+    and for one context (day, vault, config).
     """
 
     context: tuple[Any, ...] | None = None
-    parts: dict[int, tuple[Contact, Any]] = field(default_factory=dict)
+    parts: dict[Any, tuple[Any, Any]] = field(default_factory=dict)
 
 
 def ics_feed(
@@ -93,24 +112,29 @@ def _parts(
     from plaintextcrm.render.ics import contact_part
 
     context = (today.toordinal(), index.root, repr(config))
+    contacts = index.contacts
     if kept is not None and kept.context == context and kept.parts:
         parts = []
-        now: dict[int, tuple[Contact, Any]] = {}
-        for contact in index.contacts:
-            hit = kept.parts.get(id(contact))
-            if hit is not None and hit[0] is contact:
+        now: dict[Any, tuple[Any, Any]] = {}
+        for i in range(len(contacts)):
+            token, anchor = _token(contacts, i)
+            hit = kept.parts.get(token)
+            if hit is not None and hit[0] is anchor:
                 part = hit[1]
             else:
-                part = contact_part(contact, today, config, index.root)
-            now[id(contact)] = (contact, part)
+                part = contact_part(contacts[i], today, config, index.root)
+            now[token] = (anchor, part)
             parts.append(part)
         kept.parts = now
         return parts
     stored = None if state is None else _stored_parts(index, today, config, state, context)
-    parts = stored or [contact_part(c, today, config, index.root) for c in index.contacts]
+    parts = stored or [contact_part(c, today, config, index.root) for c in contacts]
     if kept is not None:
         kept.context = context
-        kept.parts = {id(c): (c, p) for c, p in zip(index.contacts, parts, strict=True)}
+        kept.parts = {}
+        for i, part in enumerate(parts):
+            token, anchor = _token(contacts, i)
+            kept.parts[token] = (anchor, part)
     return parts
 
 
@@ -123,7 +147,7 @@ def _stored_parts(
 
     stamp_ = stamp(config)
     file = events_file(config.feed_kinds)
-    old: dict[bytes, Any] = cache.read_table(state, file, stamp_, context)
+    old = _read_events(state, file, stamp_, context)
     try:
         keys = contact_keys(index)
     except _CACHE_ERRORS:  # a model the codec cannot encode: no per-contact cache
@@ -131,16 +155,42 @@ def _stored_parts(
     new: dict[bytes, Any] = {}
     parts = []
     missed = 0
-    for contact, key in zip(index.contacts, keys, strict=True):
+    for i, key in enumerate(keys):
         part = old.get(key)
         if not (isinstance(part, tuple) and len(part) == 2 and isinstance(part[0], str)):
-            part = contact_part(contact, today, config, index.root)
+            part = contact_part(index.contacts[i], today, config, index.root)  # decoded here
             missed += 1
         new[key] = part
         parts.append(part)
     if missed or len(new) != len(old):
-        cache.write(state, file, stamp_, [(context, new)])
+        cache.write(state, file, stamp_, _event_frames(context, new))
     return parts
+
+
+def _read_events(state: Path, file: str, stamp_: bytes, context: Any) -> dict[bytes, Any]:
+    """The stored parts by key, read a chunk at a time (a 50k-contact feed's parts are
+    100 MB: never held twice); {} when the file is missing, stale or damaged."""
+    objects = cache.read_stream(state, file, stamp_)
+    if objects is None:
+        return {}
+    old: dict[bytes, Any] = {}
+    try:
+        with closing(objects):
+            if next(objects, None) != context:
+                return {}
+            for chunk in objects:
+                old.update(chunk)
+    except _CACHE_ERRORS:
+        return {}
+    return old
+
+
+def _event_frames(context: Any, parts: dict[bytes, Any]) -> Iterator[Any]:
+    """The events file's frames: the context, then the parts, CHUNK to a frame."""
+    yield context
+    items = list(parts.items())
+    for start in range(0, len(items), cache.CHUNK):
+        yield tuple(items[start : start + cache.CHUNK])
 
 
 def events_file(kinds: tuple[str, ...]) -> str:

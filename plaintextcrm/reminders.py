@@ -213,7 +213,7 @@ def due(
     stored = (
         contacts.window(today, horizon, wanted) if isinstance(contacts, StoredContacts) else None
     )
-    if kept is None and stored is not None:  # the cache's reminders, and the rebuilt ones
+    if stored is not None:  # the cache's reminders and the rebuilt ones' (not `kept`'s)
         found, todo = stored
         found.extend(r for i in todo for r in _contact_reminders(contacts[i], today)
                      if r.kind in wanted and r.date <= horizon)  # fmt: skip

@@ -144,8 +144,8 @@ def test_a_damaged_index_file_is_no_cache(vault, damage):
     else:  # a well-formed file with its page of contacts left out
         stamp = cache.stamp(config.fingerprint())
         frames = cache.open_frames(vault / ".crm", cache.INDEX_FILE, stamp)
-        assert frames is not None and len(frames) == indexfile._HEAD + 1
-        cache.write(vault / ".crm", cache.INDEX_FILE, stamp, frames[:-1])
+        assert frames is not None and len(frames) == indexfile._HEAD + 2  # a page, the keys
+        cache.write(vault / ".crm", cache.INDEX_FILE, stamp, [*frames[:-2], frames[-1]])
     stamp = cache.stamp(config.fingerprint())
     assert indexfile.read(vault / ".crm", stamp) is None
     session = Session(vault, config, TODAY)
@@ -174,3 +174,24 @@ def test_a_long_watch_layers_and_flattens_its_touches(vault, monkeypatch):
         assert 2 <= len(getattr(kept.touches, "maps", ())) <= 3  # layered, then flattened
         named = "People/Anna Rossi.md" if who == "Annie" else f"People/{who}.md"
         assert set(kept.touches["Notes/misc.md"]) == {named}
+
+
+def test_the_feed_after_an_edit_decodes_only_the_contacts_it_touches(vault, monkeypatch):
+    # the feed's per-contact events are kept by `cache.contact_key`, which `index.cache`
+    # stores for every contact: a stored contact is looked up without being decoded
+    from plaintextcrm import outcache
+    from plaintextcrm.render.ics import render_ics
+
+    config = load_config(vault)
+    outcache.ics_feed(Session(vault, config, TODAY).index(), TODAY, config, vault / ".crm")
+    note = vault / "Notes/misc.md"
+    note.write_text("- 2026-11-22 tea with [[Bo Chen]]\n", encoding="utf-8")
+    os.utime(note, (BASE + 5, BASE + 5))
+    decoded: list[str] = []
+    real = cache.decode_contact
+    monkeypatch.setattr(cache, "decode_contact", lambda t: decoded.append(t[0]) or real(t))
+    index = Session(vault, config, TODAY).index()
+    feed = outcache.ics_feed(index, TODAY, config, vault / ".crm")
+    assert sorted(set(decoded)) == ["People/Anna Rossi.md", "People/Bo Chen.md"]
+    monkeypatch.undo()
+    assert feed == render_ics(Session(vault, config, TODAY, use_cache=False).index(), TODAY, config)
