@@ -50,6 +50,7 @@ from pathlib import Path
 from typing import Any
 
 from plaintextcrm import __version__
+from plaintextcrm.errors import CacheChanged
 from plaintextcrm.lazyseq import LazySequence
 from plaintextcrm.model import (
     Cadence,
@@ -415,19 +416,23 @@ class DiskFrames(LazySequence[Any]):
     on the file as it was opened, whatever replaced it since) and unmarshalled when
     asked. A reader of a 100 MB index that needs a few contacts holds a few pages."""
 
-    def __init__(self, fd: int, spans: list[tuple[int, int]]) -> None:
+    def __init__(self, fd: int, spans: list[tuple[int, int]], name: str = "") -> None:
         self._fd = fd
         self._spans = spans
+        self._name = name
 
     def __len__(self) -> int:
         return len(self._spans)
 
     def item(self, i: int) -> Any:
         offset, size = self._spans[i]
-        data = os.pread(self._fd, size, offset)
-        if len(data) != size:  # cut short in place by another program since it was checked
-            raise ValueError("cache: the file changed while it was read")
-        return marshal.loads(data)
+        try:
+            data = os.pread(self._fd, size, offset)
+            if len(data) == size:
+                return marshal.loads(data)
+        except (OSError, ValueError, EOFError, TypeError):
+            pass
+        raise CacheChanged(self._name)  # rewritten in place by another program since
 
     def __del__(self) -> None:
         with contextlib.suppress(OSError):
@@ -448,7 +453,7 @@ def open_frames(state: Path, name: str, expect: bytes) -> DiskFrames | None:
     if spans is None:
         os.close(fd)
         return None
-    return DiskFrames(fd, spans)
+    return DiskFrames(fd, spans, name)
 
 
 def _spans(fd: int, expect: bytes) -> list[tuple[int, int]] | None:

@@ -50,3 +50,15 @@ class WriteError(CrmError):
     """The note could not be written (permissions, full disk); it is left intact."""
 
     exit_code = 1
+
+
+class CacheChanged(CrmError):
+    """A cache file read from disk as needed was rewritten in place by another program
+    (crm itself only ever replaces them whole): what was read from it is no good. Run
+    again, and the cache is checked anew (`crm watch` and `crm serve` let go of the
+    index they kept and read the vault again at the next change)."""
+
+    def __init__(self, name: str) -> None:
+        super().__init__(
+            f".crm/{name} was changed by another program while crm read it; run the command again"
+        )

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from plaintextcrm import cache
+from plaintextcrm.errors import CacheChanged
 from plaintextcrm.lazyseq import LazySequence
 from plaintextcrm.model import Index, Problem, StoredContacts
 
@@ -48,7 +49,7 @@ _TOUCHES = 7
 _RESOLVER = _TOUCHES + BUCKETS
 #: Frames before the first page of contacts.
 _HEAD = _RESOLVER + BUCKETS
-_ERRORS = (TypeError, ValueError, IndexError, KeyError, OverflowError, EOFError)
+_ERRORS = (TypeError, ValueError, IndexError, KeyError, OverflowError, EOFError, CacheChanged)
 
 
 @dataclass(frozen=True)
@@ -166,24 +167,26 @@ class _Buckets(Mapping[str, Any]):
 
 
 class _Pages(LazySequence[Any]):
-    """Contact `i`'s encoded tuple, from its page (each page loaded once)."""
+    """Contact `i`'s encoded tuple, from its page. Only the last page read is kept: a pass
+    over every contact reads each page once and holds one at a time, and a contact that
+    is used is kept decoded by `StoredContacts`."""
 
     def __init__(self, frames: Sequence[Any], count: int) -> None:
         self._frames = frames
         self._count = count
-        self._loaded: dict[int, tuple[Any, ...]] = {}
+        self._last: tuple[int, tuple[Any, ...]] = (-1, ())
 
     def __len__(self) -> int:
         return self._count
 
     def item(self, i: int) -> Any:
         number = i // PAGE
-        page = self._loaded.get(number)
-        if page is None:
-            page = self._loaded[number] = self._frames[_HEAD + number]
+        if self._last[0] != number:
+            page = self._frames[_HEAD + number]
             if len(page) != min(PAGE, self._count - number * PAGE):
                 raise ValueError("index cache: a page of the wrong length")
-        return page[i % PAGE]
+            self._last = (number, page)
+        return self._last[1][i % PAGE]
 
 
 def write(state: Path, stamp: bytes, built: Built) -> bool:
@@ -222,7 +225,8 @@ def _frames(built: Built) -> Iterator[Any]:
     for i in range(len(contacts)):
         kept = stored.stored_reminders(i, day) if stored is not None else None
         if kept is None:
-            kept = tuple(map(cache.encode_reminder, contact_reminders(contacts[i], day)))
+            contact = stored.peek(i) if stored is not None else contacts[i]
+            kept = tuple(map(cache.encode_reminder, contact_reminders(contact, day)))
         table.append(kept)
         soon.append(tuple(r for r in kept if r[0] <= cutoff))
     yield tuple(soon)

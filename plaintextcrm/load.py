@@ -124,10 +124,19 @@ class Session:
         return None if state is None else indexfile.read(state, self._stamp)
 
     def _store(self) -> None:
-        """Write the built index, when the vault is not racy and there is a `.crm/`."""
+        """Write the built index, when the vault is not racy and there is a `.crm/`, and
+        go on with what was written: it holds today's reminders of every contact, so what
+        follows decodes no contact it does not use, and the contacts built in memory can
+        go."""
         state = self.state()
-        if state is not None and self.built is not None and self._snap.key is not None:
-            indexfile.write(state, self._stamp, self.built)
+        built, fresh = self.built, self._snap.key is not None
+        if (
+            state is not None
+            and built is not None
+            and fresh
+            and indexfile.write(state, self._stamp, built)
+        ):
+            self.built = indexfile.read(state, self._stamp) or built
 
     def _updated(self, previous: Built | None) -> Built | None:
         """`previous` updated for the notes that changed since (index.update_index), or

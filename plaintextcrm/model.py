@@ -261,6 +261,12 @@ class StoredContacts(LazySequence[Contact]):
     def __iter__(self) -> Iterator[Contact]:
         return (self.item(i) for i in range(len(self)))
 
+    def peek(self, i: int) -> Contact:
+        """Contact `i`, decoded without keeping it (a pass over every contact, such as
+        writing the index anew, then holds one at a time)."""
+        found = self._decoded[i]
+        return found if found is not None else self._decode(self._frames[i])
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, Sequence) or isinstance(other, str):
             return NotImplemented

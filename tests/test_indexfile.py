@@ -134,7 +134,8 @@ def test_an_updated_index_written_back_copies_the_untouched_frames(vault, monkey
 @pytest.mark.parametrize("damage", ["truncate", "flip", "drop-contact"])
 def test_a_damaged_index_file_is_no_cache(vault, damage):
     config = load_config(vault)
-    built = Session(vault, config, TODAY).index()
+    Session(vault, config, TODAY).index()
+    built = Session(vault, config, TODAY, use_cache=False).index()
     path = vault / ".crm" / cache.INDEX_FILE
     data = path.read_bytes()
     if damage == "truncate":
@@ -195,3 +196,21 @@ def test_the_feed_after_an_edit_decodes_only_the_contacts_it_touches(vault, monk
     assert sorted(set(decoded)) == ["People/Anna Rossi.md", "People/Bo Chen.md"]
     monkeypatch.undo()
     assert feed == render_ics(Session(vault, config, TODAY, use_cache=False).index(), TODAY, config)
+
+
+def test_an_index_file_rewritten_in_place_while_read_is_a_one_line_error(vault):
+    # crm replaces its files whole; another program writing into one that a run is
+    # reading from disk (`cp backup .crm/index.cache`) must give a clear error, not garbage
+    from plaintextcrm.errors import CacheChanged
+
+    config = load_config(vault)
+    Session(vault, config, TODAY).index()
+    index = Session(vault, config, TODAY).index()
+    assert isinstance(index.contacts, StoredContacts)
+    path = vault / ".crm" / cache.INDEX_FILE
+    path.write_bytes(path.read_bytes()[:100])  # in place: the same file, cut short
+    with pytest.raises(CacheChanged, match=r"\.crm/index.cache was changed by another"):
+        index.contacts[0]
+    again = Session(vault, config, TODAY)  # the next run checks it and builds anew
+    assert again.index() == Session(vault, config, TODAY, use_cache=False).index()
+    assert again.how == "built"

@@ -28,7 +28,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any, TextIO
 
-from plaintextcrm.errors import CrmError
+from plaintextcrm.errors import CacheChanged, CrmError
 from plaintextcrm.live.outputs import KINDS, render_output
 from plaintextcrm.readfile import NotRegularFile, read_regular
 from plaintextcrm.render.ics import KIND_FEEDS
@@ -196,13 +196,19 @@ class Site:
             if cached and cached[0] == key:
                 return cached[1]
             config = snap.config
-            if self._index is None or self._index[0] != key:
-                # the index kept from the last build, updated for what changed since
-                session = Session(self.root, config, key[1], snapshot=snap, previous=self._built)
-                self._index = (key, session.index())
-                self._built = session.built
-                self.builds += 1
-            data = self.render(kind, self._index[1], self.root, key[1], config, self.days)
+            try:
+                if self._index is None or self._index[0] != key:
+                    # the index kept from the last build, updated for what changed since
+                    session = Session(
+                        self.root, config, key[1], snapshot=snap, previous=self._built
+                    )
+                    self._index = (key, session.index())
+                    self._built = session.built
+                    self.builds += 1
+                data = self.render(kind, self._index[1], self.root, key[1], config, self.days)
+            except CacheChanged:
+                self._index = self._built = None  # read from `.crm/` again next time
+                raise
             body = make_body(kind, data)
             self._bodies[kind] = (key, body)
             return body

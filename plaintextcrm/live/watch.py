@@ -20,7 +20,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
-from plaintextcrm.errors import CrmError
+from plaintextcrm.errors import CacheChanged, CrmError
 from plaintextcrm.live.outputs import render_output, write_if_changed
 from plaintextcrm.vault import STATE_DIR, is_editor_temp
 
@@ -259,6 +259,8 @@ class Watcher:
                 self.root, today, self.targets, self.days, self.render, self._built, self._kept
             )
         except (CrmError, OSError) as exc:
+            if isinstance(exc, CacheChanged):
+                self._built = None  # read from `.crm/` again at the next change
             message = exc.message if isinstance(exc, CrmError) else f"cannot read the vault: {exc}"
             self._say(f"crm: error: {message} (outputs kept; waiting for the next change)")
             return
