@@ -36,7 +36,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import hashlib
 import itertools
 import marshal
 import os
@@ -255,6 +254,8 @@ def contact_key(encoded: tuple[Any, ...]) -> bytes:
     marshal version 2 bytes, which unlike later versions depend on the values only (not
     on which strings are shared or interned), so the same contact has the same key
     whether it was parsed, decoded or rebuilt."""
+    import hashlib  # OpenSSL's: not on the warm path
+
     return hashlib.blake2b(marshal.dumps(encoded, 2), digest_size=16).digest()
 
 

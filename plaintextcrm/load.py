@@ -16,15 +16,17 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from plaintextcrm import cache, indexfile
+from plaintextcrm import cache
 from plaintextcrm.config import Config, load_config
-from plaintextcrm.indexfile import Built
 from plaintextcrm.model import Index, ParsedNote, Problem
 from plaintextcrm.pool import parse_files
 from plaintextcrm.snapshot import Snapshot, changed, take
 from plaintextcrm.vault import NoteFile, ensure_state_dir
+
+if TYPE_CHECKING:  # indexfile is imported when the index is needed: not on the warm path
+    from plaintextcrm.indexfile import Built
 
 #: More changed notes than this share of the vault: build from the per-note cache instead
 #: of updating the stored index note by note.
@@ -120,6 +122,8 @@ class Session:
 
     def _stored(self) -> Built | None:
         """The index `.crm/index.cache` holds (any day, any vault state), or None."""
+        from plaintextcrm import indexfile
+
         state = self.state()
         return None if state is None else indexfile.read(state, self._stamp)
 
@@ -128,6 +132,8 @@ class Session:
         go on with what was written: it holds today's reminders of every contact, so what
         follows decodes no contact it does not use, and the contacts built in memory can
         go."""
+        from plaintextcrm import indexfile
+
         state = self.state()
         built, fresh = self.built, self._snap.key is not None
         if (
@@ -143,6 +149,7 @@ class Session:
         None when it cannot be: another config, too many changes, a note that could not
         be read, or a contact's names changed."""
         from plaintextcrm.index import update_index
+        from plaintextcrm.indexfile import Built
 
         if previous is None or previous.config != self._config_key():
             return None
@@ -171,6 +178,7 @@ class Session:
 
     def _build(self) -> Built:
         from plaintextcrm import index as indexing  # unicodedata: not on the warm path
+        from plaintextcrm.indexfile import Built
 
         parsed, problems = self._parsed_notes()
         # `consume`: each parsed note is let go of as the index takes what it gives

@@ -160,7 +160,7 @@ def rebuild(
     kept: Any = None,
 ) -> Rebuild:
     """Read the vault once and rewrite each target whose bytes changed; `previous` (a
-    `load.Built` from the last rebuild) is updated for the notes that changed, and `kept`
+    `indexfile.Built` from the last rebuild) is updated for the notes that changed, and `kept`
     (a `reminders.Kept`) spares the log line's count recomputing unchanged contacts."""
     from plaintextcrm.config import load_config
     from plaintextcrm.load import Session
