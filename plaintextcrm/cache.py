@@ -36,7 +36,6 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import gc
-import itertools
 import marshal
 import os
 import sys
@@ -277,34 +276,11 @@ def decode_reminder(t: tuple[Any, ...]) -> Reminder:
     )  # fmt: skip
 
 
-def encode_index(index: Index) -> Iterator[Any]:
-    """A built Index as a stream: a header, then lists of up to CHUNK contacts, so that
-    writing it never holds a second copy of the whole index in memory."""
-    yield (
-        index.root,
-        tuple(encode_problem(p) for p in index.problems),
-        index.notes,
-        index.skipped_notes,
-        len(index.contacts),
-    )
-    chunk = []
-    for c in index.contacts:
-        chunk.append(encode_contact(c))
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
-
-
-def decode_index(stream: Iterable[Any]) -> Index:
-    """The inverse of `encode_index`; ValueError when the stream is short or long."""
-    objects = iter(stream)
-    root, problems, notes, skipped, count = next(objects)
-    contacts = [decode_contact(t) for t in itertools.chain.from_iterable(objects)]
-    if len(contacts) != count:
-        raise ValueError("index cache: wrong number of contacts")
-    return Index(root, tuple(contacts), tuple(Problem(*p) for p in problems), notes, skipped)
+def chunks(items: list[Any]) -> Iterator[list[Any]]:
+    """`items` CHUNK at a time: the frames of a file with one entry per note or contact,
+    few enough to write quickly, never the whole table as one object."""
+    for start in range(0, len(items), CHUNK):
+        yield items[start : start + CHUNK]
 
 
 # ---------------------------------------------------------------- files

@@ -12,7 +12,7 @@ command's finished output is reused from the cache and the index is never built.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -302,15 +302,10 @@ def read_parsed(state: Path, stamp: bytes) -> dict[str, tuple[int, int, bytes, b
     return entries
 
 
-def _chunks(entries: dict[str, tuple[Any, ...]]) -> Iterator[list[tuple[Any, ...]]]:
-    items = [(k, *v) for k, v in entries.items()]
-    for start in range(0, len(items), cache.CHUNK):
-        yield items[start : start + cache.CHUNK]
-
-
 def write_parsed(state: Path, stamp: bytes, entries: dict[str, tuple[Any, ...]]) -> bool:
     """Replace `parsed.cache`, one note's entry at a time."""
-    return cache.write(state, cache.PARSED_FILE, stamp, _chunks(entries))
+    items = [(k, *v) for k, v in entries.items()]
+    return cache.write(state, cache.PARSED_FILE, stamp, cache.chunks(items))
 
 
 def load_index(

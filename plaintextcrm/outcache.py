@@ -163,7 +163,7 @@ def _stored_parts(
         new[key] = part
         parts.append(part)
     if missed or len(new) != len(old):
-        cache.write(state, file, stamp_, _event_frames(context, new))
+        cache.write(state, file, stamp_, [context, *cache.chunks(list(new.items()))])
     return parts
 
 
@@ -183,14 +183,6 @@ def _read_events(state: Path, file: str, stamp_: bytes, context: Any) -> dict[by
     except _CACHE_ERRORS:
         return {}
     return old
-
-
-def _event_frames(context: Any, parts: dict[bytes, Any]) -> Iterator[Any]:
-    """The events file's frames: the context, then the parts, CHUNK to a frame."""
-    yield context
-    items = list(parts.items())
-    for start in range(0, len(items), cache.CHUNK):
-        yield tuple(items[start : start + cache.CHUNK])
 
 
 def events_file(kinds: tuple[str, ...]) -> str:
