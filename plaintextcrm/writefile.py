@@ -567,6 +567,16 @@ def _shown(vault: Path, target: Path) -> str:
         return str(target)
 
 
+def _other_size(path: Path, size: int) -> bool:
+    """Whether `path` is a regular file of another size than `size`: then it differs
+    without being read (a 50k-note feed is 80 MB)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_size != size
+
+
 def write_if_changed(path: Path, data: bytes) -> bool:
     """Write `data` to the output file `path` unless it already holds exactly that; True
     when written. For generated outputs (feed, digest), not notes: no conflict check.
@@ -582,7 +592,7 @@ def write_if_changed(path: Path, data: bytes) -> bool:
         path = path.resolve()
     mode = None
     try:
-        if read_regular(path) == data:
+        if not _other_size(path, len(data)) and read_regular(path) == data:
             return False
     except FileNotFoundError:
         pass

@@ -323,3 +323,18 @@ def test_contact_keys_are_one_per_contact_and_follow_the_data(root):
     again = outcache.contact_keys(load_index(root, TODAY, config, use_cache=False))
     changed = [c.path for c, a, b in zip(index.contacts, keys, again, strict=True) if a != b]
     assert changed == ["People/Chen Wei.md"]
+
+
+def test_an_output_of_another_size_is_replaced_without_reading_it(tmp_path, monkeypatch):
+    from plaintextcrm import writefile
+
+    out = tmp_path / "feed.ics"
+    assert write_if_changed(out, b"one") is True
+    reads: list[object] = []
+    real = writefile.read_regular
+    monkeypatch.setattr(writefile, "read_regular", lambda p: reads.append(p) or real(p))
+    assert write_if_changed(out, b"three") is True  # another size: not read
+    assert reads == [] and out.read_bytes() == b"three"
+    assert write_if_changed(out, b"three") is False  # the same size: read and compared
+    assert write_if_changed(out, b"thr33") is True
+    assert len(reads) == 2 and out.read_bytes() == b"thr33"
