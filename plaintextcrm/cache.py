@@ -15,7 +15,7 @@ processes run at once (last writer wins; both wrote a correct cache):
 - `output-<name>.cache` — finished command output (`crm due --json`, the feed, the
   digest) for one exact vault state (the `Snapshot` key) and day (`Memo`). When nothing
   changed, such a command prints this and never builds the index at all. Large outputs
-  are stored and printed back in pieces (`Memo.stream`, `read_stream`).
+  are stored and printed back in pieces (`Memo.stream`, read with `open_frames`).
 - `ics-events.cache` — each contact's share of the feed (outcache.py).
 
 Each starts with a magic line and a stamp (cache format, package version, Python version,
@@ -41,7 +41,7 @@ import os
 import sys
 import tempfile
 import zlib
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -351,41 +351,8 @@ def _objects(data: bytes, start: int, end: int) -> Iterator[Any]:
         pos += size
 
 
-#: Block size of a streamed read.
+#: Block size of the read that checks a file read from disk as needed.
 _BLOCK = 1 << 20
-
-
-def read_stream(state: Path, name: str, expect: bytes) -> Generator[Any, None, None] | None:
-    """`read`, holding one object at a time: the CRC is checked over the file in blocks
-    first (so nothing is given out of a damaged file), then the objects are read one by
-    one from the same open file (an atomic replace since does not change what it
-    reads). For outputs of tens of megabytes written out as they are read."""
-    try:
-        fd = open_regular(state / name)
-    except OSError:
-        return None
-    f = os.fdopen(fd, "rb")
-    try:
-        size = os.fstat(fd).st_size
-        head = _head(expect)
-        if size < len(head) + 4 or f.read(len(head)) != head:
-            f.close()
-            return None
-        crc, left = 0, size - len(head) - 4
-        while left > 0:
-            block = f.read(min(_BLOCK, left))
-            if not block:
-                f.close()
-                return None
-            crc, left = zlib.crc32(block, crc), left - len(block)
-        if f.read(4) != crc.to_bytes(4, "big"):
-            f.close()
-            return None
-        f.seek(len(head))
-    except OSError:
-        f.close()
-        return None
-    return _stream(f, size - 4)
 
 
 class DiskFrames(LazySequence[Any]):
@@ -460,15 +427,6 @@ def _spans(fd: int, expect: bytes) -> list[tuple[int, int]] | None:
         if f.read(4) != crc.to_bytes(4, "big"):
             return None
     return spans
-
-
-def _stream(f: Any, end: int) -> Generator[Any, None, None]:
-    with f:
-        while f.tell() < end:
-            size = int.from_bytes(f.read(8), "big")
-            if f.tell() + size > end:
-                raise ValueError("cache: a frame runs past the end")
-            yield marshal.loads(f.read(size))
 
 
 def read_one(state: Path, name: str, expect: bytes) -> Any | None:
@@ -573,6 +531,12 @@ def output_stamp(config_fingerprint: str) -> bytes:
     return stamp(config_fingerprint) + b"\n" + repr(code_stamp()).encode("utf-8")
 
 
+#: What `Memo.stream` calls to make an output: (a small value, the output's pieces).
+Producer = Callable[[], tuple[Any, Iterable[Any]]]
+#: Where `Memo.stream` sends each piece (stdout, a list).
+Sink = Callable[[Any], object]
+
+
 @dataclass(frozen=True)
 class Memo:
     """Finished outputs for one vault state and day: the one memo of `due`, `list`,
@@ -607,8 +571,8 @@ class Memo:
         self,
         name: str,
         key: tuple[Any, ...],
-        produce: Callable[[], tuple[Any, Iterable[Any]]],
-        emit: Callable[[Any], object],
+        produce: Producer,
+        emit: Sink,
     ) -> Any:
         """`get_or_compute` for an output too large to hold: `produce()` gives (a small
         value to keep beside it, the output's pieces), each piece is passed to `emit` as
@@ -622,26 +586,24 @@ class Memo:
             return small
         file = f"output-{name}.cache"
         head = (self.vault, self.today.toordinal(), repr(key))
-        stored = read_stream(self.state, file, self.stamp)
-        if stored is not None:
+        stored = open_frames(self.state, file, self.stamp)
+        if stored is not None and len(stored) >= 2:
             try:
-                if next(stored, None) == head:
-                    small = next(stored)
-                    for piece in stored:
-                        emit(piece)
-                    return small
-            except (TypeError, ValueError, EOFError, StopIteration):
-                pass  # damaged after its CRC checked (it cannot be) or of another shape
-            finally:
-                stored.close()
+                found, small = stored[0], stored[1]
+            except (TypeError, ValueError, EOFError, CacheChanged):
+                found = None  # of another shape, or rewritten since it was checked
+            if found == head:
+                for i in range(2, len(stored)):
+                    emit(stored[i])
+                return small
         return self._stream_new(file, head, produce, emit)
 
     def _stream_new(
         self,
         file: str,
         head: tuple[Any, ...],
-        produce: Callable[[], tuple[Any, Iterable[Any]]],
-        emit: Callable[[Any], object],
+        produce: Producer,
+        emit: Sink,
     ) -> Any:
         """Make, emit and store an output (`stream`). The file is written only when
         every piece was made and emitted: a failure of either is raised after the

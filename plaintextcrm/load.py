@@ -149,7 +149,6 @@ class Session:
         None when it cannot be: another config, too many changes, a note that could not
         be read, or a contact's names changed."""
         from plaintextcrm.index import update_index
-        from plaintextcrm.indexfile import Built
 
         if previous is None or previous.config != self._config_key():
             return None
@@ -171,20 +170,22 @@ class Session:
         if result is None:
             return None
         self.how = "updated"
-        return Built(
-            self._config_key(), self._snap.trusted_facts(), self.today, result.index,
-            result.note_problems, result.names, result.resolver, result.touches,
-        )  # fmt: skip
+        return self._built(result)
 
     def _build(self) -> Built:
         from plaintextcrm import index as indexing  # unicodedata: not on the warm path
-        from plaintextcrm.indexfile import Built
 
         parsed, problems = self._parsed_notes()
         # `consume`: each parsed note is let go of as the index takes what it gives
         result = indexing.build(str(self.root), parsed, self.config, self.today, problems, True)
         del parsed
         self.how = "built"
+        return self._built(result)
+
+    def _built(self, result: Any) -> Built:
+        """An `index.Update` as the `Built` of this vault state and day."""
+        from plaintextcrm.indexfile import Built
+
         return Built(
             self._config_key(), self._snap.trusted_facts(), self.today, result.index,
             result.note_problems, result.names, result.resolver, result.touches,

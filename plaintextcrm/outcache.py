@@ -18,7 +18,6 @@ stale, truncated, corrupt or not ours is ignored and replaced, never an error; w
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -26,6 +25,7 @@ from typing import Any
 
 from plaintextcrm import cache
 from plaintextcrm.config import Config
+from plaintextcrm.errors import CacheChanged
 from plaintextcrm.model import Contact, Index, StoredContacts
 
 #: Bump when what these files hold changes shape.
@@ -170,17 +170,14 @@ def _stored_parts(
 def _read_events(state: Path, file: str, stamp_: bytes, context: Any) -> dict[bytes, Any]:
     """The stored parts by key, read a chunk at a time (a 50k-contact feed's parts are
     100 MB: never held twice); {} when the file is missing, stale or damaged."""
-    objects = cache.read_stream(state, file, stamp_)
-    if objects is None:
-        return {}
+    frames = cache.open_frames(state, file, stamp_)
     old: dict[bytes, Any] = {}
     try:
-        with closing(objects):
-            if next(objects, None) != context:
-                return {}
-            for chunk in objects:
-                old.update(chunk)
-    except _CACHE_ERRORS:
+        if frames is None or not len(frames) or frames[0] != context:
+            return {}
+        for i in range(1, len(frames)):
+            old.update(frames[i])
+    except (*_CACHE_ERRORS, CacheChanged):
         return {}
     return old
 

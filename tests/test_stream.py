@@ -99,7 +99,7 @@ def test_a_damaged_streamed_memo_is_made_again(tmp_path):
     path = tmp_path / "output-x.cache"
     data = path.read_bytes()
     path.write_bytes(data[:-8] + bytes([data[-8] ^ 1]) + data[-7:])
-    assert cache.read_stream(tmp_path, "output-x.cache", STAMP) is None
+    assert cache.open_frames(tmp_path, "output-x.cache", STAMP) is None
     out: list[str] = []
     memo(tmp_path).stream("x", ("x",), lambda: (None, iter("xyz")), out.append)
     assert out == ["x", "y", "z"]
